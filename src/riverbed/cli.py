@@ -1,0 +1,311 @@
+"""The `riverbed` command line (Typer). Exit codes: 0 ok, 1 a source failed entirely,
+2 bad usage / configuration / SQL, 3 the run could not complete."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from datetime import date as date_cls
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from riverbed.output import FORMATS, render
+
+app = typer.Typer(
+    name="riverbed",
+    help="Aggregation pipeline on Dagster: sources in; one clean, ranked stream of stories out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="Check and convert source catalogues.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_RUN_FAILED = 0, 1, 2, 3
+
+SourcesOpt = Annotated[
+    Path | None,
+    typer.Option("--sources", help="Catalogue file [env RIVERBED_SOURCES; ./sources.yaml]"),
+]
+LakeOpt = Annotated[
+    str | None,
+    typer.Option("--lake", help="Lake URI or folder [env RIVERBED_LAKE; ./.riverbed/lake]"),
+]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC); default today")
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv")]
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def resolve_sources(path: Path | None) -> str:
+    return str((path or Path(os.environ.get("RIVERBED_SOURCES") or "sources.yaml")).absolute())
+
+
+def resolve_lake(uri: str | None) -> str:
+    value = uri or os.environ.get("RIVERBED_LAKE") or "./.riverbed/lake"
+    return value if "://" in value else str(Path(value).expanduser().absolute())
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+    if fmt not in allowed:
+        err(f"error: --format must be one of {', '.join(allowed)}, not {fmt!r}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+def check_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date_cls.fromisoformat(value).isoformat()
+    except ValueError:
+        err(f"error: --date must be YYYY-MM-DD, not {value!r}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def load_or_exit(path: str) -> Any:
+    from riverbed.core.catalogue import CatalogueError, load_catalogue
+
+    try:
+        return load_catalogue(Path(path))
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            err(str(problem))
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+# -- sources -----------------------------------------------------------------------------------
+@sources_app.command("validate")
+def sources_validate(
+    file: Annotated[Path, typer.Argument(help="The sources.yaml to check")],
+) -> None:
+    """Check a catalogue; every problem is printed with file, line and field (exit 2)."""
+    catalogue = load_or_exit(str(file))
+    kinds: dict[str, int] = {}
+    for s in catalogue.sources:
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no sources"
+    typer.echo(f"{file}: ok ({len(catalogue.sources)} sources: {summary})")
+
+
+@sources_app.command("import-opml")
+def sources_import_opml(
+    file: Annotated[Path, typer.Argument(help="An OPML subscription list")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here instead of stdout")
+    ] = None,
+) -> None:
+    """Convert an OPML subscription list into a catalogue."""
+    from riverbed.core.opml import OpmlError, import_opml
+
+    try:
+        text = import_opml(file.read_bytes())
+    except FileNotFoundError:
+        err(f"{file}: no such file")
+        raise typer.Exit(EXIT_USAGE) from None
+    except OpmlError as exc:
+        err(f"{file}: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text)
+        err(f"wrote {output}")
+
+
+# -- query -------------------------------------------------------------------------------------
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL; every lake table is a view of its name")],
+    lake: LakeOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Run SQL (DuckDB) over the lake tables."""
+    import duckdb
+
+    from riverbed.lake import Lake
+    from riverbed.lake.query import connect
+
+    check_format(fmt)
+    try:
+        con = connect(Lake(resolve_lake(lake)))
+        cur = con.execute(sql)
+    except duckdb.Error as exc:
+        err(f"SQL error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except (OSError, NotImplementedError) as exc:
+        err(f"error: cannot read the lake: {exc}")
+        raise typer.Exit(EXIT_RUN_FAILED) from None
+    columns = [d[0] for d in cur.description or []]
+    rows = [dict(zip(columns, r)) for r in cur.fetchall()]
+    typer.echo(render(rows, columns, fmt))
+
+
+# -- run / replay / demo -------------------------------------------------------------------------
+def _print_summary(
+    summary: Any, fmt: str, quiet: bool, extra: dict[str, str] | None = None
+) -> None:
+    cols = ["source_id", "status", "items_new", "error_kind"]
+    if fmt == "json":
+        typer.echo(render(summary.sources, cols, "json"))
+        return
+    if quiet:
+        return
+    ok = sum(1 for s in summary.sources if s["status"] != "failed")
+    typer.echo(
+        f"date {summary.date}: {len(summary.sources)} sources collected, {ok} ok, "
+        f"{len(summary.failed_sources)} failed, {summary.wall_s:.1f}s"
+    )
+    if summary.failed_sources:
+        typer.echo(render(summary.failed_sources, ["source_id", "error_kind", "message"], "table"))
+    for k, v in (extra or {}).items():
+        typer.echo(f"{k}: {v}")
+
+
+def _exit_code(summary: Any, expected_failures: set[str] | None = None) -> int:
+    if summary.failed_runs:
+        err(
+            f"error: Dagster run(s) failed: {', '.join(summary.failed_runs)} "
+            "(see `riverbed ui` or the logs above)"
+        )
+        return EXIT_RUN_FAILED
+    failed = {s["source_id"] for s in summary.failed_sources}
+    if failed - (expected_failures or set()):
+        return EXIT_SOURCE_FAILED
+    return EXIT_OK
+
+
+@app.command()
+def run(
+    sources: SourcesOpt = None,
+    lake: LakeOpt = None,
+    date: DateOpt = None,
+    select: Annotated[
+        str | None, typer.Option("--select", help="Dagster asset selection, e.g. 'rss_items+'")
+    ] = None,
+    all_sources: Annotated[
+        bool, typer.Option("--all", help="Collect every source, due or not")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Materialise the pipeline: every due source, then everything downstream, for a day."""
+    from riverbed.orchestrate import run_pipeline
+
+    check_format(fmt, ("table", "json"))
+    day = check_date(date)
+    path = resolve_sources(sources)
+    catalogue = load_or_exit(path)
+    summary = run_pipeline(
+        catalogue,
+        path,
+        resolve_lake(lake),
+        day,
+        force=all_sources,
+        select=select,
+        progress=None if quiet or fmt == "json" else err,
+    )
+    _print_summary(summary, fmt, quiet)
+    raise typer.Exit(_exit_code(summary))
+
+
+@app.command()
+def replay(
+    sources: SourcesOpt = None,
+    date: DateOpt = None,
+    lake: LakeOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Re-derive every table of a day from the stored raw responses, with no network."""
+    from riverbed.orchestrate import run_pipeline
+
+    check_format(fmt, ("table", "json"))
+    path = resolve_sources(sources)
+    catalogue = load_or_exit(path)
+    summary = run_pipeline(
+        catalogue,
+        path,
+        resolve_lake(lake),
+        check_date(date),
+        replay=True,
+        progress=None if quiet or fmt == "json" else err,
+    )
+    _print_summary(summary, fmt, quiet)
+    raise typer.Exit(_exit_code(summary))
+
+
+@app.command()
+def demo(
+    lake: LakeOpt = None,
+    keep_server: Annotated[
+        bool, typer.Option("--keep-server", help="Keep serving the corpus until Ctrl-C")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Run the whole pipeline offline on the bundled demo corpus (served on 127.0.0.1)."""
+    from riverbed.demo.run import run_demo
+
+    check_format(fmt, ("table", "json"))
+    raise typer.Exit(run_demo(lake=lake, keep_server=keep_server, quiet=quiet, fmt=fmt))
+
+
+# -- status / ui ---------------------------------------------------------------------------------
+@app.command()
+def status(sources: SourcesOpt = None, lake: LakeOpt = None, fmt: FormatOpt = "table") -> None:
+    """One row per catalogue source, read from the lake only (no Dagster import)."""
+    from riverbed.lake import Lake
+    from riverbed.pipeline.status import source_status
+
+    check_format(fmt, ("table", "json"))
+    catalogue = load_or_exit(resolve_sources(sources))
+    rows = source_status(Lake(resolve_lake(lake)), catalogue.sources, datetime.now(UTC))
+    cols = ["source_id", "status", "last_success_at", "items_new", "error_rate", "stale"]
+    typer.echo(render(rows, cols, fmt))
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 3000,
+    sources: SourcesOpt = None,
+    lake: LakeOpt = None,
+) -> None:
+    """The Dagster UI (webserver + daemon) on this project."""
+    import subprocess
+
+    from riverbed.orchestrate import prepare_dagster_home
+
+    env = dict(os.environ)
+    env["RIVERBED_SOURCES"] = resolve_sources(sources)
+    env["RIVERBED_LAKE"] = resolve_lake(lake)
+    env["DAGSTER_HOME"] = prepare_dagster_home()
+    cmd = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "riverbed.definitions",
+        "-h",
+        host,
+        "-p",
+        str(port),
+    ]
+    err(f"Dagster UI on http://{host}:{port} (lake {env['RIVERBED_LAKE']}); Ctrl-C stops it")
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The source catalogue (`sources.yaml`): models, loading with precise error reporting.
+
+catalogue = load_catalogue(Path("sources.yaml"))   # raises CatalogueError
+for source in catalogue.sources:
+    source.id, source.kind, source.effective_url, source.every_td, ...
+"""
+
+from riverbed.core.catalogue.loader import CatalogueError, Problem, load_catalogue, parse_catalogue
+from riverbed.core.catalogue.models import (
+    DEFAULT_BASE_URLS,
+    DEFAULT_USER_AGENT,
+    KINDS,
+    NOTIFY_EVENTS,
+    PLATFORM_KINDS,
+    RULE_FIELDS,
+    SOURCE_MODELS,
+    ArxivSource,
+    Catalogue,
+    GithubTrendingSource,
+    HackerNewsSource,
+    HtmlSelectors,
+    HtmlSource,
+    JsonApiSource,
+    JsonFields,
+    LobstersSource,
+    NotifyEvent,
+    NotifyTarget,
+    PlatformSource,
+    RedditSource,
+    RssSource,
+    Rule,
+    Settings,
+    Source,
+    SourceBase,
+    YoutubeSource,
+    check_http_url,
+    parse_cadence,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URLS",
+    "DEFAULT_USER_AGENT",
+    "KINDS",
+    "NOTIFY_EVENTS",
+    "PLATFORM_KINDS",
+    "RULE_FIELDS",
+    "SOURCE_MODELS",
+    "ArxivSource",
+    "Catalogue",
+    "CatalogueError",
+    "GithubTrendingSource",
+    "HackerNewsSource",
+    "HtmlSelectors",
+    "HtmlSource",
+    "JsonApiSource",
+    "JsonFields",
+    "LobstersSource",
+    "NotifyEvent",
+    "NotifyTarget",
+    "PlatformSource",
+    "Problem",
+    "RedditSource",
+    "RssSource",
+    "Rule",
+    "Settings",
+    "Source",
+    "SourceBase",
+    "YoutubeSource",
+    "check_http_url",
+    "load_catalogue",
+    "parse_cadence",
+    "parse_catalogue",
+]

@@ -1,0 +1,140 @@
+"""The digest as one self-contained HTML page (and the archive index of digests).
+
+No external assets of any kind: inline CSS only (allowed by its hash in a strict
+Content-Security-Policy), no scripts, images or fonts; no referrer is sent when a reader
+follows a link. Jinja2 autoescapes every value; every URL comes from `safe_url`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import jinja2
+from markupsafe import Markup
+
+from riverbed.core.models import Digest
+from riverbed.core.render.sanitize import plain_text, safe_html, safe_url
+from riverbed.core.render.view import (
+    TITLE_CHARS,
+    EntryView,
+    entry_views,
+    human_time,
+    iso8601,
+    topic_groups,
+)
+
+_PACKAGE = "riverbed.core.render"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    css: Markup
+    csp: Markup
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(_PACKAGE, "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["iso"] = iso8601
+    env.filters["human"] = human_time
+    return env
+
+
+@lru_cache(maxsize=1)
+def _page() -> _Page:
+    css = (resources.files(_PACKAGE) / "templates" / "digest.css").read_text(encoding="utf-8")
+    if "<" in css:  # it is inlined raw inside <style>: it must not be able to close it
+        raise ValueError("digest.css must not contain '<'")
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            f"style-src 'sha256-{digest}'",
+            "img-src 'none'",
+            "font-src 'none'",
+            "media-src 'none'",
+            "script-src 'none'",
+            "object-src 'none'",
+            "frame-src 'none'",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    # Both are our own constants, checked above (the CSP holds only keywords and base64): they
+    # are inlined verbatim, so the hash matches the style element byte for byte.
+    return _Page(css=Markup(css), csp=Markup(csp))
+
+
+def render_digest_html(digest: Digest, *, heading: str | None = None) -> str:
+    """The digest as a standalone HTML page: stories grouped by topic when any entry has a
+    `topic_label` (else one ranked list), one card per story. `heading` replaces the
+    digest's title (e.g. for a per-tag page). Pure: same digest, same string."""
+    entries = entry_views(digest)
+    page = _page()
+    return (
+        _environment()
+        .get_template("digest.html.j2")
+        .render(
+            css=page.css,
+            csp=page.csp,
+            heading=plain_text(heading or digest.title, TITLE_CHARS) or "riverbed digest",
+            digest_date=plain_text(digest.digest_date, 32),
+            generated_iso=iso8601(digest.generated_at),
+            generated_human=human_time(digest.generated_at),
+            entries=entries,
+            groups=topic_groups(entries),
+            home_url=safe_url(digest.home_url),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _ArchiveRow:
+    date: str
+    count: int
+    href: str
+
+
+def render_index_html(
+    digests: Sequence[tuple[str, int]], *, heading: str = "riverbed digests"
+) -> str:
+    """An archive page listing `(digest_date, n_stories)` newest first, each linking to
+    `digest/<date>/index.html` (relative to `published/`). Malformed dates are left out."""
+    rows = {
+        date: _ArchiveRow(date=date, count=max(0, int(count)), href=f"digest/{date}/index.html")
+        for date, count in digests
+        if isinstance(date, str) and _DATE.match(date)
+    }
+    page = _page()
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            css=page.css,
+            csp=page.csp,
+            heading=plain_text(heading, TITLE_CHARS) or "riverbed digests",
+            digests=[rows[d] for d in sorted(rows, reverse=True)],
+        )
+    )
+
+
+def render_entry_fragment(entry: EntryView) -> str:
+    """A story's feed body as an HTML fragment (excerpt, why, discussion links), passed
+    through `safe_html` like any other HTML a feed carries."""
+    fragment = _environment().get_template("feed_item.html.j2").render(e=entry)
+    return safe_html(fragment, max_chars=None).strip()

@@ -1,0 +1,201 @@
+"""What every renderer shows, computed once: cleaned, capped, ordered, URLs made safe.
+
+Renderers format these views; they never read a raw `DigestEntry` field themselves, so a
+hostile title or URL is neutralised in one place for HTML, Markdown, RSS and JSON Feed alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from riverbed.core.models import Digest, DigestEntry, Discussion
+from riverbed.core.render.sanitize import plain_text, safe_url
+
+TITLE_CHARS = 300
+EXCERPT_CHARS = 600
+WHY_CHARS = 400
+LABEL_CHARS = 80  # source ids, tags, topic labels
+ID_CHARS = 200
+MAX_DISCUSSIONS = 40
+MAX_TAGS = 20
+MAX_SOURCES = 40
+UNTITLED = "(untitled)"
+
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionView:
+    source_id: str
+    url: str | None
+    comments_url: str | None
+    score: int | None
+    comments: int | None
+
+    @property
+    def engagement(self) -> str:
+        """'120 points · 45 comments', or '' when the source reports neither."""
+        bits = []
+        if self.score is not None:
+            bits.append(_count(self.score, "point"))
+        if self.comments is not None:
+            bits.append(_count(self.comments, "comment"))
+        return " · ".join(bits)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    rank: int
+    story_id: str
+    anchor: str
+    title: str
+    url: str | None  # the story's own link, when safe
+    link: str | None  # url, else the first safe discussion link (what a feed item points to)
+    host: str | None
+    score: float | None
+    why: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    date: datetime  # the item date feeds publish
+    source_ids: list[str]
+    discussions: list[DiscussionView]
+    excerpt: str
+    topic_id: str | None
+    topic_label: str | None
+    tags: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicGroup:
+    label: str | None  # None: the single list of a digest without topics
+    anchor: str
+    entries: list[EntryView]
+
+
+def utc(dt: datetime) -> datetime:
+    """`dt` in UTC; naive datetimes are taken to be UTC already."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def iso8601(dt: datetime) -> str:
+    """RFC 3339 / ISO 8601 in UTC to the second: '2025-01-15T14:03:00Z'."""
+    return utc(dt).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def human_time(dt: datetime) -> str:
+    """'2025-01-15 14:03 UTC'."""
+    return utc(dt).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def label(s: str | None) -> str:
+    return plain_text(s, LABEL_CHARS)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _finite(x: float | None) -> float | None:
+    if x is None:
+        return None
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _int(x: int | None) -> int | None:
+    return x if isinstance(x, int) and not isinstance(x, bool) else None
+
+
+def _dedupe(values: list[str], limit: int) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in values:
+        cleaned = label(v)
+        if cleaned:
+            seen.setdefault(cleaned, None)
+        if len(seen) >= limit:
+            break
+    return list(seen)
+
+
+def _discussion(d: Discussion) -> DiscussionView:
+    return DiscussionView(
+        source_id=label(d.source_id) or "source",
+        url=safe_url(d.url),
+        comments_url=safe_url(d.comments_url),
+        score=_int(d.score),
+        comments=_int(d.comments),
+    )
+
+
+def _host(url: str | None) -> str | None:
+    if url is None:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def entry_view(e: DigestEntry) -> EntryView:
+    url = safe_url(e.url)
+    discussions = [_discussion(d) for d in e.discussions[:MAX_DISCUSSIONS]]
+    link = url or next(
+        (u for d in discussions for u in (d.comments_url, d.url) if u is not None), None
+    )
+    story_id = plain_text(e.story_id, ID_CHARS)
+    published = utc(e.published_at) if e.published_at is not None else None
+    first_seen = utc(e.first_seen_at)
+    # A feed dating its item after we first saw it is wrong (or lying): never publish a future date.
+    date = min(published, first_seen) if published is not None else first_seen
+    return EntryView(
+        rank=e.rank,
+        story_id=story_id,
+        anchor="s-" + (_ANCHOR_UNSAFE.sub("-", story_id)[:64] or str(e.rank)),
+        title=plain_text(e.title, TITLE_CHARS) or UNTITLED,
+        url=url,
+        link=link,
+        host=_host(url),
+        score=_finite(e.score),
+        why=plain_text(e.why, WHY_CHARS),
+        published_at=published,
+        first_seen_at=first_seen,
+        date=date,
+        source_ids=_dedupe(list(e.source_ids), MAX_SOURCES),
+        discussions=discussions,
+        excerpt=plain_text(e.excerpt, EXCERPT_CHARS),
+        topic_id=plain_text(e.topic_id, ID_CHARS) or None,
+        topic_label=label(e.topic_label) or None,
+        tags=_dedupe(list(e.tags), MAX_TAGS),
+    )
+
+
+def entry_views(digest: Digest) -> list[EntryView]:
+    """The digest's entries as views, best rank first (ties broken by story_id)."""
+    ordered = sorted(digest.entries, key=lambda e: (e.rank, e.story_id))
+    return [entry_view(e) for e in ordered]
+
+
+def topic_groups(entries: list[EntryView]) -> list[TopicGroup]:
+    """One group per topic label, ordered by each group's best rank, stories without a label
+    last under 'Other stories'; a single unlabelled group when no entry has a topic."""
+    if not any(e.topic_label for e in entries):
+        return [TopicGroup(label=None, anchor="stories", entries=entries)]
+    by_label: dict[str, list[EntryView]] = {}
+    rest: list[EntryView] = []
+    for e in entries:
+        if e.topic_label:
+            by_label.setdefault(e.topic_label, []).append(e)
+        else:
+            rest.append(e)
+    groups = [
+        TopicGroup(label=name, anchor=f"t-{n}", entries=members)
+        for n, (name, members) in enumerate(by_label.items(), start=1)
+    ]
+    if rest:
+        groups.append(TopicGroup(label="Other stories", anchor="t-other", entries=rest))
+    return groups

@@ -1,0 +1,46 @@
+"""The Dagster code location: `dagster dev -m riverbed.definitions` / `dg` both load this."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from riverbed.defs.automation import (
+    catalogue_sensor,
+    collect_jobs,
+    daily_job,
+    publish_after_collect,
+)
+from riverbed.defs.collect import collect_assets
+from riverbed.defs.io import LakeIOManager
+from riverbed.defs.publish import digest, source_health
+from riverbed.defs.refine import errors, fetches, item_metrics, items, stories
+from riverbed.defs.resources import CatalogueResource, LakeResource, lake_uri, sources_path
+
+
+def build_definitions() -> dg.Definitions:
+    uri = lake_uri()
+    return dg.Definitions(
+        assets=[
+            *collect_assets,
+            items,
+            item_metrics,
+            stories,
+            fetches,
+            errors,
+            digest,
+            source_health,
+        ],
+        jobs=[*collect_jobs.values(), daily_job],
+        sensors=[catalogue_sensor, publish_after_collect],
+        resources={
+            "lake": LakeResource(uri=uri),
+            "catalogue": CatalogueResource(path=sources_path()),
+            "lake_io": LakeIOManager(uri=uri),
+        },
+        executor=dg.multiprocess_executor.configured(
+            {"start_method": {"forkserver": {}}, "max_concurrent": 2}
+        ),
+    )
+
+
+defs = build_definitions()

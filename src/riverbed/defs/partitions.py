@@ -1,0 +1,48 @@
+"""Partitions: collect assets are day (UTC) x source id; refine and publish assets are daily.
+
+Each source kind has its own dynamic dimension (`<kind>_sources`), kept in sync with the
+catalogue by `sync_source_partitions`, so a kind's partitions are exactly its sources.
+"""
+
+import dagster as dg
+
+START_DATE = "2024-01-01"
+
+daily = dg.DailyPartitionsDefinition(start_date=START_DATE, end_offset=1, timezone="UTC")
+
+
+def source_dimension(kind: str) -> dg.DynamicPartitionsDefinition:
+    return dg.DynamicPartitionsDefinition(name=f"{kind}_sources")
+
+
+def collect_partitions(kind: str) -> dg.MultiPartitionsDefinition:
+    return dg.MultiPartitionsDefinition({"date": daily, "source": source_dimension(kind)})
+
+
+def collect_key(date: str, source_id: str) -> str:
+    """The string form of a collect partition key (dimensions in name order: date, source)."""
+    return str(dg.MultiPartitionKey({"date": date, "source": source_id}))
+
+
+def sync_source_partitions(
+    instance: dg.DagsterInstance, sources_by_kind: dict[str, list[str]], kinds: list[str]
+) -> None:
+    """Make each kind's dynamic dimension equal the catalogue's source ids of that kind.
+
+    Two processes adding the same partitions at once can collide; adding is retried.
+    """
+    for kind in kinds:
+        name = f"{kind}_sources"
+        wanted = sources_by_kind.get(kind, [])
+        for attempt in range(5):
+            try:
+                have = set(instance.get_dynamic_partitions(name))
+                missing = [s for s in wanted if s not in have]
+                if missing:
+                    instance.add_dynamic_partitions(name, missing)
+                for gone in sorted(have - set(wanted)):
+                    instance.delete_dynamic_partition(name, gone)
+                break
+            except Exception:
+                if attempt == 4:
+                    raise

@@ -1,0 +1,107 @@
+"""Publish group: the ranked, rendered digest and per-source health."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import pyarrow as pa
+
+from riverbed.defs.checks import (
+    NOT_EMPTY,
+    UNIQUE_KEY,
+    not_empty_result,
+    preview_markdown,
+    specs,
+    unique_key_result,
+)
+from riverbed.defs.collect import KINDS
+from riverbed.defs.partitions import daily
+from riverbed.defs.resources import LakeResource
+from riverbed.lake.journal import Journal
+from riverbed.pipeline.publish import digest_rows, digest_table, publish
+from riverbed.pipeline.refine import history_table
+
+OWNERS = ["team:riverbed"]
+
+
+@dg.asset(
+    group_name="publish",
+    kinds={"python", "parquet", "html"},
+    check_specs=specs("digest", UNIQUE_KEY, NOT_EMPTY),
+    partitions_def=daily,
+    io_manager_key="lake_io",
+    owners=OWNERS,
+)
+def digest(
+    context: dg.AssetExecutionContext, lake: LakeResource, stories: pa.Table
+) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
+    """The day's digest: stories ranked by recency, number of sources and engagement (formula
+    in `core/ranking.py`), each with why it is there; rendered as HTML, Markdown, RSS 2.0 and
+    JSON Feed 1.1 under `published/digest/<date>/`, plus stable latest-digest feeds."""
+    date = context.partition_key
+    rows = digest_rows(stories, date)
+    written = publish(lake.lake, rows, date)
+    table = digest_table(rows)
+    yield dg.Output(
+        table,
+        metadata={
+            "digest_html": dg.MetadataValue.path(written["index.html"]),
+            "feed_rss": dg.MetadataValue.path(written["feed.xml"]),
+            "preview": dg.MetadataValue.md(preview_markdown(table, ["rank", "title", "why"])),
+        },
+    )
+    yield unique_key_result(table, ["digest_date", "story_id"], "digest")
+    yield not_empty_result(table, "digest")
+
+
+@dg.asset(
+    group_name="publish",
+    kinds={"python", "parquet"},
+    deps=[f"{k}_items" for k in KINDS],
+    check_specs=[
+        *specs("source_health", UNIQUE_KEY),
+        dg.AssetCheckSpec(
+            "no_failed_sources",
+            asset="source_health",
+            description="Every source's latest attempt of the day succeeded.",
+        ),
+    ],
+    partitions_def=daily,
+    io_manager_key="lake_io",
+    owners=OWNERS,
+)
+def source_health(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
+    """One row per (source, run) of the day: status (ok, failed, not_modified), items seen and
+    new, latency, bytes, last success and error. The materialisation shows a per-source table."""
+    table = history_table(Journal(lake.lake), "source_health", context.partition_key)
+    latest: dict[str, dict] = {}
+    for row in table.to_pylist():
+        latest[row["source_id"]] = row
+    ordered = sorted(latest.values(), key=lambda r: (r["status"] != "failed", r["source_id"]))
+    lines = ["| source | status | items | new | latency ms | error |", "|---|---|---|---|---|---|"]
+    for r in ordered:
+        err = f"{r['error_kind']}: {(r['message'] or '')[:80]}" if r["error_kind"] else ""
+        lines.append(
+            f"| {r['source_id']} | {r['status']} | {r['items_seen']} | {r['items_new']} | "
+            f"{r['latency_ms']} | {err.replace('|', '/')} |"
+        )
+    failed = [r["source_id"] for r in ordered if r["status"] == "failed"]
+    n = max(len(ordered), 1)
+    yield dg.Output(
+        table,
+        metadata={
+            "sources": len(ordered),
+            "sources_failed": len(failed),
+            "error_rate": round(len(failed) / n, 4),
+            "per_source": dg.MetadataValue.md("\n".join(lines)),
+        },
+    )
+    yield unique_key_result(table, ["health_key"], "source_health")
+    yield dg.AssetCheckResult(
+        asset_key="source_health",
+        check_name="no_failed_sources",
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"failed": ", ".join(failed[:50])},
+    )

@@ -1,0 +1,315 @@
+"""The offline demo corpus: ~160 feeds on realistic (invented) hosts, their article pages,
+and a catalogue that maps every host to the loopback replay server.
+
+`build_corpus(day, seed)` is a pure function: the same day and seed give byte-identical
+documents. Two seeded generators keep it stable over time:
+
+- the *plan* (feeds, hosts, formats, source ids, broken sources) depends on the seed only,
+  so the catalogue written on the first demo run stays valid on every later day;
+- the *content* of one calendar date depends on (seed, that date) only. A corpus for `day`
+  holds the items published on the three dates before it (between day-3 00:00 UTC and day
+  00:00 UTC, never later), so consecutive days overlap exactly as a real feed's window
+  moves on: yesterday's items come back unchanged.
+
+Stories shared across feeds: news sites publish stories; each date ~21 of them are picked
+up by 1-7 link aggregators, newsletters and planets, under variant URLs (tracking
+parameters, a different host case, a toggled trailing slash, a fragment) and sometimes a
+different headline, so only URL canonicalisation makes them equal. A few occurrences use
+https instead of http, which canonicalisation keeps apart (and the plain-HTTP replay
+server cannot serve: a fetch fails with connect_error, no DNS query): those keep the
+origin's headline, and only stories that already have two members under one canonical
+URL get one. `Corpus.shared_stories` records every such story with the URL its origin published
+and each occurrence as written.
+
+Deliberately broken sources (`BROKEN_SOURCES`, ids starting `broken-`) each fail with a
+documented `error_kind` (`Corpus.expected_failures`).
+
+Item-level quirks a real pipeline meets, on purpose: RSS 0.91 items without dates or
+GUIDs; an RSS 2.0 feed with relative item links; title-less RSS items; a feed repeating one
+entry (same GUID twice); Atom titles of type html; hostile markup in ~5% of summaries
+(<script>, onerror=, javascript: links); sponsored items (the catalogue's global block rule
+hides them); links from aggregators to pages that no longer exist (404); subscriber-only
+article stubs (thin extraction).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from riverbed.demo.broken import BROKEN_SOURCES, BrokenSource, broken_documents
+from riverbed.demo.feeds import FeedFormat, ItemSpec, render_feed
+from riverbed.demo.model import (
+    DEMO_TIMEOUT_S,
+    HTML,
+    PIXEL_PNG,
+    ROBOTS_TXT,
+    SLOW_DELAY_S,
+    Doc,
+    FeedInfo,
+    Occurrence,
+    SharedStory,
+    etag,
+    http_date,
+)
+from riverbed.demo.plan import FeedPlan, build_plan
+from riverbed.demo.text import article_page
+from riverbed.demo.timeline import generate_date
+
+__all__ = [
+    "BROKEN_SOURCES",
+    "DEMO_TIMEOUT_S",
+    "SLOW_DELAY_S",
+    "BrokenSource",
+    "Corpus",
+    "Doc",
+    "FeedInfo",
+    "Occurrence",
+    "SharedStory",
+    "build_corpus",
+    "etag",
+    "http_date",
+]
+
+WINDOW_DAYS = 3
+MAX_ITEMS = 40
+
+
+@dataclass(slots=True)
+class Corpus:
+    """Everything `riverbed demo` serves and the catalogue that points at it."""
+
+    day: date
+    seed: int
+    documents: dict[tuple[str, str], Doc]  # (lower-case host, path) -> response
+    sources: list[dict[str, Any]]  # catalogue entries: id, kind, url, tags, every
+    expected_failures: dict[str, str]  # source_id -> error_kind
+    hosts: list[str]  # every host the corpus serves or links to
+    feeds: list[FeedInfo]
+    shared_stories: list[SharedStory]  # stories in two feeds or more
+
+    def lookup(self, host: str, path: str) -> Doc | None:
+        """The document for a request: host case-insensitive (port ignored), the query
+        string ignored, and a trailing slash optional — as most real sites behave."""
+        name = host.strip().lower()
+        if name.count(":") == 1:
+            name = name.split(":", 1)[0]
+        name = name.removesuffix(".")
+        path = path.split("?", 1)[0].split("#", 1)[0] or "/"
+        doc = self.documents.get((name, path))
+        if doc is None and path != "/":
+            other = path[:-1] if path.endswith("/") else path + "/"
+            doc = self.documents.get((name, other))
+        return doc
+
+    def catalogue_yaml(self, port: int, timeout_s: float = DEMO_TIMEOUT_S) -> str:
+        """A complete `sources.yaml`: every source, and settings that send every corpus
+        host to 127.0.0.1:`port` (`resolve`, no DNS query) and allow only those hosts."""
+        q = _yaml_scalar
+        feeds = {f.source_id: f for f in self.feeds}
+        why = {b.source_id: b.why for b in BROKEN_SOURCES}
+        lines = [
+            "# riverbed demo catalogue, generated for the bundled offline corpus.",
+            f"# {len(self.sources)} sources on {len(self.hosts)} hosts, all served by the demo's",
+            "# replay server on 127.0.0.1 (see settings.resolve: no DNS query is ever made).",
+            "# Later `riverbed demo` runs re-read this file and only re-point the resolve",
+            "# entries at the new port: add keep/block rules or notify targets freely.",
+            "sources:",
+        ]
+        for src in self.sources:
+            sid = src["id"]
+            info = feeds[sid]
+            if sid in self.expected_failures:
+                lines.append(
+                    f"  # deliberately broken, expected error_kind {self.expected_failures[sid]}:"
+                    f" {why[sid]}"
+                )
+            else:
+                lines.append(f"  # {info.title} ({_FORMAT_NAMES[info.format]}, {info.role})")
+            lines += [
+                f"  - id: {q(sid)}",
+                f"    kind: {q(src['kind'])}",
+                f"    url: {q(src['url'])}",
+                f"    every: {q(src['every'])}",
+                f"    tags: [{', '.join(q(t) for t in src['tags'])}]",
+            ]
+        lines += [
+            "settings:",
+            '  user_agent: "riverbed-demo/0.1 (+http://127.0.0.1/)"',
+            "  per_host_concurrency: 4",
+            f"  connect_timeout_s: {min(timeout_s, 2.0)}",
+            f"  timeout_s: {timeout_s}   # short, so the deliberately slow sources fail fast",
+            "  fetch_articles: true",
+            '  interests: [databases, rust, observability, "machine learning"]',
+            "  block:",
+            '    - {title: "(?i)^sponsored:"}   # newsletters carry ads; this hides them',
+            "  # only the demo's own hosts may resolve to the loopback replay server",
+            "  allow_private_hosts:",
+            *(f"    - {q(h)}" for h in self.hosts),
+            "  # every corpus host, on every port, goes to the replay server (like curl --resolve)",
+            "  resolve:",
+            *(f"    {q(h)}: {q(f'127.0.0.1:{port}')}" for h in self.hosts),
+        ]
+        return "\n".join(lines) + "\n"
+
+
+_PLAIN_SCALAR = re.compile(r"[a-z0-9][a-z0-9._-]*(://[a-z0-9._/-]+)?")
+# what YAML would read as something other than a string: numbers, dates, IPs, 0x/0o ints
+_NOT_A_STRING = re.compile(r"[0-9._:+-]+|0[xo][0-9a-f]+|[0-9.]+e[+-]?[0-9]+")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
+
+
+def _yaml_scalar(value: str) -> str:
+    """`value` as a YAML scalar: plain when unambiguous (ids, hosts, URLs), else quoted."""
+    if (
+        _PLAIN_SCALAR.fullmatch(value)
+        and not _NOT_A_STRING.fullmatch(value)
+        and value not in _YAML_WORDS
+    ):
+        return value
+    return json.dumps(value)  # a JSON string is a valid double-quoted YAML scalar
+
+
+_FORMAT_NAMES = {
+    FeedFormat.RSS20.value: "RSS 2.0",
+    FeedFormat.ATOM10.value: "Atom 1.0",
+    FeedFormat.JSONFEED11.value: "JSON Feed 1.1",
+    FeedFormat.RDF10.value: "RSS 1.0/RDF",
+    FeedFormat.RSS091.value: "RSS 0.91",
+    "broken": "broken",
+}
+
+
+def _home_page(fp: FeedPlan, items: list[ItemSpec]) -> bytes:
+    from html import escape
+
+    links = "\n".join(
+        f'<li><a href="{escape(i.link or "")}">{escape(i.title or "(untitled)")}</a></li>'
+        for i in items[:20]
+    )
+    alt = f'<link rel="alternate" href="{escape(fp.spec.url)}" title="{escape(fp.spec.title)}">'
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(fp.site_name)}</title>{alt}</head>\n"
+        f"<body><h1>{escape(fp.site_name)}</h1>\n<ul>\n{links}\n</ul></body></html>\n"
+    ).encode()
+
+
+def build_corpus(day: date, seed: int = 7) -> Corpus:
+    """The demo corpus for `day`: items published in [day-3 00:00 UTC, day 00:00 UTC).
+
+    Deterministic: the same `day` and `seed` give byte-identical documents, whatever the
+    wall clock, the hash seed or the global random state.
+    """
+    plan = build_plan(seed)
+    window_start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=WINDOW_DAYS)
+    dates = [day - timedelta(days=n) for n in range(WINDOW_DAYS, 0, -1)]
+    contents = [generate_date(plan, seed, d) for d in dates]
+
+    documents: dict[tuple[str, str], Doc] = {}
+    feeds: list[FeedInfo] = []
+    sources: list[dict[str, Any]] = []
+    kept: set[tuple[str, str]] = set()  # (source_id, guid) of entries in the window
+    all_hosts: set[str] = set()
+
+    for fp in plan.feeds:
+        sid = fp.spec.source_id
+        entries = [i for c in contents for i in c.items[sid]]
+        entries.sort(key=lambda i: (i.published or window_start, i.guid or ""), reverse=True)
+        entries = entries[:MAX_ITEMS]
+        kept.update((sid, i.guid or "") for i in entries)
+        fp.spec.items = entries
+        body = render_feed(fp.spec)
+        newest = max((i.published for i in entries if i.published), default=window_start)
+        documents[(fp.spec.host, fp.spec.path)] = Doc(
+            body, fp.spec.content_type, last_modified=newest
+        )
+        if (fp.spec.host, "/") not in documents:
+            documents[(fp.spec.host, "/")] = Doc(
+                _home_page(fp, entries), HTML, last_modified=newest
+            )
+        if fp.spec.icon_url:
+            documents[(fp.spec.host, "/favicon.png")] = Doc(PIXEL_PNG, "image/png")
+        feeds.append(
+            FeedInfo(
+                sid, fp.spec.url, fp.spec.format.value, fp.spec.role, fp.spec.title, len(entries)
+            )
+        )
+        sources.append(_source_entry(sid, fp.spec.url, fp.spec.tags, fp.spec.every))
+        all_hosts.add(fp.spec.host)
+
+    for c in contents:
+        for art in c.articles:
+            rng = random.Random(f"{seed}:{art.url}")
+            page = article_page(
+                rng,
+                site_name=art.site_name,
+                title=art.title,
+                url=art.url,
+                author=art.author,
+                published=art.published,
+                slots=art.slots,
+                image_url=art.image_url,
+                thin=art.thin,
+            )
+            documents[(art.host, art.path)] = Doc(page.encode(), HTML, last_modified=art.published)
+        for key, page_bytes in c.discussions.items():
+            documents[key] = Doc(page_bytes, HTML)
+        for host, path in c.images:
+            documents[(host, path)] = Doc(PIXEL_PNG, "image/png")
+            all_hosts.add(host)
+
+    for b in BROKEN_SOURCES:
+        feeds.append(
+            FeedInfo(b.source_id, f"http://{b.host}{b.path}", "broken", "broken", b.why, 0)
+        )
+        sources.append(
+            _source_entry(b.source_id, f"http://{b.host}{b.path}", ["demo-broken"], "1h")
+        )
+        all_hosts.add(b.host)
+    documents.update(broken_documents(seed, day))
+
+    hosts = sorted(all_hosts)
+    for host in hosts:
+        documents[(host, "/robots.txt")] = Doc(ROBOTS_TXT, "text/plain; charset=utf-8")
+    documents = {key: _with_defaults(doc, window_start) for key, doc in sorted(documents.items())}
+
+    shared: list[SharedStory] = []
+    for c in contents:
+        for share in c.shares:
+            occurrences = tuple(o for o, guid in share.occurrences if (o.source_id, guid) in kept)
+            if len({o.source_id for o in occurrences}) >= 2:
+                shared.append(SharedStory(share.url, share.title, share.kind, occurrences))
+
+    return Corpus(
+        day=day,
+        seed=seed,
+        documents=documents,
+        sources=sources,
+        expected_failures={b.source_id: b.error_kind for b in BROKEN_SOURCES},
+        hosts=hosts,
+        feeds=feeds,
+        shared_stories=shared,
+    )
+
+
+def _with_defaults(doc: Doc, fallback: datetime) -> Doc:
+    when = doc.last_modified or fallback
+    return Doc(
+        body=doc.body,
+        content_type=doc.content_type,
+        status=doc.status,
+        delay_s=doc.delay_s,
+        headers=dict(doc.headers),
+        last_modified=when,
+        drip_s=doc.drip_s,
+    )
+
+
+def _source_entry(sid: str, url: str, tags: Iterable[str], every: str) -> dict[str, Any]:
+    return {"id": sid, "kind": "rss", "url": url, "tags": list(tags), "every": every}

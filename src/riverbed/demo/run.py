@@ -1,0 +1,130 @@
+"""`riverbed demo`: serve the corpus on 127.0.0.1, run the whole pipeline through Dagster
+against it in the demo lake, print a summary."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from ruamel.yaml import YAML
+
+from riverbed.output import render
+
+DEMO_DIR = Path(".riverbed/demo")
+
+
+def _point_resolve_at(path: Path, port: int) -> None:
+    """Re-point the demo catalogue's loopback `resolve` entries at this run's server port,
+    keeping everything else the user added (rules, notify targets, comments)."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    data = yaml.load(path.read_text())
+    resolve = (data.get("settings") or {}).get("resolve") or {}
+    for key, value in list(resolve.items()):
+        if str(value).startswith("127.0.0.1:"):
+            resolve[key] = f"127.0.0.1:{port}"
+    with path.open("w") as fh:
+        yaml.dump(data, fh)
+
+
+def run_demo(
+    lake: str | None = None, keep_server: bool = False, quiet: bool = False, fmt: str = "table"
+) -> int:
+    from riverbed.cli import EXIT_USAGE, _exit_code, err, load_or_exit, resolve_lake
+    from riverbed.demo.corpus import build_corpus
+    from riverbed.demo.server import ReplayServer
+    from riverbed.lake import Lake
+    from riverbed.lake.query import connect
+    from riverbed.orchestrate import prepare_dagster_home, run_pipeline
+
+    started = time.monotonic()
+    demo_dir = DEMO_DIR.absolute()
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    lake_uri = resolve_lake(lake or str(demo_dir / "lake"))
+    os.environ["DAGSTER_HOME"] = str(demo_dir / "dagster")
+    prepare_dagster_home()
+    say = (lambda _m: None) if quiet or fmt == "json" else err
+
+    day = datetime.now(UTC).date()
+    corpus = build_corpus(day)
+    catalogue_path = demo_dir / "sources.yaml"
+    with ReplayServer(corpus) as server:
+        port = server.port
+        if not catalogue_path.exists():
+            catalogue_path.write_text(corpus.catalogue_yaml(port=port, timeout_s=2.0))
+            say(f"wrote the demo catalogue {catalogue_path} (edit it: later demo runs re-read it)")
+        else:
+            _point_resolve_at(catalogue_path, port)
+        catalogue = load_or_exit(str(catalogue_path))
+        say(f"demo corpus for {day}: {len(corpus.sources)} feeds on 127.0.0.1:{port}")
+        summary = run_pipeline(
+            catalogue, str(catalogue_path), lake_uri, day.isoformat(), force=True, progress=say
+        )
+        if keep_server:
+            err(f"serving the demo corpus on 127.0.0.1:{port}; Ctrl-C stops")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+
+    expected = dict(corpus.expected_failures)
+    code = _exit_code(summary, set(expected))
+    if fmt == "json":
+        cols = ["source_id", "status", "items_new", "error_kind"]
+        typer.echo(render(summary.sources, cols, "json"))
+        return code
+    if code == EXIT_USAGE:
+        return code
+
+    counts = _counts(Lake(lake_uri), day.isoformat(), connect)
+    failed = summary.failed_sources
+    ok = len(summary.sources) - len(failed)
+    deliberate = sum(1 for f in failed if f["source_id"] in expected)
+    lines = [
+        ("sources ok", str(ok)),
+        ("sources failed", f"{len(failed)} ({deliberate} deliberately broken)"),
+        ("items", str(counts["items"])),
+        ("stories", f"{counts['stories']} ({counts['multi']} in several sources)"),
+        ("errors", str(counts["errors"])),
+        ("wall time", f"{time.monotonic() - started:.1f}s"),
+    ]
+    if not quiet:
+        typer.echo("\nriverbed demo — summary")
+        typer.echo(render([{"what": k, "value": v} for k, v in lines], ["what", "value"], "plain"))
+        if failed:
+            typer.echo("\nfailed sources:")
+            rows = [
+                {
+                    "source_id": f["source_id"],
+                    "error_kind": f["error_kind"],
+                    "expected": "yes (deliberate)" if f["source_id"] in expected else "NO",
+                    "message": f["message"],
+                }
+                for f in failed
+            ]
+            typer.echo(render(rows, ["source_id", "error_kind", "expected", "message"], "plain"))
+        digest = Lake(lake_uri).path("published", "digest", day.isoformat(), "index.html")
+        typer.echo(f"\ndigest: {digest.path}")
+        typer.echo(f"lake:   {lake_uri}")
+        top_stories = "select title, n_sources from stories order by n_sources desc limit 10"
+        typer.echo(f'query:  uv run riverbed query --lake {lake_uri} "{top_stories}"')
+    return code
+
+
+def _counts(lake: Any, date: str, connect: Any) -> dict[str, int]:
+    con = connect(lake)
+
+    def one(sql: str) -> int:
+        return int(con.execute(sql, [date]).fetchone()[0])
+
+    return {
+        "items": one("select count(*) from items where ? is not null"),
+        "stories": one("select count(*) from stories where date = ?"),
+        "multi": one("select count(*) from stories where date = ? and n_sources > 1"),
+        "errors": one('select count(*) from errors where cast("at" as date) = cast(? as date)'),
+    }

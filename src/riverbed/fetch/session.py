@@ -1,0 +1,239 @@
+"""A source-scoped view of the HTTP client: conditional GET against the source's stored state,
+raw bodies captured into the blob store (bronze), every request kept as a `fetches` row, and
+the same interface served from bronze for `riverbed replay`.
+
+The observation time of a body is the time it was first fetched: a 304, or a 200 returning a
+byte-identical body, re-uses the stored body AND its observation time, so a re-run on
+unchanged sources leaves the current-state tables identical.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from riverbed.core.errors import ErrorKind, RiverbedError
+from riverbed.fetch.types import FetchResponse, Validators
+
+
+class Transport(Protocol):
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        validators: Validators | None = None,
+        trusted: bool = True,
+    ) -> FetchResponse: ...
+
+
+class BodyStore(Protocol):
+    def put(self, body: bytes) -> str: ...
+    def get(self, sha: str) -> bytes | None: ...
+
+
+@dataclass(slots=True)
+class UrlState:
+    """What is remembered about a URL between runs (kept in the lake, shared by executors)."""
+
+    body_sha256: str
+    observed_at: datetime
+    content_type: str | None = None
+    final_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["observed_at"] = self.observed_at.isoformat()
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> UrlState:
+        return cls(**{**d, "observed_at": datetime.fromisoformat(d["observed_at"])})
+
+
+@dataclass(slots=True)
+class Body:
+    url: str
+    final_url: str
+    data: bytes
+    content_type: str | None
+    observed_at: datetime
+    fetch_id: str
+    status: int
+    from_cache: bool
+
+
+class FetchSession:
+    """Fetches for one source in one run. Raises `RiverbedError` when a URL cannot be had."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        store: BodyStore,
+        *,
+        source_id: str,
+        run_id: str,
+        state: dict[str, UrlState],
+        headers: Mapping[str, str] | None = None,
+        record: bool = True,
+    ) -> None:
+        self.transport = transport
+        self.store = store
+        self.source_id = source_id
+        self.run_id = run_id
+        self.state = state
+        self.headers = dict(headers or {})
+        self.record = record
+        self.rows: list[dict[str, Any]] = []
+        self.bodies: list[Body] = []
+
+    async def get(self, url: str, *, trusted: bool = True) -> Body:
+        known = self.state.get(url)
+        validators = (
+            Validators(etag=known.etag, last_modified=known.last_modified)
+            if known and (known.etag or known.last_modified)
+            else None
+        )
+        resp = await self.transport.get(
+            url, headers=self.headers, validators=validators, trusted=trusted
+        )
+        fetch_id = resp.fetch_id or uuid.uuid4().hex
+        body: Body | None = None
+        if resp.not_modified and known is not None:
+            data = self.store.get(known.body_sha256)
+            if data is None:  # bronze lost: fetch again unconditionally
+                self.state.pop(url, None)
+                self._record(resp, fetch_id, None)
+                return await self.get(url, trusted=trusted)
+            body = Body(
+                url,
+                known.final_url or url,
+                data,
+                known.content_type,
+                known.observed_at,
+                fetch_id,
+                304,
+                True,
+            )
+            self._record(resp, fetch_id, body, known.body_sha256)
+        elif resp.ok and resp.body is not None:
+            sha = self.store.put(resp.body)
+            same = known is not None and known.body_sha256 == sha
+            observed = known.observed_at if same and known else resp.fetched_at
+            self.state[url] = UrlState(
+                body_sha256=sha,
+                observed_at=observed,
+                content_type=resp.content_type,
+                final_url=resp.final_url,
+                etag=resp.headers.get("etag"),
+                last_modified=resp.headers.get("last-modified"),
+            )
+            body = Body(
+                url,
+                resp.final_url,
+                resp.body,
+                resp.content_type,
+                observed,
+                fetch_id,
+                resp.status or 200,
+                False,
+            )
+            self._record(resp, fetch_id, body, sha)
+        else:
+            self._record(resp, fetch_id, None)
+            kind = resp.error_kind or ErrorKind.HTTP_STATUS
+            raise RiverbedError(kind, resp.error_message or f"HTTP {resp.status} for {url}")
+        self.bodies.append(body)
+        return body
+
+    def _record(
+        self, resp: FetchResponse, fetch_id: str, body: Body | None, sha: str | None = None
+    ) -> None:
+        if not self.record:
+            return
+        attempts = resp.attempts or []
+        for n, a in enumerate(attempts):
+            last = n == len(attempts) - 1
+            self.rows.append(
+                {
+                    "run_id": self.run_id,
+                    "fetch_id": fetch_id,
+                    "attempt": n,
+                    "source_id": self.source_id,
+                    "url": a.url,
+                    "status": a.status,
+                    "fetched_at": a.started_at,
+                    "bytes": a.bytes,
+                    "elapsed_ms": a.elapsed_ms,
+                    "from_cache": bool(last and body is not None and body.from_cache),
+                    "error_kind": a.error_kind.value if a.error_kind else None,
+                    "error_message": a.error_message,
+                    "body_sha256": sha if last else None,
+                    "content_type": body.content_type if last and body else None,
+                    "observed_at": body.observed_at if last and body else None,
+                    # the requested URL, so replay can answer the same request
+                    "request_url": resp.url if last else None,
+                }
+            )
+
+
+class ReplayTransport:
+    """Answers requests from one earlier run's `fetches` rows and the blob store (no network)."""
+
+    def __init__(self, rows: list[Mapping[str, Any]], store: BodyStore) -> None:
+        self.store = store
+        self.by_url: dict[str, Mapping[str, Any]] = {}
+        for row in rows:
+            if row.get("request_url"):
+                self.by_url[row["request_url"]] = row
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        validators: Validators | None = None,
+        trusted: bool = True,
+    ) -> FetchResponse:
+        row = self.by_url.get(url)
+        if row is None:
+            return FetchResponse(
+                url=url,
+                final_url=url,
+                fetched_at=datetime.min,
+                elapsed_ms=0,
+                error_kind=ErrorKind.INTERNAL,
+                error_message=f"replay: no stored response for {url}",
+            )
+        when = row["observed_at"] or row["fetched_at"]
+        sha = row.get("body_sha256")
+        data = self.store.get(sha) if sha else None
+        if sha and data is None:
+            return FetchResponse(
+                url=url,
+                final_url=url,
+                fetched_at=when,
+                elapsed_ms=0,
+                error_kind=ErrorKind.INTERNAL,
+                error_message=f"replay: raw body {sha} missing",
+                fetch_id=row["fetch_id"],
+            )
+        headers_out = {"content-type": row["content_type"]} if row.get("content_type") else {}
+        error = ErrorKind(row["error_kind"]) if row.get("error_kind") else None
+        return FetchResponse(
+            url=url,
+            final_url=url,
+            fetched_at=when,
+            elapsed_ms=0,
+            status=200 if data is not None else row.get("status"),
+            headers=headers_out,
+            body=data,
+            error_kind=error if data is None else None,
+            error_message=row.get("error_message") if data is None else None,
+            fetch_id=row["fetch_id"],
+        )

@@ -1,0 +1,58 @@
+"""DuckDB over the lake: every table is a view of its name.
+
+Current-state tables that are partitioned by day are folded across days: `items` keeps each
+item's latest row (and its earliest `first_seen_at`), `stories` each story's latest row (and
+its earliest sighting). History tables are plain unions of their days.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from riverbed.lake.schemas import TABLES
+from riverbed.lake.store import Lake
+
+_FOLDED = {
+    "items": """
+        SELECT * REPLACE (
+            min(first_seen_at) OVER (PARTITION BY item_id) AS first_seen_at)
+        FROM {src}
+        QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY last_seen_at DESC, run_id DESC) = 1
+    """,
+    "stories": """
+        SELECT * REPLACE (
+            min(first_seen_at) OVER (PARTITION BY story_id) AS first_seen_at,
+            arg_min(first_source_id, first_seen_at) OVER (PARTITION BY story_id) AS first_source_id)
+        FROM {src}
+        QUALIFY row_number() OVER (PARTITION BY story_id ORDER BY date DESC) = 1
+    """,
+}
+
+
+def table_names(lake: Lake) -> list[str]:
+    """Tables present in the lake (folders under `tables/`) plus every known table."""
+    found = set(TABLES)
+    tables_dir = lake.path("tables")
+    if tables_dir.exists():
+        found.update(p.name for p in tables_dir.iterdir() if p.is_dir())
+    return sorted(found)
+
+
+def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    if not lake.local:
+        raise NotImplementedError("querying an object-store lake is not supported yet")
+    for name in table_names(lake):
+        files = lake.list_files(lake.table_dir(name))
+        if files:
+            paths = [f.path for f in files]
+            src = f"read_parquet({paths!r}, union_by_name = true)"
+        else:
+            schema = TABLES.get(name, (pa.schema([]), ()))[0]
+            con.register(f"__empty_{name}", schema.empty_table())
+            src = f"__empty_{name}"
+        body = _FOLDED.get(name, "SELECT * FROM {src}").format(src=src)
+        con.execute(f'CREATE VIEW "{name}" AS {body}')
+    return con

@@ -1,0 +1,161 @@
+"""Arrow schemas of every lake table. Column names follow the contract; extra columns are ours."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+STR = pa.string()
+STR_LIST = pa.list_(pa.string())
+
+DISCUSSION = pa.struct(
+    [
+        ("source_id", STR),
+        ("url", STR),
+        ("comments_url", STR),
+        ("score", pa.int64()),
+        ("comments", pa.int64()),
+    ]
+)
+
+ITEMS = pa.schema(
+    [
+        ("item_id", STR),
+        ("source_id", STR),
+        ("kind", STR),
+        ("external_id", STR),
+        ("url", STR),
+        ("canonical_url", STR),
+        ("title", STR),
+        ("author", STR),
+        ("published_at", TS),
+        ("first_seen_at", TS),
+        ("last_seen_at", TS),
+        ("text", STR),
+        ("summary_html", STR),
+        ("score", pa.int64()),
+        ("comments", pa.int64()),
+        ("comments_url", STR),
+        ("tags", STR_LIST),
+        ("hidden_by", STR),
+        ("run_id", STR),
+        ("fetch_id", STR),
+    ]
+)
+
+STORIES = pa.schema(
+    [
+        ("story_id", STR),
+        ("date", STR),
+        ("title", STR),
+        ("url", STR),
+        ("canonical_url", STR),
+        ("item_ids", STR_LIST),
+        ("source_ids", STR_LIST),
+        ("n_sources", pa.int64()),
+        ("discussions", pa.list_(DISCUSSION)),
+        ("published_at", TS),
+        ("first_seen_at", TS),
+        ("first_source_id", STR),
+        ("excerpt", STR),
+        ("tags", STR_LIST),
+        ("score", pa.int64()),
+        ("comments", pa.int64()),
+    ]
+)
+
+DIGEST = pa.schema(
+    [
+        ("digest_date", STR),
+        ("rank", pa.int64()),
+        ("story_id", STR),
+        ("topic_id", STR),
+        ("title", STR),
+        ("url", STR),
+        ("score", pa.float64()),
+        ("why", STR),
+        ("discussions", pa.list_(DISCUSSION)),
+        ("source_ids", STR_LIST),
+        ("n_sources", pa.int64()),
+        ("published_at", TS),
+        ("first_seen_at", TS),
+        ("excerpt", STR),
+        ("tags", STR_LIST),
+    ]
+)
+
+ITEM_METRICS = pa.schema(
+    [
+        ("item_id", STR),
+        ("source_id", STR),
+        ("observed_at", TS),
+        ("score", pa.int64()),
+        ("comments", pa.int64()),
+        ("run_id", STR),
+    ]
+)
+
+FETCHES = pa.schema(
+    [
+        ("run_id", STR),
+        ("fetch_id", STR),
+        ("attempt", pa.int64()),
+        ("source_id", STR),
+        ("url", STR),
+        ("status", pa.int64()),
+        ("fetched_at", TS),
+        ("bytes", pa.int64()),
+        ("elapsed_ms", pa.int64()),
+        ("from_cache", pa.bool_()),
+        ("error_kind", STR),
+        ("error_message", STR),
+        ("body_sha256", STR),
+        ("content_type", STR),
+        ("observed_at", TS),
+        ("request_url", STR),
+    ]
+)
+
+ERRORS = pa.schema(
+    [
+        ("error_key", STR),
+        ("run_id", STR),
+        ("stage", STR),
+        ("source_id", STR),
+        ("url", STR),
+        ("item_id", STR),
+        ("error_kind", STR),
+        ("message", STR),
+        ("at", TS),
+    ]
+)
+
+SOURCE_HEALTH = pa.schema(
+    [
+        ("health_key", STR),
+        ("run_id", STR),
+        ("source_id", STR),
+        ("kind", STR),
+        ("status", STR),
+        ("items_seen", pa.int64()),
+        ("items_new", pa.int64()),
+        ("latency_ms", pa.int64()),
+        ("bytes", pa.int64()),
+        ("http_status", pa.int64()),
+        ("last_success_at", TS),
+        ("error_kind", STR),
+        ("message", STR),
+        ("at", TS),
+    ]
+)
+
+# table name -> (schema, key columns that identify a row inside one date partition)
+TABLES: dict[str, tuple[pa.Schema, tuple[str, ...]]] = {
+    "items": (ITEMS, ("item_id",)),
+    "stories": (STORIES, ("story_id",)),
+    "digest": (DIGEST, ("digest_date", "story_id")),
+    "item_metrics": (ITEM_METRICS, ("item_id", "observed_at")),
+    "fetches": (FETCHES, ("fetch_id", "attempt")),
+    "errors": (ERRORS, ("error_key",)),
+    "source_health": (SOURCE_HEALTH, ("health_key",)),
+}

@@ -1,0 +1,347 @@
+"""Collect a batch of catalogue sources for one day: fetch (or replay from bronze), parse,
+merge into each source's day partition, and journal fetches, errors and source health."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+from upath import UPath
+
+from riverbed.core.errors import ErrorKind, RiverbedError
+from riverbed.core.ids import stable_id
+from riverbed.core.items import build_items, merge_items
+from riverbed.core.models import Item, ItemProblem
+from riverbed.fetch.client import HttpClient
+from riverbed.fetch.session import FetchSession, ReplayTransport, Transport, UrlState
+from riverbed.fetch.types import FetchSettings
+from riverbed.lake.blobs import BlobStore
+from riverbed.lake.journal import Journal
+from riverbed.lake.schemas import ITEMS
+from riverbed.lake.store import Lake, rows_to_table
+from riverbed.sources.registry import COLLECTORS
+
+
+def fetch_settings(settings: Any) -> FetchSettings:
+    """FetchSettings from the catalogue's `settings` block."""
+    return FetchSettings(
+        user_agent=settings.user_agent,
+        per_host_concurrency=settings.per_host_concurrency,
+        per_host_delay_ms=settings.per_host_delay_ms,
+        connect_timeout_s=settings.connect_timeout_s,
+        timeout_s=settings.timeout_s,
+        max_body_bytes=int(settings.max_body_mb * 1024 * 1024),
+        resolve=dict(settings.resolve),
+        allow_private_hosts=tuple(settings.allow_private_hosts),
+        proxy=settings.proxy or None,
+    )
+
+
+@dataclass(slots=True)
+class SourceOutcome:
+    source_id: str
+    kind: str
+    run_id: str  # the run whose fetches this outcome used (the original run when replaying)
+    status: str  # ok | failed | not_modified
+    items: list[Item] = field(default_factory=list)
+    problems: list[ItemProblem] = field(default_factory=list)
+    error: RiverbedError | None = None
+    latency_ms: int = 0
+    bytes: int = 0
+    http_status: int | None = None
+    fetch_ids: list[str] = field(default_factory=list)
+    fetch_rows: list[dict[str, Any]] = field(default_factory=list)
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """Per-source result of a collect step (one `source_health` row's worth)."""
+
+    source_id: str
+    kind: str
+    status: str
+    items_seen: int
+    items_new: int
+    latency_ms: int
+    bytes: int
+    http_status: int | None
+    error_kind: str | None
+    message: str | None
+
+
+@dataclass(slots=True)
+class CollectResult:
+    tables: dict[str, pa.Table]  # source_id -> the day partition's full table (merged)
+    reports: list[SourceReport]
+
+
+class SourceState:
+    """Per-source state in the lake: `state/sources/<id>.json`."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+
+    def _path(self, source_id: str) -> UPath:
+        return self.lake.path("state", "sources", f"{source_id}.json")
+
+    def load(self, source_id: str) -> dict[str, Any]:
+        return self.lake.read_json(self._path(source_id)) or {}
+
+    def save(self, source_id: str, value: Mapping[str, Any]) -> None:
+        self.lake.write_json(self._path(source_id), value)
+
+
+async def _collect_one(source: Any, session: FetchSession, run_id: str) -> SourceOutcome:
+    started = time.monotonic()
+    out = SourceOutcome(
+        source_id=source.id, kind=source.kind, run_id=run_id, status="ok", url=str(source.url)
+    )
+    try:
+        result = await COLLECTORS[source.kind].collect(source, session)
+        observed = max((b.observed_at for b in session.bodies), default=datetime.now(UTC))
+        out.items = build_items(
+            result.items,
+            source_id=source.id,
+            kind=source.kind,
+            observed_at=observed,
+            source_tags=list(source.tags),
+            run_id=run_id,
+            fetch_id=session.bodies[-1].fetch_id if session.bodies else None,
+        )
+        out.problems = list(result.problems)
+        if session.bodies and all(b.status == 304 for b in session.bodies):
+            out.status = "not_modified"
+    except RiverbedError as exc:
+        out.status, out.error = "failed", exc
+    except Exception as exc:  # one source's bug must never fail the others
+        out.status = "failed"
+        out.error = RiverbedError(ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}")
+    out.latency_ms = int((time.monotonic() - started) * 1000)
+    out.fetch_rows = session.rows
+    out.fetch_ids = list(dict.fromkeys(r["fetch_id"] for r in session.rows)) or [
+        b.fetch_id for b in session.bodies
+    ]
+    out.bytes = sum(len(b.data) for b in session.bodies if not b.from_cache)
+    statuses = [r["status"] for r in session.rows if r["status"] is not None]
+    out.http_status = statuses[-1] if statuses else (200 if session.bodies else None)
+    return out
+
+
+async def _collect_live(
+    sources: Sequence[Any],
+    settings: FetchSettings,
+    store: BlobStore,
+    states: dict[str, dict[str, UrlState]],
+    run_id: str,
+) -> list[SourceOutcome]:
+    async with HttpClient(settings) as client:
+        sessions = [
+            FetchSession(
+                client,
+                store,
+                source_id=s.id,
+                run_id=run_id,
+                state=states[s.id],
+                headers=dict(s.headers or {}),
+            )
+            for s in sources
+        ]
+        return list(
+            await asyncio.gather(*(_collect_one(s, ss, run_id) for s, ss in zip(sources, sessions)))
+        )
+
+
+async def _collect_replay(
+    source: Any, fetch_rows: Sequence[Mapping[str, Any]], store: BlobStore, run_id: str
+) -> list[SourceOutcome]:
+    """Re-run a source's collection for every earlier run of the day, oldest first."""
+    by_run: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in fetch_rows:
+        by_run[row["run_id"]].append(row)
+    order = sorted(by_run, key=lambda r: min(x["fetched_at"] for x in by_run[r]))
+    state: dict[str, UrlState] = {}
+    outcomes = []
+    for original_run in order:
+        transport: Transport = ReplayTransport(by_run[original_run], store)
+        session = FetchSession(
+            transport, store, source_id=source.id, run_id=original_run, state=state, record=False
+        )
+        outcomes.append(await _collect_one(source, session, original_run))
+        outcomes[-1].fetch_ids = sorted({r["fetch_id"] for r in by_run[original_run]})
+    return outcomes
+
+
+def _error_rows(out: SourceOutcome, at: datetime) -> list[dict[str, Any]]:
+    fetch_key = ",".join(out.fetch_ids)
+    rows = []
+    if out.error is not None:
+        rows.append(
+            {
+                "error_key": stable_id("collect", out.source_id, out.error.kind, fetch_key),
+                "run_id": out.run_id,
+                "stage": "collect",
+                "source_id": out.source_id,
+                "url": out.url,
+                "item_id": None,
+                "error_kind": out.error.kind.value,
+                "message": out.error.message,
+                "at": at,
+            }
+        )
+    for p in out.problems:
+        rows.append(
+            {
+                "error_key": stable_id(
+                    "collect",
+                    out.source_id,
+                    p.error_kind,
+                    p.external_id,
+                    p.url,
+                    p.message,
+                    fetch_key,
+                ),
+                "run_id": out.run_id,
+                "stage": "collect",
+                "source_id": out.source_id,
+                "url": p.url or out.url,
+                "item_id": p.external_id,
+                "error_kind": p.error_kind.value,
+                "message": p.message,
+                "at": at,
+            }
+        )
+    return rows
+
+
+def collect(
+    lake: Lake,
+    sources: Sequence[Any],
+    settings: Any,
+    date: str,
+    run_id: str,
+    *,
+    replay: bool = False,
+    now: datetime | None = None,
+) -> CollectResult:
+    """Collect `sources` into their `date` partitions of the `<kind>_items` tables.
+
+    Live: fetch through the one HTTP client, merging with what the partition already holds.
+    Replay: rebuild each partition from that day's stored responses only (no network).
+    A failing source never affects the others: it keeps its previous partition and gets an
+    `errors` row and a failed `source_health` row.
+    """
+    now = now or datetime.now(UTC)
+    store, journal, state_store = BlobStore(lake), Journal(lake), SourceState(lake)
+    states_raw = {s.id: state_store.load(s.id) for s in sources}
+    url_states = {
+        sid: {u: UrlState.from_json(v) for u, v in (st.get("urls") or {}).items()}
+        for sid, st in states_raw.items()
+    }
+
+    outcomes: dict[str, list[SourceOutcome]] = {}
+    if replay:
+        fetches = journal.read("fetches", date).to_pylist()
+        rows_by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in fetches:
+            rows_by_source[row["source_id"]].append(row)
+        for s in sources:
+            outcomes[s.id] = asyncio.run(
+                _collect_replay(s, rows_by_source.get(s.id, []), store, run_id)
+            )
+    else:
+        live = asyncio.run(
+            _collect_live(sources, fetch_settings(settings), store, url_states, run_id)
+        )
+        outcomes = {o.source_id: [o] for o in live}
+
+    tables: dict[str, pa.Table] = {}
+    reports: list[SourceReport] = []
+    fetch_rows, error_rows, health_rows = [], [], []
+    for s in sources:
+        path = lake.partition_path(f"{s.kind}_items", {"date": date, "source": s.id})
+        existing = (
+            [] if replay else (lake.read_table(path, ITEMS) or ITEMS.empty_table()).to_pylist()
+        )
+        rows: list[dict[str, Any]] = existing
+        seen = new = 0
+        last = outcomes[s.id][-1] if outcomes[s.id] else None
+        prev_success = states_raw[s.id].get("last_success_at")
+        for out in outcomes[s.id]:
+            rows, added = merge_items(rows, out.items)
+            seen, new = len(out.items), (new + added if replay else added)
+            fetch_rows.extend(out.fetch_rows)
+            error_rows.extend(_error_rows(out, now))
+            if out.status != "failed":
+                prev_success = max(prev_success or "", _iso(now if not replay else _obs(out)))
+            health_rows.append(_health_row(s, out, seen, added, prev_success, now))
+        tables[s.id] = rows_to_table(rows, ITEMS)
+        if last is not None:
+            reports.append(
+                SourceReport(
+                    source_id=s.id,
+                    kind=s.kind,
+                    status=last.status,
+                    items_seen=seen,
+                    items_new=new,
+                    latency_ms=last.latency_ms,
+                    bytes=last.bytes,
+                    http_status=last.http_status,
+                    error_kind=last.error.kind.value if last.error else None,
+                    message=last.error.message if last.error else None,
+                )
+            )
+        if not replay:
+            state = dict(states_raw[s.id])
+            state["urls"] = {u: st.to_json() for u, st in url_states[s.id].items()}
+            state["last_attempt_at"] = _iso(now)
+            state["last_status"] = last.status if last else None
+            if prev_success:
+                state["last_success_at"] = prev_success
+            state_store.save(s.id, state)
+
+    if not replay:
+        journal.append("fetches", date, fetch_rows, run_id)
+    journal.append("errors", date, error_rows, run_id)
+    journal.append("source_health", date, health_rows, run_id)
+    return CollectResult(tables=tables, reports=reports)
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()
+
+
+def _obs(out: SourceOutcome) -> datetime:
+    return max((i.last_seen_at for i in out.items), default=datetime.min.replace(tzinfo=UTC))
+
+
+def _health_row(
+    source: Any,
+    out: SourceOutcome,
+    seen: int,
+    added: int,
+    last_success: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "health_key": stable_id("health", out.source_id, *out.fetch_ids, out.status),
+        "run_id": out.run_id,
+        "source_id": out.source_id,
+        "kind": source.kind,
+        "status": out.status,
+        "items_seen": seen,
+        "items_new": added,
+        "latency_ms": out.latency_ms,
+        "bytes": out.bytes,
+        "http_status": out.http_status,
+        "last_success_at": datetime.fromisoformat(last_success) if last_success else None,
+        "error_kind": out.error.kind.value if out.error else None,
+        "message": out.error.message if out.error else None,
+        "at": now,
+    }

@@ -1,0 +1,137 @@
+"""Identity, merge and story grouping: the rules that make re-runs idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import UTC, datetime, timedelta
+
+from riverbed.core.items import build_items, merge_items
+from riverbed.core.models import ParsedItem
+from riverbed.core.stories import build_stories
+
+T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def _items(source: str, entries: list[ParsedItem], at: datetime = T0):
+    return build_items(entries, source_id=source, kind="rss", observed_at=at, source_tags=["tech"])
+
+
+def test_same_entry_gets_same_item_id_in_any_order():
+    a = ParsedItem(title="A", url="https://ex.org/a", external_id="1")
+    b = ParsedItem(title="B", url="https://ex.org/b", external_id="2")
+    first = {i.external_id: i.item_id for i in _items("s1", [a, b])}
+    second = {i.external_id: i.item_id for i in _items("s1", [b, a])}
+    assert first == second
+    assert first["1"] != first["2"]
+
+
+def test_item_id_depends_on_source():
+    a = ParsedItem(title="A", url="https://ex.org/a", external_id="1")
+    assert _items("s1", [a])[0].item_id != _items("s2", [a])[0].item_id
+
+
+def test_duplicate_guids_in_one_document_keep_the_first():
+    a = ParsedItem(title="first", url="https://ex.org/a", external_id="dup")
+    b = ParsedItem(title="second", url="https://ex.org/b", external_id="dup")
+    out = _items("s1", [a, b])
+    assert [i.title for i in out] == ["first"]
+
+
+def test_source_tags_are_added_once():
+    a = ParsedItem(title="A", url="https://ex.org/a", tags=["db", "tech"])
+    assert _items("s1", [a])[0].tags == ["db", "tech"]
+
+
+def test_merge_keeps_items_that_left_the_feed_window_and_earliest_first_seen():
+    old = _items(
+        "s1",
+        [
+            ParsedItem(title="A", url="https://ex.org/a"),
+            ParsedItem(title="B", url="https://ex.org/b"),
+        ],
+    )
+    rows, added = merge_items([], old)
+    assert added == 2
+    later = T0 + timedelta(hours=1)
+    new = _items(
+        "s1",
+        [
+            ParsedItem(title="A (updated)", url="https://ex.org/a"),
+            ParsedItem(title="C", url="https://ex.org/c"),
+        ],
+        later,
+    )
+    merged, added = merge_items(rows, new)
+    assert added == 1
+    by_title = {r["title"]: r for r in merged}
+    assert set(by_title) == {"A (updated)", "B", "C"}
+    assert by_title["A (updated)"]["first_seen_at"] == T0
+    assert by_title["A (updated)"]["last_seen_at"] == later
+
+
+def test_merge_is_idempotent():
+    items = _items("s1", [ParsedItem(title="A", url="https://ex.org/a")])
+    rows, _ = merge_items([], items)
+    again, added = merge_items(rows, items)
+    assert again == rows and added == 0
+
+
+def test_merge_never_rolls_back_to_an_older_observation():
+    newer = _items("s1", [ParsedItem(title="new", url="https://ex.org/a")], T0 + timedelta(hours=2))
+    older = [replace(i, title="old", first_seen_at=T0, last_seen_at=T0) for i in newer]
+    rows, _ = merge_items([], newer)
+    merged, _ = merge_items(rows, older)
+    assert merged[0]["title"] == "new"
+    assert merged[0]["first_seen_at"] == T0
+
+
+def _rows(*items):
+    return [asdict(i) for i in items]
+
+
+def test_stories_merge_exact_canonical_urls_across_sources():
+    a = _items(
+        "blog",
+        [
+            ParsedItem(
+                title="Postgres 18 released", url="https://News.example.com/pg18?utm_source=rss"
+            )
+        ],
+        T0,
+    )
+    b = _items(
+        "agg",
+        [
+            ParsedItem(
+                title="PG 18 is out", url="https://news.example.com/pg18", score=120, comments=40
+            )
+        ],
+        T0 + timedelta(minutes=5),
+    )
+    c = _items("other", [ParsedItem(title="Unrelated", url="https://other.example.com/x")], T0)
+    stories = build_stories(_rows(*a, *b, *c), "2026-11-24")
+    assert len(stories) == 2
+    pg = next(s for s in stories if s["n_sources"] == 2)
+    assert pg["first_source_id"] == "blog"
+    assert pg["title"] == "Postgres 18 released"
+    assert pg["source_ids"] == ["agg", "blog"]
+    assert {d["source_id"]: d["score"] for d in pg["discussions"]} == {"agg": 120, "blog": None}
+    assert pg["score"] == 120
+
+
+def test_story_id_does_not_depend_on_arrival_order():
+    a = _items("blog", [ParsedItem(title="X", url="https://ex.org/x")], T0)
+    b = _items("agg", [ParsedItem(title="X", url="https://ex.org/x")], T0 + timedelta(hours=1))
+    one = build_stories(_rows(*a, *b), "d")
+    two = build_stories(_rows(*b, *a), "d")
+    assert one == two
+
+
+def test_hidden_items_are_left_out_and_linkless_items_are_their_own_story():
+    a = _items("blog", [ParsedItem(title="Ask: how do you?", url=None, external_id="q1")], T0)
+    b = _items("blog", [ParsedItem(title="Sponsored", url="https://ads.example.com/")], T0)
+    rows = _rows(*a, *b)
+    rows[1]["hidden_by"] = "block[0]"
+    stories = build_stories(rows, "d")
+    assert [s["title"] for s in stories] == ["Ask: how do you?"]
+    assert stories[0]["canonical_url"] is None
