@@ -192,7 +192,7 @@ def _time(parse: Callable[[bytes], Any], docs: list[bytes], repeat: int) -> floa
 
 
 def _feedparser_date(entry: Any) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
 
 
@@ -215,7 +215,7 @@ def check_dates(docs: list[bytes]) -> tuple[int, int, int, list[str]]:
             if got != expected:
                 mismatches += 1
                 if len(examples) < 10:
-                    raw = entry.get("published") or entry.get("updated")
+                    raw = dict.get(entry, "published") or dict.get(entry, "updated")
                     examples.append(f"{raw!r}: ours {got}, feedparser {expected}")
     return compared, mismatches, subsecond, examples
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from datetime import UTC, datetime
 from datetime import date as date_cls
 from pathlib import Path
@@ -304,6 +305,8 @@ def ui(
 
 
 def main() -> None:
+    # Dagster flags beta APIs on import; users of the CLI can do nothing about them
+    warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
     app()
 
 

@@ -237,7 +237,19 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
             documents[(fp.spec.host, "/favicon.png")] = Doc(PIXEL_PNG, "image/png")
         feeds.append(
             FeedInfo(
-                sid, fp.spec.url, fp.spec.format.value, fp.spec.role, fp.spec.title, len(entries)
+                sid,
+                fp.spec.url,
+                fp.spec.format.value,
+                fp.spec.role,
+                fp.spec.title,
+                len(entries),
+                # identity is the GUID where the format carries one (RSS 0.91 has none)
+                len(
+                    {
+                        (i.guid if fp.spec.format.value != "rss091" else None, i.link)
+                        for i in entries
+                    }
+                ),
             )
         )
         sources.append(_source_entry(sid, fp.spec.url, fp.spec.tags, fp.spec.every))

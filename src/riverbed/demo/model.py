@@ -65,7 +65,8 @@ class FeedInfo:
     format: str  # a FeedFormat value, or "broken"
     role: str  # blog | news | aggregator | broken
     title: str
-    n_items: int
+    n_items: int  # entries in the document
+    n_distinct: int = 0  # distinct entries (a feed may repeat an entry: same GUID and link)
 
 
 def etag(body: bytes) -> str:

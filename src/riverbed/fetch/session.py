@@ -40,7 +40,9 @@ class UrlState:
     """What is remembered about a URL between runs (kept in the lake, shared by executors)."""
 
     body_sha256: str
-    observed_at: datetime
+    observed_at: datetime  # first fetch of this exact body: the observation's identity
+    observed_fetch_id: str | None = None
+    observed_run_id: str | None = None
     content_type: str | None = None
     final_url: str | None = None
     etag: str | None = None
@@ -58,14 +60,19 @@ class UrlState:
 
 @dataclass(slots=True)
 class Body:
+    """A body as a collector sees it. `observed_*` name the request that first returned
+    these exact bytes: rows derived from an unchanged body stay identical run after run."""
+
     url: str
     final_url: str
     data: bytes
     content_type: str | None
-    observed_at: datetime
-    fetch_id: str
     status: int
     from_cache: bool
+    fetch_id: str  # this request
+    observed_at: datetime
+    observed_fetch_id: str
+    observed_run_id: str
 
 
 class FetchSession:
@@ -111,37 +118,45 @@ class FetchSession:
                 self._record(resp, fetch_id, None)
                 return await self.get(url, trusted=trusted)
             body = Body(
-                url,
-                known.final_url or url,
-                data,
-                known.content_type,
-                known.observed_at,
-                fetch_id,
-                304,
-                True,
+                url=url,
+                final_url=known.final_url or url,
+                data=data,
+                content_type=known.content_type,
+                status=304,
+                from_cache=True,
+                fetch_id=fetch_id,
+                observed_at=known.observed_at,
+                observed_fetch_id=known.observed_fetch_id or fetch_id,
+                observed_run_id=known.observed_run_id or self.run_id,
             )
             self._record(resp, fetch_id, body, known.body_sha256)
         elif resp.ok and resp.body is not None:
             sha = self.store.put(resp.body)
-            same = known is not None and known.body_sha256 == sha
-            observed = known.observed_at if same and known else resp.fetched_at
+            if known is not None and known.body_sha256 == sha and known.observed_fetch_id:
+                observation = (known.observed_at, known.observed_fetch_id, known.observed_run_id)
+            else:
+                observation = (resp.fetched_at, fetch_id, self.run_id)
             self.state[url] = UrlState(
                 body_sha256=sha,
-                observed_at=observed,
+                observed_at=observation[0],
+                observed_fetch_id=observation[1],
+                observed_run_id=observation[2],
                 content_type=resp.content_type,
                 final_url=resp.final_url,
                 etag=resp.headers.get("etag"),
                 last_modified=resp.headers.get("last-modified"),
             )
             body = Body(
-                url,
-                resp.final_url,
-                resp.body,
-                resp.content_type,
-                observed,
-                fetch_id,
-                resp.status or 200,
-                False,
+                url=url,
+                final_url=resp.final_url,
+                data=resp.body,
+                content_type=resp.content_type,
+                status=resp.status or 200,
+                from_cache=False,
+                fetch_id=fetch_id,
+                observed_at=observation[0],
+                observed_fetch_id=observation[1],
+                observed_run_id=observation[2] or self.run_id,
             )
             self._record(resp, fetch_id, body, sha)
         else:
@@ -224,6 +239,19 @@ class ReplayTransport:
                 fetch_id=row["fetch_id"],
             )
         headers_out = {"content-type": row["content_type"]} if row.get("content_type") else {}
+        if sha:
+            headers_out["etag"] = f'"{sha}"'  # lets later replayed requests be conditional
+        if row.get("from_cache") and validators is not None and data is not None:
+            # the original request was answered 304: answer the same way
+            return FetchResponse(
+                url=url,
+                final_url=url,
+                fetched_at=when,
+                elapsed_ms=0,
+                status=304,
+                headers=headers_out,
+                fetch_id=row["fetch_id"],
+            )
         error = ErrorKind(row["error_kind"]) if row.get("error_kind") else None
         return FetchResponse(
             url=url,

@@ -105,15 +105,15 @@ async def _collect_one(source: Any, session: FetchSession, run_id: str) -> Sourc
     )
     try:
         result = await COLLECTORS[source.kind].collect(source, session)
-        observed = max((b.observed_at for b in session.bodies), default=datetime.now(UTC))
+        latest = max(session.bodies, key=lambda b: b.observed_at, default=None)
         out.items = build_items(
             result.items,
             source_id=source.id,
             kind=source.kind,
-            observed_at=observed,
+            observed_at=latest.observed_at if latest else datetime.now(UTC),
             source_tags=list(source.tags),
-            run_id=run_id,
-            fetch_id=session.bodies[-1].fetch_id if session.bodies else None,
+            run_id=latest.observed_run_id if latest else run_id,
+            fetch_id=latest.observed_fetch_id if latest else None,
         )
         out.problems = list(result.problems)
         if session.bodies and all(b.status == 304 for b in session.bodies):
@@ -330,7 +330,9 @@ def _health_row(
     now: datetime,
 ) -> dict[str, Any]:
     return {
-        "health_key": stable_id("health", out.source_id, *out.fetch_ids, out.status),
+        # the original run and its fetches identify a health record; a replay of the same
+        # responses maps onto the same key and adds nothing
+        "health_key": stable_id("health", out.source_id, out.run_id, *out.fetch_ids),
         "run_id": out.run_id,
         "source_id": out.source_id,
         "kind": source.kind,

@@ -65,7 +65,8 @@ def _entry(e: Any, base_url: str | None) -> RawEntry:
         guid=e.get("id") or None,
         authors=[a for a in authors if isinstance(a, str) and a],
         published=e.get("published"),
-        updated=e.get("updated"),
+        # dict.get: FeedParserDict.get("updated") falls back to `published`, with a warning.
+        updated=dict.get(e, "updated"),
         summary=e.get("summary"),
         summary_html="html" in (summary_detail.get("type") or "text/html"),
         content=content.get("value"),

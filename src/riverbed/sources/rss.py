@@ -37,7 +37,8 @@ Items (every path goes through the same finishing rules)
   date_published), else the updated date, via `core.dates.parse_date`.
 - `author`: dc:creator(s), else RSS author (`mail (Name)` gives `Name`), else itunes:author;
   Atom entry authors, else the feed's; JSON Feed authors/author, else the feed's.
-- `tags`: RSS category/dc:subject, Atom category term, JSON tags (deduplicated, <= 50).
+- `tags`: RSS category/dc:subject, Atom category term, JSON tags (deduplicated ignoring
+  case, first spelling kept, <= 50).
 - `comments_url`: RSS `<comments>`, Atom `link rel="replies"`; `comments`: slash:comments,
   thr:total or thr:count.
 - An entry whose title is over `TITLE_ABSURD_CHARS` or whose link or id is over 4,096 chars
@@ -290,14 +291,15 @@ def _author(names: list[str]) -> str | None:
 
 
 def _tags(values: list[str]) -> list[str]:
-    tags: dict[str, None] = {}
+    """Cleaned tags, first spelling kept among case variants, at most `TAGS_MAX`."""
+    tags: dict[str, str] = {}
     for value in values:
         tag = shorten(clean_title(value, html_markup=False), TAG_MAX_CHARS)
         if tag:
-            tags[tag] = None
+            tags.setdefault(tag.casefold(), tag)
             if len(tags) >= TAGS_MAX:
                 break
-    return list(tags)
+    return list(tags.values())
 
 
 def _comments_url(url: str | None) -> str | None:
