@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import fastfeedparser
@@ -220,6 +221,16 @@ def check_dates(docs: list[bytes]) -> tuple[int, int, int, list[str]]:
     return compared, mismatches, subsecond, examples
 
 
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--feeds", type=int, default=20)
@@ -231,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     total_items = sum(len(parse_feed(doc, now=NOW).items) for doc in docs)
     megabytes = sum(map(len, docs)) / 1e6
     print(f"corpus: {len(docs)} feeds, {total_items} items, {megabytes:.1f} MB")
-    print(f"python {platform.python_version()} on {platform.machine()} ({platform.processor()})")
+    print(f"python {platform.python_version()} on {platform.machine()}, {_cpu()}")
 
     ours = _time(lambda d: parse_feed(d, now=NOW), docs, opts.repeat)
     fast = _time(fastfeedparser.parse, docs, opts.repeat)

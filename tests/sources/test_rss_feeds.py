@@ -529,6 +529,16 @@ def test_implausible_dates_are_dropped_and_updated_is_the_fallback() -> None:
         (b'<?xml version="1.0"?><opml version="2.0"><body/></opml>', ErrorKind.NOT_A_FEED),
         (b'{"data": [1, 2, 3]}', ErrorKind.NOT_A_FEED),
         (b"[1, 2, 3]", ErrorKind.NOT_A_FEED),
+        # well-formed feeds with no entries: "empty" is `not_a_feed` in the contract
+        (b"<rss version='2.0'><channel><title>t</title></channel></rss>", ErrorKind.NOT_A_FEED),
+        (
+            b"<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title></feed>",
+            ErrorKind.NOT_A_FEED,
+        ),
+        (
+            b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": []}',
+            ErrorKind.NOT_A_FEED,
+        ),
         (b'{"version": "https://jsonfeed.org/version/1.1", "items": "none"}', ErrorKind.NOT_A_FEED),
         (
             b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1"',
@@ -546,6 +556,11 @@ def test_implausible_dates_are_dropped_and_updated_is_the_fallback() -> None:
             b"<rss><channel><item><title>x</b></item></channel></rss>" + b"<!ENTITY x 'y'>",
             ErrorKind.PARSE_ERROR,
         ),
+        (
+            b"<rss version='2.0'><channel><title>T</titel><item><title>A</titel>"
+            b"<link>https://x.org/a</link></item><item><title>B</title></item></channel></rss>",
+            ErrorKind.PARSE_ERROR,
+        ),
     ],
     ids=[
         "entity-declarations",
@@ -561,6 +576,9 @@ def test_implausible_dates_are_dropped_and_updated_is_the_fallback() -> None:
         "opml",
         "json-object",
         "json-array",
+        "rss-with-no-items",
+        "atom-with-no-entries",
+        "json-feed-with-no-items",
         "json-feed-without-items-list",
         "truncated-json-feed",
         "deep-json",
@@ -569,6 +587,7 @@ def test_implausible_dates_are_dropped_and_updated_is_the_fallback() -> None:
         "rss-never-closed",
         "atom-never-closed",
         "dtd-markup-after-the-root",
+        "mismatched-tags",
     ],
 )
 def test_documents_that_fail_name_the_failure(body: bytes, kind: ErrorKind) -> None:
@@ -619,3 +638,58 @@ def test_json_feed_with_deep_values_inside_items_still_parses() -> None:
     }
     result = parse_feed(json.dumps(doc).encode(), now=NOW)
     assert [i.title for i in result.items] == ["ok"]
+
+
+AGREEING = [
+    "rss20_wordpress.xml",
+    "rss20_latin1.xml",
+    "rss20_malformed_ampersands.xml",
+    "rdf_arxiv.xml",
+    "rdf_slashdot.xml",
+    "atom10_github_releases.xml",
+    "atom10_xml_base.xml",
+    "atom03_blogger.xml",
+    "youtube_channel.xml",
+]
+
+
+@pytest.mark.parametrize("name", AGREEING)
+def test_the_tolerant_path_reads_the_same_items_as_the_strict_path(name: str) -> None:
+    body = (FEEDS / name).read_bytes()
+    first_title = body.index(b"<title")
+    # An unclosed <br> before the first title: no repair fixes it, feedparser tolerates it.
+    damaged = body[:first_title] + b"<br>" + body[first_title:]
+    strict = parse_feed(body, base_url=BASE, now=NOW)
+    tolerant = parse_feed(damaged, base_url=BASE, now=NOW)
+    fields = ("title", "url", "external_id", "author", "published_at", "text", "tags")
+    extras = ("comments", "comments_url")
+    assert [[getattr(i, f) for f in fields + extras] for i in tolerant.items] == [
+        [getattr(i, f) for f in fields + extras] for i in strict.items
+    ]
+    assert tolerant.format == strict.format
+
+
+def test_rss_in_the_userland_namespace_is_read_as_rss() -> None:
+    body = (
+        b'<rss xmlns="http://backend.userland.com/rss2" version="2.0"><channel><title>T</title>'
+        b"<item><title>A</title><link>https://x.org/a</link><guid>a</guid></item>"
+        b"</channel></rss>"
+    )
+    result = parse_feed(body, now=NOW)
+    assert result.format == "rss20"
+    assert [(i.external_id, i.title, i.url) for i in result.items] == [
+        ("a", "A", "https://x.org/a")
+    ]
+
+
+def test_a_large_malformed_document_is_not_read_tolerantly() -> None:
+    item = b"<item><title>A</title><description>x</description></item>"
+    body = b"<rss version='2.0'><channel><br>" + item * 80_000 + b"</channel></rss>"
+    with pytest.raises(RiverbedError, match="too large to read tolerantly") as raised:
+        parse_feed(body, now=NOW)
+    assert raised.value.kind == ErrorKind.PARSE_ERROR
+
+
+def test_a_str_is_never_taken_for_a_path_or_url() -> None:
+    with pytest.raises(TypeError):
+        parse_feed("https://example.com/feed.xml", now=NOW)  # type: ignore[arg-type]

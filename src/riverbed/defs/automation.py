@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from riverbed.defs.collect import KINDS
-from riverbed.defs.partitions import collect_key, collect_partitions, daily
+from riverbed.defs.partitions import collect_key
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.pipeline.collect import SourceState
 from riverbed.pipeline.schedule import contiguous_ranges, is_due
@@ -23,7 +23,6 @@ collect_jobs = {
     kind: dg.define_asset_job(
         f"collect_{kind}",
         selection=dg.AssetSelection.assets(f"{kind}_items"),
-        partitions_def=collect_partitions(kind),
         description=f"Collect every due `{kind}` source for a day, in one step.",
     )
     for kind in KINDS
@@ -32,7 +31,6 @@ collect_jobs = {
 daily_job = dg.define_asset_job(
     "refine_and_publish",
     selection=dg.AssetSelection.groups("refine", "publish"),
-    partitions_def=daily,
     description="Items, stories, history tables and the digest of one day.",
 )
 

@@ -604,7 +604,13 @@ class HttpClient:
         if declared.isdigit() and int(declared) > call.limit:
             raise BodyTooLarge(f"Content-Length {declared} exceeds the {call.limit}-byte cap")
         decoder = BodyDecoder(headers.get("content-encoding"), call.limit)
-        async for chunk in resp.content.iter_any():
+        while True:
+            # never take more than one byte past the cap off the stream: `iter_any` hands over
+            # whatever is buffered, which overshoots the cap by up to the buffer size
+            want = min(READ_CHUNK, call.limit - call.current_bytes + 1)
+            chunk = await resp.content.read(want)
+            if not chunk:
+                break
             call.current_bytes += len(chunk)
             decoder.feed(chunk)
         return decoder.finish()
@@ -617,6 +623,9 @@ class HttpClient:
             if not chunk:
                 return
             call.current_bytes += len(chunk)
+
+
+READ_CHUNK = 64 * 1024
 
 
 def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -6,12 +6,14 @@ or URL), after it has refused DTD markup and oversized documents.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import feedparser
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.sources.feed_entry import RawEntry, RawFeed, resolve
+from riverbed.sources.feed_xml import XMLNS_ATTRIBUTE
 
 _FORMATS = {
     "rss10": "rdf",
@@ -23,16 +25,16 @@ _FORMATS = {
 }
 
 
-def extract_with_feedparser(
-    data: bytes, content_type: str | None, base_url: str | None, strict_error: str
-) -> RawFeed:
-    """The entries feedparser finds; PARSE_ERROR (with `strict_error`) if it finds no feed."""
-    headers = {"content-type": content_type or "application/xml"}
-    if base_url:
-        headers["content-location"] = base_url
+def extract_with_feedparser(data: bytes, base_url: str | None, strict_error: str) -> RawFeed:
+    """The entries feedparser finds in UTF-8 `data`; PARSE_ERROR (with `strict_error`) if it
+    finds no feed. Links are resolved here against `base_url`: feedparser would also resolve
+    ids that merely look relative."""
     try:
         parsed = feedparser.parse(
-            bytes(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+            bytes(data),
+            response_headers={"content-type": "application/xml; charset=utf-8"},
+            sanitize_html=False,
+            resolve_relative_uris=False,
         )
     # Third-party code on hostile input: whatever it raises means "could not parse".
     except Exception:
@@ -42,36 +44,56 @@ def extract_with_feedparser(
         raise RiverbedError(ErrorKind.PARSE_ERROR, f"malformed XML: {strict_error}")
     feed = parsed.get("feed", {})
     title_detail = feed.get("title_detail") or {}
+    # Atom entries inherit the feed's authors (RFC 4287 4.2.1); feedparser leaves that to us.
+    inherited = _authors(feed) if version.startswith("atom") else []
     return RawFeed(
         _FORMATS.get(version, version),
         feed.get("title"),
-        [_entry(e, base_url) for e in parsed.get("entries", [])],
+        [_entry(e, base_url, inherited) for e in parsed.get("entries", [])],
         title_html="html" in (title_detail.get("type") or ""),
     )
 
 
-def _entry(e: Any, base_url: str | None) -> RawEntry:
+def _authors(obj: Any) -> list[str]:
+    """Author names; loose parsing leaves them HTML-escaped, so they are unescaped here."""
+    names = [a.get("name") or a.get("email") for a in obj.get("authors") or [] if a]
+    if not any(names) and obj.get("author"):
+        names = [obj.get("author")]
+    return [html.unescape(n) for n in names if isinstance(n, str) and n]
+
+
+def _replies(links: list[Any]) -> tuple[str | None, str | None]:
+    """(comments URL, count) from an Atom `link rel="replies"` (RFC 4685)."""
+    for link in links:
+        if link.get("rel") == "replies" and "html" in (link.get("type") or "text/html"):
+            return link.get("href"), link.get("thr:count")
+    return None, None
+
+
+def _without_xmlns(markup: str | None) -> str | None:
+    return XMLNS_ATTRIBUTE.sub("", markup) if markup and "xmlns" in markup else markup
+
+
+def _entry(e: Any, base_url: str | None, inherited: list[str]) -> RawEntry:
     title_detail = e.get("title_detail") or {}
     summary_detail = e.get("summary_detail") or {}
     contents = e.get("content") or []
     content = contents[0] if contents else {}
-    authors = [a.get("name") or a.get("email") for a in e.get("authors") or [] if a]
-    if not any(authors) and e.get("author"):
-        authors = [e.get("author")]
+    replies_url, replies_count = _replies(e.get("links") or [])
     return RawEntry(
         title=e.get("title"),
         title_html="html" in (title_detail.get("type") or ""),
         link=resolve(e.get("link"), base_url),
         guid=e.get("id") or None,
-        authors=[a for a in authors if isinstance(a, str) and a],
+        authors=_authors(e) or inherited,
         published=e.get("published"),
         # dict.get: FeedParserDict.get("updated") falls back to `published`, with a warning.
         updated=dict.get(e, "updated"),
-        summary=e.get("summary"),
+        summary=_without_xmlns(e.get("summary")),
         summary_html="html" in (summary_detail.get("type") or "text/html"),
-        content=content.get("value"),
+        content=_without_xmlns(content.get("value")),
         content_html="html" in (content.get("type") or "text/html"),
         tags=[t.get("term") for t in e.get("tags") or [] if t and t.get("term")],
-        comments_url=resolve(e.get("comments"), base_url),
-        comments=e.get("slash_comments") or e.get("thr_total"),
+        comments_url=resolve(e.get("comments") or replies_url, base_url),
+        comments=e.get("slash_comments") or e.get("thr_total") or replies_count,
     )

@@ -28,7 +28,7 @@ THR = "http://purl.org/syndication/thread/1.0"
 MEDIA = "http://search.yahoo.com/mrss/"
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
-_XMLNS_ATTRIBUTE = re.compile(r"""\s+xmlns(?::[\w.-]+)?=(?:"[^"]*"|'[^']*')""")
+XMLNS_ATTRIBUTE = re.compile(r"""\s+xmlns(?::[\w.-]+)?=(?:"[^"]*"|'[^']*')""")
 _RDF_ROOT = f"{{{RDF}}}RDF"
 _RDF_ABOUT = f"{{{RDF}}}about"
 
@@ -83,6 +83,8 @@ def extract_xml(root: etree._Element) -> RawFeed:
     tag = root.tag
     if tag == "rss":
         return _rss(root)
+    if isinstance(tag, str) and tag.startswith("{") and tag.endswith("}rss"):
+        return _rss(_without_namespace(root, tag[: -len("rss")]))
     if tag == _RDF_ROOT:
         return _rdf(root)
     if tag == f"{{{ATOM10}}}feed":
@@ -91,6 +93,14 @@ def extract_xml(root: etree._Element) -> RawFeed:
         return _atom(root, ATOM03, "atom03")
     name = etree.QName(root).localname if isinstance(tag, str) else "?"
     raise RiverbedError(ErrorKind.NOT_A_FEED, f"XML document <{name[:40]}> is not a feed")
+
+
+def _without_namespace(root: etree._Element, prefix: str) -> etree._Element:
+    """RSS 2.0 put in a namespace (Userland's `rss2`): its elements renamed to plain RSS."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.startswith(prefix):
+            el.tag = el.tag[len(prefix) :]
+    return root
 
 
 def _rss(root: etree._Element) -> RawFeed:
@@ -259,7 +269,7 @@ def _atom_entry(
     raw.link = alternate or any_alternate
     raw.published = raw.published or created
     if not raw.authors:
-        raw.authors = feed_authors
+        raw.authors = list(feed_authors)
     if raw.summary is None and raw.content is None and media_description:
         raw.summary, raw.summary_html = media_description, False
     return raw
@@ -307,4 +317,4 @@ def _inner_xml(el: etree._Element) -> str:
     parts = [el.text or ""]
     parts.extend(etree.tostring(child, encoding="unicode", with_tail=True) for child in el)
     # Serialised children repeat the namespace declarations in scope; HTML has no use for them.
-    return _XMLNS_ATTRIBUTE.sub("", "".join(parts))
+    return XMLNS_ATTRIBUTE.sub("", "".join(parts))
