@@ -39,7 +39,7 @@ class LakeResource(dg.ConfigurableResource):
 
 
 @lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> Catalogue:
+def _load(path: str, version: tuple[int, int]) -> Catalogue:
     return load_catalogue(Path(path))
 
 
@@ -51,7 +51,8 @@ class CatalogueResource(dg.ConfigurableResource):
 
     def load(self) -> Catalogue:
         p = Path(self.path)
-        return _load(str(p), p.stat().st_mtime if p.exists() else 0.0)
+        st = p.stat() if p.exists() else None
+        return _load(str(p), (st.st_mtime_ns, st.st_size) if st else (0, 0))
 
     def sources_by_kind(self) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}

@@ -1,0 +1,154 @@
+"""`riverbed run` against feeds served on loopback: cadence, merge, isolation of a failing
+source, exit codes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from riverbed.cli import app
+from riverbed.lake import Lake
+from riverbed.lake.query import connect
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+
+
+class FeedServer:
+    """Serves feeds by Host header; `bodies[host]` is what that host returns now."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[str, tuple[int, bytes]] = {}
+        self.hits: dict[str, int] = {}
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                host = (self.headers.get("Host") or "").split(":")[0]
+                owner.hits[host] = owner.hits.get(host, 0) + 1
+                status, body = owner.bodies.get(host, (404, b"not here"))
+                self.send_response(status)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    s = FeedServer()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def project(tmp_path, server, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    for var in ("RIVERBED_LAKE", "RIVERBED_SOURCES"):
+        monkeypatch.delenv(var, raising=False)
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text(
+        "sources:\n"
+        "  - {id: wp, kind: rss, url: 'http://blog.example.org/feed/', every: 1h, tags: [blogs]}\n"
+        "  - {id: gh, kind: rss, url: 'http://github.example.com/releases.atom', every: 1h}\n"
+        "settings:\n"
+        f"  resolve: {{blog.example.org: '127.0.0.1:{server.port}', github.example.com: '127.0.0.1:{server.port}'}}\n"
+    )
+    server.bodies["blog.example.org"] = (200, (FEEDS / "rss20_wordpress.xml").read_bytes())
+    server.bodies["github.example.com"] = (200, (FEEDS / "atom10_github_releases.xml").read_bytes())
+    lake = tmp_path / "lake"
+    runner = CliRunner()
+
+    def run(*extra: str):
+        return runner.invoke(
+            app,
+            ["run", "--sources", str(catalogue), "--lake", str(lake), "--quiet", *extra],
+            catch_exceptions=False,
+        )
+
+    return run, Lake(lake)
+
+
+def _count(lake: Lake, sql: str) -> int:
+    return int(connect(lake).execute(sql).fetchone()[0])
+
+
+def test_run_collects_then_respects_every(project, server):
+    run, lake = project
+    first = run()
+    assert first.exit_code == 0, first.output
+    items = _count(lake, "select count(*) from items")
+    assert items > 0
+    assert _count(lake, "select count(*) from stories") > 0
+    assert server.hits == {"blog.example.org": 1, "github.example.com": 1}
+
+    again = run()  # nothing is due an instant later: no request is made
+    assert again.exit_code == 0
+    assert server.hits == {"blog.example.org": 1, "github.example.com": 1}
+    assert _count(lake, "select count(*) from items") == items
+
+    forced = run("--all")
+    assert forced.exit_code == 0
+    assert server.hits == {"blog.example.org": 2, "github.example.com": 2}
+    assert _count(lake, "select count(*) from items") == items
+    assert _count(lake, "select count(*) from fetches") == 4
+
+
+def test_a_failing_source_keeps_its_items_and_fails_alone(project, server):
+    run, lake = project
+    assert run().exit_code == 0
+    wp_items = _count(lake, "select count(*) from rss_items where source_id = 'wp'")
+    server.bodies["blog.example.org"] = (200, b"<html><body>Maintenance</body></html>")
+    result = run("--all", "--format", "json")
+    assert result.exit_code == 1
+    assert '"source_id": "wp", "status": "failed"' in result.output
+    assert _count(lake, "select count(*) from rss_items where source_id = 'wp'") == wp_items
+    assert (
+        _count(
+            lake, "select count(*) from errors where source_id = 'wp' and error_kind = 'not_a_feed'"
+        )
+        == 1
+    )
+    assert (
+        _count(lake, "select count(*) from source_health where source_id = 'gh' and status = 'ok'")
+        == 2
+    )
+
+
+def test_a_feed_window_moving_on_loses_nothing(project, server):
+    run, lake = project
+    assert run().exit_code == 0
+    before = {
+        r[0]
+        for r in connect(lake)
+        .execute("select item_id from rss_items where source_id = 'gh'")
+        .fetchall()
+    }
+    body = (FEEDS / "atom10_github_releases.xml").read_bytes()
+    # drop the first entry, as a feed does when new ones push old ones out
+    start = body.index(b"<entry>")
+    end = body.index(b"</entry>", start) + len(b"</entry>")
+    server.bodies["github.example.com"] = (200, body[:start] + body[end:])
+    assert run("--all").exit_code == 0
+    after = {
+        r[0]
+        for r in connect(lake)
+        .execute("select item_id from rss_items where source_id = 'gh'")
+        .fetchall()
+    }
+    assert after == before
