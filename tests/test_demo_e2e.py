@@ -202,3 +202,14 @@ def test_published_digest_files(demo):
     html = (published / "index.html").read_text()
     assert "<script" not in html.lower()
     assert any((published / "tags").iterdir())
+
+
+def test_block_rules_hide_items_from_stories_but_keep_them_in_items(demo):
+    con = connect(Lake(demo["lake"]))
+    hidden = {
+        r[0]
+        for r in con.execute("select item_id from items where hidden_by is not null").fetchall()
+    }
+    assert hidden, "the demo catalogue's global block rule should hide the sponsored items"
+    in_stories = {r[0] for r in con.execute("select unnest(item_ids) from stories").fetchall()}
+    assert not hidden & in_stories

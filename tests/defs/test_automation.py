@@ -17,7 +17,9 @@ from riverbed.pipeline.collect import SourceState
 def _write(path, ids_every):
     lines = ["sources:"]
     for sid, every in ids_every:
-        lines.append(f"  - {{id: {sid}, kind: rss, url: 'http://{sid}.example/feed', every: {every}}}")
+        lines.append(
+            f"  - {{id: {sid}, kind: rss, url: 'http://{sid}.example/feed', every: {every}}}"
+        )
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -26,7 +28,10 @@ def setup(tmp_path):
     catalogue = tmp_path / "sources.yaml"
     lake_uri = str(tmp_path / "lake")
     instance = dg.DagsterInstance.ephemeral()
-    resources = {"catalogue": CatalogueResource(path=str(catalogue)), "lake": LakeResource(uri=lake_uri)}
+    resources = {
+        "catalogue": CatalogueResource(path=str(catalogue)),
+        "lake": LakeResource(uri=lake_uri),
+    }
 
     def evaluate() -> dg.SensorResult:
         ctx = dg.build_sensor_context(instance=instance, resources=resources)

@@ -15,7 +15,7 @@ from riverbed.defs.checks import (
 )
 from riverbed.defs.collect import KINDS
 from riverbed.defs.partitions import daily
-from riverbed.defs.resources import LakeResource
+from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, TABLES
 from riverbed.pipeline.refine import history_table, item_metrics_table, items_table, stories_table
@@ -46,16 +46,19 @@ def _schema_md(table: pa.Table) -> dg.TableSchema:
     owners=OWNERS,
 )
 def items(
-    context: dg.AssetExecutionContext, **collected: pa.Table
+    context: dg.AssetExecutionContext, catalogue: CatalogueResource, **collected: pa.Table
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """Every item seen today in any source: one row per item (latest values), with its
-    canonical URL, stable item_id, first/last seen times and engagement."""
-    table = items_table(t for t in collected.values() if t.num_rows)
+    canonical URL, stable item_id, first/last seen times, engagement, and `hidden_by` when a
+    keep/block rule of the catalogue hides it (hidden items stay here, nowhere downstream)."""
+    table = items_table((t for t in collected.values() if t.num_rows), catalogue.load())
+    hidden = sum(1 for h in table.column("hidden_by").to_pylist() if h) if table.num_rows else 0
     yield dg.Output(
         table,
         metadata={
             "dagster/column_schema": _schema_md(table),
             "sources": len(set(table.column("source_id").to_pylist())) if table.num_rows else 0,
+            "hidden_by_rules": hidden,
             "preview": dg.MetadataValue.md(
                 preview_markdown(table, ["source_id", "title", "canonical_url", "published_at"])
             ),

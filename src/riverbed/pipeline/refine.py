@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from riverbed.core.rules import hidden_by
 from riverbed.core.stories import build_stories
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, ITEMS, STORIES, TABLES
@@ -23,10 +24,22 @@ def _dedupe(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[
     ]
 
 
-def items_table(collected: Iterable[pa.Table]) -> pa.Table:
-    """The day's items from every collect partition, one row per item_id."""
-    rows = [r for t in collected for r in conform(t, ITEMS).to_pylist()]
-    return rows_to_table(_dedupe(rows, ("item_id",)), ITEMS)
+def items_table(collected: Iterable[pa.Table], catalogue: Any = None) -> pa.Table:
+    """The day's items from every collect partition, one row per item_id, with the
+    catalogue's keep/block rules applied (`hidden_by`)."""
+    rows = _dedupe((r for t in collected for r in conform(t, ITEMS).to_pylist()), ("item_id",))
+    if catalogue is not None:
+        settings, by_id = catalogue.settings, {s.id: s for s in catalogue.sources}
+        for row in rows:
+            source = by_id.get(row["source_id"])
+            row["hidden_by"] = hidden_by(
+                row,
+                global_keep=settings.keep,
+                global_block=settings.block,
+                source_keep=source.keep if source else (),
+                source_block=source.block if source else (),
+            )
+    return rows_to_table(rows, ITEMS)
 
 
 def item_metrics_table(existing: pa.Table | None, items: pa.Table) -> pa.Table:
