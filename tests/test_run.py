@@ -152,3 +152,23 @@ def test_a_feed_window_moving_on_loses_nothing(project, server):
         .fetchall()
     }
     assert after == before
+
+
+def test_unwritable_lake_exits_3_naming_the_cause(project, tmp_path):
+    run, _ = project
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the lake should be")
+    result = run("--lake", str(blocker / "lake"))
+    assert result.exit_code == 3
+    assert "error:" in result.output
+    assert "NotADirectoryError" in result.output
+
+
+def test_a_failing_dagster_step_exits_3_naming_step_and_cause(project, tmp_path):
+    run, _ = project
+    lake = tmp_path / "lake2"
+    lake.mkdir()
+    (lake / "tables").write_text("tables cannot be written here")
+    result = run("--lake", str(lake))
+    assert result.exit_code == 3
+    assert "failed: rss_items: NotADirectoryError" in result.output

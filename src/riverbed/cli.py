@@ -169,12 +169,21 @@ def _print_summary(
         typer.echo(f"{k}: {v}")
 
 
+def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run `fn`; storage or orchestration trouble exits 3 naming the cause, not a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except OSError as exc:
+        err(f"error: the lake or Dagster home is not usable: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        err(f"error: the run could not complete: {type(exc).__name__}: {exc}")
+    raise typer.Exit(EXIT_RUN_FAILED)
+
+
 def _exit_code(summary: Any, expected_failures: set[str] | None = None) -> int:
     if summary.failed_runs:
-        err(
-            f"error: Dagster run(s) failed: {', '.join(summary.failed_runs)} "
-            "(see `riverbed ui` or the logs above)"
-        )
+        for run_id, cause in summary.failed_runs.items():
+            err(f"error: Dagster run {run_id} failed: {cause}")
         return EXIT_RUN_FAILED
     failed = {s["source_id"] for s in summary.failed_sources}
     if failed - (expected_failures or set()):
@@ -203,7 +212,8 @@ def run(
     day = check_date(date)
     path = resolve_sources(sources)
     catalogue = load_or_exit(path)
-    summary = run_pipeline(
+    summary = guarded(
+        run_pipeline,
         catalogue,
         path,
         resolve_lake(lake),
@@ -230,7 +240,8 @@ def replay(
     check_format(fmt, ("table", "json"))
     path = resolve_sources(sources)
     catalogue = load_or_exit(path)
-    summary = run_pipeline(
+    summary = guarded(
+        run_pipeline,
         catalogue,
         path,
         resolve_lake(lake),

@@ -29,7 +29,8 @@ class RunSummary:
     date: str
     run_ids: list[str] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)  # one row per source collected
-    failed_runs: list[str] = field(default_factory=list)  # Dagster runs that did not succeed
+    # Dagster runs that did not succeed: run id -> the first step failure's message
+    failed_runs: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
 
     @property
@@ -120,7 +121,7 @@ def run_pipeline(
             )
             summary.run_ids.append(result.run_id)
             if not result.success:
-                summary.failed_runs.append(result.run_id)
+                summary.failed_runs[result.run_id] = _failure_cause(result)
 
     daily_assets = [
         k for k in defs.resolve_job_def("refine_and_publish").asset_layer.executable_asset_keys
@@ -137,11 +138,21 @@ def run_pipeline(
         )
         summary.run_ids.append(result.run_id)
         if not result.success:
-            summary.failed_runs.append(result.run_id)
+            summary.failed_runs[result.run_id] = _failure_cause(result)
 
     summary.sources = _source_rows(lake, date, set(summary.run_ids), replay)
     summary.wall_s = time.monotonic() - started
     return summary
+
+
+def _failure_cause(result: Any) -> str:
+    """The first step failure of an in-process run, as `step: ExceptionType: message`."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            err = event.step_failure_data.error
+            cause = err.cause or err
+            return f"{event.step_key}: {cause.cls_name}: {cause.message.strip()}"
+    return "the run failed (see `riverbed ui`)"
 
 
 def _source_rows(lake: Any, date: str, run_ids: set[str], replay: bool) -> list[dict[str, Any]]:

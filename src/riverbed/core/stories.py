@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from riverbed.core.ids import story_id as make_story_id
+from riverbed.core.text import shorten
 
 _LATEST = datetime.max.replace(tzinfo=UTC)
 EXCERPT_CHARS = 400
@@ -73,7 +74,7 @@ def build_stories(items: Iterable[Mapping[str, Any]], date: str) -> list[dict[st
                 "published_at": min(published) if published else None,
                 "first_seen_at": first["first_seen_at"],
                 "first_source_id": first["source_id"],
-                "excerpt": text[:EXCERPT_CHARS] if text else None,
+                "excerpt": shorten(text, EXCERPT_CHARS) if text else None,
                 "tags": sorted({t for m in members for t in (m["tags"] or [])}),
                 "score": _sum(m["score"] for m in members),
                 "comments": _sum(m["comments"] for m in members),

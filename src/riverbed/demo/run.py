@@ -34,7 +34,7 @@ def _point_resolve_at(path: Path, port: int) -> None:
 def run_demo(
     lake: str | None = None, keep_server: bool = False, quiet: bool = False, fmt: str = "table"
 ) -> int:
-    from riverbed.cli import EXIT_USAGE, _exit_code, err, load_or_exit, resolve_lake
+    from riverbed.cli import EXIT_USAGE, _exit_code, err, guarded, load_or_exit, resolve_lake
     from riverbed.demo.corpus import build_corpus
     from riverbed.demo.server import ReplayServer
     from riverbed.lake import Lake
@@ -61,8 +61,14 @@ def run_demo(
             _point_resolve_at(catalogue_path, port)
         catalogue = load_or_exit(str(catalogue_path))
         say(f"demo corpus for {day}: {len(corpus.sources)} feeds on 127.0.0.1:{port}")
-        summary = run_pipeline(
-            catalogue, str(catalogue_path), lake_uri, day.isoformat(), force=True, progress=say
+        summary = guarded(
+            run_pipeline,
+            catalogue,
+            str(catalogue_path),
+            lake_uri,
+            day.isoformat(),
+            force=True,
+            progress=say,
         )
         if keep_server:
             err(f"serving the demo corpus on 127.0.0.1:{port}; Ctrl-C stops")
