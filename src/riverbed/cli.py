@@ -191,6 +191,24 @@ def _exit_code(summary: Any, expected_failures: set[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _run(
+    sources: Path | None, lake: str | None, date: str | None, quiet: bool, fmt: str, **kwargs: Any
+) -> None:
+    """`run` and `replay`: one pipeline run, its summary, its exit code."""
+    from riverbed.orchestrate import run_pipeline
+
+    check_format(fmt, ("table", "json"))
+    day = check_date(date)
+    path = resolve_sources(sources)
+    catalogue = load_or_exit(path)
+    progress = None if quiet or fmt == "json" else err
+    summary = guarded(
+        run_pipeline, catalogue, path, resolve_lake(lake), day, progress=progress, **kwargs
+    )
+    _print_summary(summary, fmt, quiet)
+    raise typer.Exit(_exit_code(summary))
+
+
 @app.command()
 def run(
     sources: SourcesOpt = None,
@@ -206,24 +224,7 @@ def run(
     fmt: FormatOpt = "table",
 ) -> None:
     """Materialise the pipeline: every due source, then everything downstream, for a day."""
-    from riverbed.orchestrate import run_pipeline
-
-    check_format(fmt, ("table", "json"))
-    day = check_date(date)
-    path = resolve_sources(sources)
-    catalogue = load_or_exit(path)
-    summary = guarded(
-        run_pipeline,
-        catalogue,
-        path,
-        resolve_lake(lake),
-        day,
-        force=all_sources,
-        select=select,
-        progress=None if quiet or fmt == "json" else err,
-    )
-    _print_summary(summary, fmt, quiet)
-    raise typer.Exit(_exit_code(summary))
+    _run(sources, lake, date, quiet, fmt, force=all_sources, select=select)
 
 
 @app.command()
@@ -235,22 +236,7 @@ def replay(
     fmt: FormatOpt = "table",
 ) -> None:
     """Re-derive every table of a day from the stored raw responses, with no network."""
-    from riverbed.orchestrate import run_pipeline
-
-    check_format(fmt, ("table", "json"))
-    path = resolve_sources(sources)
-    catalogue = load_or_exit(path)
-    summary = guarded(
-        run_pipeline,
-        catalogue,
-        path,
-        resolve_lake(lake),
-        check_date(date),
-        replay=True,
-        progress=None if quiet or fmt == "json" else err,
-    )
-    _print_summary(summary, fmt, quiet)
-    raise typer.Exit(_exit_code(summary))
+    _run(sources, lake, date, quiet, fmt, replay=True)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from lxml import etree
 
 from riverbed.core.catalogue.models import MAX_ID_LENGTH, check_http_url
+from riverbed.core.safexml import safe_parser
 
 MAX_OPML_BYTES = 20 * 1024 * 1024
 _SLUG_ID_LENGTH = 48
@@ -117,15 +118,7 @@ def _parse_xml(data: bytes) -> etree._Element:
     # a subscription list has no use for them.
     if any(marker in data for marker in _ENTITY_DECLARATIONS):
         raise OpmlError("refused: the document declares entities (<!ENTITY>)")
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = safe_parser()
     try:
         tree = etree.fromstring(data, parser=parser).getroottree()
     except etree.XMLSyntaxError as exc:

@@ -1,7 +1,8 @@
 """Asset-check helpers shared by the refine and publish assets."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import dagster as dg
 import pyarrow as pa
@@ -53,3 +54,18 @@ def preview_markdown(table: pa.Table, columns: Sequence[str], n: int = 10) -> st
         for r in rows
     ]
     return "\n".join([head, *body])
+
+
+def per_source_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    """A Markdown table of per-source results, failed sources first (for the UI)."""
+    lines = [
+        "| source | status | items seen | new | latency ms | bytes | error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(rows, key=lambda r: (r["status"] != "failed", r["source_id"])):
+        err = f"{r['error_kind']}: {(r.get('message') or '')[:80]}" if r.get("error_kind") else ""
+        lines.append(
+            f"| {r['source_id']} | {r['status']} | {r.get('items_seen')} | {r.get('items_new')}"
+            f" | {r.get('latency_ms')} | {r.get('bytes')} | {err.replace('|', '/')} |"
+        )
+    return "\n".join(lines)

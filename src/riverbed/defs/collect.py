@@ -6,10 +6,12 @@ process; the work itself is `pipeline.collect.collect`.
 """
 
 from collections import defaultdict
+from dataclasses import asdict
 
 import dagster as dg
 import pyarrow as pa
 
+from riverbed.defs.checks import per_source_markdown
 from riverbed.defs.partitions import collect_partitions
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.pipeline.collect import SourceReport, collect
@@ -20,21 +22,6 @@ KINDS = ["rss"]
 class CollectConfig(dg.Config):
     replay: bool = False
     """Rebuild the partitions from that day's stored raw responses (bronze), no network."""
-
-
-def _report_markdown(reports: list[SourceReport]) -> str:
-    lines = [
-        "| source | status | items seen | new | latency ms | bytes | http | error |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in sorted(reports, key=lambda r: (r.status != "failed", r.source_id)):
-        err = f"{r.error_kind}: {(r.message or '')[:80]}" if r.error_kind else ""
-        err = err.replace("|", "\\|")
-        lines.append(
-            f"| {r.source_id} | {r.status} | {r.items_seen} | {r.items_new} | {r.latency_ms}"
-            f" | {r.bytes} | {r.http_status or ''} | {err} |"
-        )
-    return "\n".join(lines)
 
 
 def build_collect_asset(kind: str) -> dg.AssetsDefinition:
@@ -92,7 +79,9 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
                 "items_new": sum(r.items_new for r in reports),
                 "bytes": sum(r.bytes for r in reports),
                 "latency_ms_max": max((r.latency_ms for r in reports), default=0),
-                "per_source": dg.MetadataValue.md(_report_markdown(reports)),
+                "per_source": dg.MetadataValue.md(
+                    per_source_markdown([asdict(r) for r in reports])
+                ),
                 "replay": config.replay,
             },
         )

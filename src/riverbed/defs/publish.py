@@ -9,6 +9,7 @@ from riverbed.defs.checks import (
     NOT_EMPTY,
     UNIQUE_KEY,
     not_empty_result,
+    per_source_markdown,
     preview_markdown,
     specs,
     unique_key_result,
@@ -75,17 +76,8 @@ def source_health(
     """One row per (source, run) of the day: status (ok, failed, not_modified), items seen and
     new, latency, bytes, last success and error. The materialisation shows a per-source table."""
     table = history_table(Journal(lake.lake), "source_health", context.partition_key)
-    latest: dict[str, dict] = {}
-    for row in table.to_pylist():
-        latest[row["source_id"]] = row
-    ordered = sorted(latest.values(), key=lambda r: (r["status"] != "failed", r["source_id"]))
-    lines = ["| source | status | items | new | latency ms | error |", "|---|---|---|---|---|---|"]
-    for r in ordered:
-        err = f"{r['error_kind']}: {(r['message'] or '')[:80]}" if r["error_kind"] else ""
-        lines.append(
-            f"| {r['source_id']} | {r['status']} | {r['items_seen']} | {r['items_new']} | "
-            f"{r['latency_ms']} | {err.replace('|', '/')} |"
-        )
+    latest = {row["source_id"]: row for row in table.to_pylist()}  # rows are chronological
+    ordered = sorted(latest.values(), key=lambda r: r["source_id"])
     failed = [r["source_id"] for r in ordered if r["status"] == "failed"]
     n = max(len(ordered), 1)
     yield dg.Output(
@@ -94,7 +86,7 @@ def source_health(
             "sources": len(ordered),
             "sources_failed": len(failed),
             "error_rate": round(len(failed) / n, 4),
-            "per_source": dg.MetadataValue.md("\n".join(lines)),
+            "per_source": dg.MetadataValue.md(per_source_markdown(ordered)),
         },
     )
     yield unique_key_result(table, ["health_key"], "source_health")

@@ -61,6 +61,7 @@ from lxml import etree
 from riverbed.core.dates import parse_date
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
+from riverbed.core.safexml import safe_parser
 from riverbed.core.text import clean_title, html_to_text, plain_text, shorten
 from riverbed.core.urls import MAX_URL_CHARS
 from riverbed.sources.feed_bytes import (
@@ -169,18 +170,7 @@ def _parse_xml(
 
 
 def _strict(data: bytes, encoding: str | None, base_url: str | None) -> etree._Element:
-    # `collect_ids` keeps its default on purpose: measured with lxml 6.1 / libxml2 2.14,
-    # `collect_ids=False` makes libxml2 read a `SYSTEM` DTD (a local file, or an attempted
-    # network fetch) despite `load_dtd=False`.
-    parser = etree.XMLParser(
-        encoding=encoding,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = safe_parser(encoding)
     if base_url:
         return etree.fromstring(data, parser, base_url=base_url)
     return etree.fromstring(data, parser)
