@@ -62,7 +62,7 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
                 context.log.warning(f"not in the catalogue any more, left as they are: {unknown}")
             sources = [by_id[i] for i in ids if i in by_id]
             result = collect(
-                lake.lake, sources, settings, date, context.run_id, replay=config.replay
+                lake.lake, sources, settings, date, context.run.run_id, replay=config.replay
             )
             reports.extend(result.reports)
             for sid, table in result.tables.items():
