@@ -125,9 +125,10 @@ async def _collect_one(source: Any, session: FetchSession, run_id: str) -> Sourc
         out.error = RiverbedError(ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}")
     out.latency_ms = int((time.monotonic() - started) * 1000)
     out.fetch_rows = session.rows
-    out.fetch_ids = list(dict.fromkeys(r["fetch_id"] for r in session.rows)) or [
-        b.fetch_id for b in session.bodies
-    ]
+    # sorted: concurrent requests finish in any order, keys derived from them must not
+    out.fetch_ids = sorted(
+        {r["fetch_id"] for r in session.rows} or {b.fetch_id for b in session.bodies}
+    )
     out.bytes = sum(len(b.data) for b in session.bodies if not b.from_cache)
     statuses = [r["status"] for r in session.rows if r["status"] is not None]
     out.http_status = statuses[-1] if statuses else (200 if session.bodies else None)
@@ -159,7 +160,7 @@ async def _collect_live(
 
 
 async def _collect_replay(
-    source: Any, fetch_rows: Sequence[Mapping[str, Any]], store: BlobStore, run_id: str
+    source: Any, fetch_rows: Sequence[Mapping[str, Any]], store: BlobStore
 ) -> list[SourceOutcome]:
     """Re-run a source's collection for every earlier run of the day, oldest first."""
     by_run: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -252,9 +253,7 @@ def collect(
         for row in fetches:
             rows_by_source[row["source_id"]].append(row)
         for s in sources:
-            outcomes[s.id] = asyncio.run(
-                _collect_replay(s, rows_by_source.get(s.id, []), store, run_id)
-            )
+            outcomes[s.id] = asyncio.run(_collect_replay(s, rows_by_source.get(s.id, []), store))
     else:
         live = asyncio.run(
             _collect_live(sources, fetch_settings(settings), store, url_states, run_id)
@@ -265,6 +264,8 @@ def collect(
     reports: list[SourceReport] = []
     fetch_rows, error_rows, health_rows = [], [], []
     for s in sources:
+        if replay and not outcomes[s.id]:
+            continue  # nothing was fetched for it that day: leave its partition alone
         path = lake.partition_path(f"{s.kind}_items", {"date": date, "source": s.id})
         existing = (
             [] if replay else (lake.read_table(path, ITEMS) or ITEMS.empty_table()).to_pylist()
