@@ -29,11 +29,11 @@ EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_RUN_FAILED = 0, 1, 2, 3
 
 SourcesOpt = Annotated[
     Path | None,
-    typer.Option("--sources", help="Catalogue file [env RIVERBED_SOURCES; ./sources.yaml]"),
+    typer.Option("--sources", help="Catalogue file (env RIVERBED_SOURCES, default ./sources.yaml)"),
 ]
 LakeOpt = Annotated[
     str | None,
-    typer.Option("--lake", help="Lake URI or folder [env RIVERBED_LAKE; ./.riverbed/lake]"),
+    typer.Option("--lake", help="Lake URI or folder (env RIVERBED_LAKE, default ./.riverbed/lake)"),
 ]
 DateOpt = Annotated[
     str | None, typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC); default today")
