@@ -25,4 +25,27 @@ class RssCollector:
         return parse_feed(body.data, content_type=body.content_type, base_url=body.final_url)
 
 
-COLLECTORS: dict[str, Collector] = {c.kind: c for c in (RssCollector(),)}
+def _all() -> tuple[Collector, ...]:
+    from riverbed.sources.arxiv import ArxivCollector
+    from riverbed.sources.github_trending import GithubTrendingCollector
+    from riverbed.sources.hackernews import HackerNewsCollector
+    from riverbed.sources.html import HtmlCollector
+    from riverbed.sources.json_api import JsonApiCollector
+    from riverbed.sources.lobsters import LobstersCollector
+    from riverbed.sources.reddit import RedditCollector
+    from riverbed.sources.youtube import YoutubeCollector
+
+    return (
+        RssCollector(),
+        HackerNewsCollector(),
+        RedditCollector(),
+        LobstersCollector(),
+        ArxivCollector(),
+        GithubTrendingCollector(),
+        YoutubeCollector(),
+        HtmlCollector(),
+        JsonApiCollector(),
+    )
+
+
+COLLECTORS: dict[str, Collector] = {c.kind: c for c in _all()}
