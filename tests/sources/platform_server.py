@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import ipaddress
 import socket
 import threading
 import time
@@ -20,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp import web
 
 from riverbed.core.catalogue import parse_catalogue
@@ -145,43 +143,6 @@ def running_server() -> Iterator[PlatformServer]:
         yield server
     finally:
         server.stop()
-
-
-class OutsideNetworkError(AssertionError):
-    """A test tried to reach a non-loopback address (nothing was sent)."""
-
-
-def _loopback(host: Any) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode()
-    if not isinstance(host, str):
-        return False
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-@contextlib.contextmanager
-def loopback_only() -> Iterator[None]:
-    """Any DNS lookup or connect to a non-loopback address raises instead of going out."""
-    real_getaddrinfo = socket.getaddrinfo
-    real_connect = socket.socket.connect
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host is not None and not _loopback(host):
-            raise OutsideNetworkError(f"DNS lookup of {host!r} attempted in a test")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if isinstance(address, tuple) and not _loopback(address[0]):
-            raise OutsideNetworkError(f"connect to {address!r} attempted in a test")
-        return real_connect(self, address)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(socket, "getaddrinfo", getaddrinfo)
-        mp.setattr(socket.socket, "connect", connect)
-        yield
 
 
 class MemoryStore:

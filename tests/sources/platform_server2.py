@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
-import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from netguard import loopback_only
 from riverbed.core.catalogue.loader import parse_catalogue
 from riverbed.core.errors import RiverbedError
 from riverbed.core.models import ParseResult
@@ -32,48 +31,9 @@ from riverbed.fetch.session import FetchSession
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "platforms"
 
 
-class OutsideNetworkError(AssertionError):
-    """A test tried to reach a non-loopback address (nothing was sent)."""
-
-
-def _is_loopback_literal(host: object) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode()
-    if not isinstance(host, str):
-        return False
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
 @pytest.fixture
 def network_guard() -> Iterator[None]:
-    real_getaddrinfo = socket.getaddrinfo
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host is not None and not _is_loopback_literal(host):
-            raise OutsideNetworkError(f"DNS lookup of {host!r} attempted in a test")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def check(address: Any) -> None:
-        if isinstance(address, tuple) and not _is_loopback_literal(address[0]):
-            raise OutsideNetworkError(f"connect to {address!r} attempted in a test")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        check(address)
-        return real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        check(address)
-        return real_connect_ex(self, address)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(socket, "getaddrinfo", getaddrinfo)
-        mp.setattr(socket.socket, "connect", connect)
-        mp.setattr(socket.socket, "connect_ex", connect_ex)
+    with loopback_only():
         yield
 
 

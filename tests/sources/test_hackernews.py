@@ -14,11 +14,11 @@ from platform_server import (
     PlatformServer,
     Reply,
     load_source,
-    loopback_only,
     run_collector,
     running_server,
 )
 
+from netguard import loopback_only
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParsedItem, ParseResult
 from riverbed.sources.hackernews import HackerNewsCollector, parse_hn_item, parse_hn_list

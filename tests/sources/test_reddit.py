@@ -15,11 +15,11 @@ from platform_server import (
     PlatformServer,
     Reply,
     load_source,
-    loopback_only,
     run_collector,
     running_server,
 )
 
+from netguard import loopback_only
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParsedItem, ParseResult
 from riverbed.sources.reddit import RedditCollector, parse_reddit_listing, parse_reddit_page
