@@ -6,9 +6,10 @@ import dagster as dg
 import pytest
 
 from riverbed.definitions import build_definitions
+from riverbed.sources.registry import COLLECTORS
 
 EXPECTED_GROUPS = {
-    "rss_items": "collect",
+    **{f"{kind}_items": "collect" for kind in COLLECTORS},
     "items": "refine",
     "item_metrics": "refine",
     "stories": "refine",

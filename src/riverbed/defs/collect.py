@@ -15,8 +15,9 @@ from riverbed.defs.checks import per_source_markdown
 from riverbed.defs.partitions import collect_partitions
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.pipeline.collect import SourceReport, collect
+from riverbed.sources.registry import COLLECTORS
 
-KINDS = ["rss"]
+KINDS = list(COLLECTORS)
 
 
 class CollectConfig(dg.Config):
