@@ -22,11 +22,18 @@ def build_items(
     run_id: str | None = None,
     fetch_id: str | None = None,
 ) -> list[Item]:
-    """Give each parsed entry its identity and canonical URL; the first of duplicate ids wins."""
+    """Give each parsed entry its identity and canonical URL; the first of duplicate ids wins.
+
+    An entry with no link of its own (Ask HN, a Reddit self post, a job) links to its
+    discussion: `url` falls back to `comments_url`, so the story has somewhere to point and
+    merges with anything else linking to that discussion. The item id is unaffected.
+    """
     items: dict[str, Item] = {}
     for p in parsed:
-        canon = canonical_url(p.url) if p.url else None
-        iid = make_item_id(source_id, p.external_id, canon, p.title, p.published_at)
+        own = canonical_url(p.url) if p.url else None
+        iid = make_item_id(source_id, p.external_id, own, p.title, p.published_at)
+        link = p.url or p.comments_url
+        canon = own if p.url else (canonical_url(link) if link else None)
         if iid in items:
             continue
         tags = list(dict.fromkeys([*p.tags, *source_tags]))
@@ -35,7 +42,7 @@ def build_items(
             source_id=source_id,
             kind=kind,
             external_id=p.external_id,
-            url=p.url,
+            url=link,
             canonical_url=canon,
             title=p.title,
             author=p.author,
