@@ -6,6 +6,7 @@ import dagster as dg
 import pytest
 
 from riverbed.definitions import build_definitions
+from riverbed.defs.collect import COLLECT_BATCH
 from riverbed.sources.registry import COLLECTORS
 
 EXPECTED_GROUPS = {
@@ -60,13 +61,14 @@ def test_key_and_emptiness_checks_exist(defs):
     assert ("source_health", "no_failed_sources") in checks
 
 
-def test_collect_assets_are_day_by_source_and_single_run(defs):
+def test_collect_assets_are_day_by_source_in_batches(defs):
     graph = defs.resolve_asset_graph()
     node = graph.get(dg.AssetKey("rss_items"))
     pdef = node.partitions_def
     assert isinstance(pdef, dg.MultiPartitionsDefinition)
     assert sorted(pdef.partition_dimension_names) == ["date", "source"]
-    assert node.backfill_policy == dg.BackfillPolicy.single_run()
+    # a backfill runs batches of sources, one run (one worker) each
+    assert node.backfill_policy == dg.BackfillPolicy.multi_run(COLLECT_BATCH)
     assert isinstance(graph.get(dg.AssetKey("items")).partitions_def, dg.DailyPartitionsDefinition)
 
 

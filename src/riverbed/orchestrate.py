@@ -8,6 +8,7 @@ then the daily refine/publish run.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ class RunSummary:
     sources: list[dict[str, Any]] = field(default_factory=list)  # one row per source collected
     # Dagster runs that did not succeed: run id -> the first step failure's message
     failed_runs: dict[str, str] = field(default_factory=dict)
+    # earlier runs whose process had died, marked failed at start (see `sweep_dead_runs`)
+    swept_runs: list[str] = field(default_factory=list)
     wall_s: float = 0.0
 
     @property
@@ -38,15 +41,92 @@ class RunSummary:
         return [s for s in self.sources if s["status"] == "failed"]
 
 
+GENERATED_MARK = "# Written by riverbed; edit freely (delete this line to keep your edits)."
+
+# The local instance: SQLite storage (Dagster's default), no telemetry, one step at a time per
+# platform API pool (`riverbed_<kind>`) across all runs, and run retries for the daemon (each
+# job's `dagster/max_retries` tag says how many).
+LOCAL_INSTANCE = f"""{GENERATED_MARK}
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+run_retries:
+  enabled: true
+  max_retries: 0
+"""
+
+
 def prepare_dagster_home(home: str | None = None) -> str:
-    """Make sure DAGSTER_HOME exists with a local (SQLite) instance and telemetry off."""
+    """Make sure DAGSTER_HOME exists with a local (SQLite) instance configured for riverbed.
+
+    A `dagster.yaml` riverbed wrote itself is kept current; one the user owns (no marker line)
+    is left alone.
+    """
     path = Path(home or os.environ.get("DAGSTER_HOME") or "./.riverbed/dagster").absolute()
     path.mkdir(parents=True, exist_ok=True)
     cfg = path / "dagster.yaml"
-    if not cfg.exists():
-        cfg.write_text("telemetry:\n  enabled: false\n")
+    current = cfg.read_text() if cfg.exists() else None
+    if current is None or (current.startswith(GENERATED_MARK) and current != LOCAL_INSTANCE):
+        tmp = cfg.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(LOCAL_INSTANCE)
+        tmp.replace(cfg)
     os.environ["DAGSTER_HOME"] = str(path)
     return str(path)
+
+
+PID_TAG = "riverbed/pid"
+HOST_TAG = "riverbed/host"
+
+
+def process_tags() -> dict[str, str]:
+    """Tags naming the process that executes an in-process run (see `sweep_dead_runs`)."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_dead_runs(instance: Any) -> list[str]:
+    """Mark failed the in-process runs of this host whose process is gone; free their pool slots.
+
+    An in-process run killed with -9 stays STARTED forever (no run monitoring without the
+    daemon and a launcher that can check worker health), and its concurrency-pool slot is never
+    released, so the next run of that pool would wait forever. Returns the swept run ids.
+    """
+    import dagster as dg
+
+    host = socket.gethostname()
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(
+            statuses=[
+                dg.DagsterRunStatus.STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.CANCELING,
+            ],
+            tags={HOST_TAG: host},
+        )
+    )
+    swept = []
+    for record in records:
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG, "")
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(
+            run, f"riverbed: the process running it (pid {pid} on {host}) is gone"
+        )
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        swept.append(run.run_id)
+    return swept
 
 
 def run_pipeline(
@@ -83,6 +163,9 @@ def run_pipeline(
     summary = RunSummary(date=date)
     defs = build_definitions()
     instance = dg.DagsterInstance.get()
+    summary.swept_runs = sweep_dead_runs(instance)
+    for run_id in summary.swept_runs:
+        say(f"marked failed: run {run_id} (its process is gone)")
     lake = Lake(lake_uri)
     state = SourceState(lake)
 
@@ -112,7 +195,11 @@ def run_pipeline(
             say(f"collect {kind}: {first} … {last} ({'replay' if replay else 'live'})")
             result = job.execute_in_process(
                 instance=instance,
-                tags={**range_tags(date, first, last), "riverbed/replay": str(replay).lower()},
+                tags={
+                    **range_tags(date, first, last),
+                    **process_tags(),
+                    "riverbed/replay": str(replay).lower(),
+                },
                 run_config={
                     "ops": {f"{kind}_items": {"config": {"replay": replay}}},
                     **QUIET_LOGS,
@@ -133,6 +220,7 @@ def run_pipeline(
             instance=instance,
             partition_key=date,
             asset_selection=chosen,
+            tags=process_tags(),
             run_config=QUIET_LOGS,
             raise_on_error=False,
         )

@@ -50,8 +50,9 @@ def test_merge_keeps_items_that_left_the_feed_window_and_earliest_first_seen():
             ParsedItem(title="B", url="https://ex.org/b"),
         ],
     )
-    rows, added = merge_items([], old)
-    assert added == 2
+    first = merge_items([], old)
+    rows = first.rows
+    assert (first.added, first.updated) == (2, 0)
     later = T0 + timedelta(hours=1)
     new = _items(
         "s1",
@@ -61,9 +62,9 @@ def test_merge_keeps_items_that_left_the_feed_window_and_earliest_first_seen():
         ],
         later,
     )
-    merged, added = merge_items(rows, new)
-    assert added == 1
-    by_title = {r["title"]: r for r in merged}
+    result = merge_items(rows, new)
+    assert (result.added, result.updated) == (1, 1)  # C is new; A changed its title
+    by_title = {r["title"]: r for r in result.rows}
     assert set(by_title) == {"A (updated)", "B", "C"}
     assert by_title["A (updated)"]["first_seen_at"] == T0
     assert by_title["A (updated)"]["last_seen_at"] == later
@@ -71,16 +72,25 @@ def test_merge_keeps_items_that_left_the_feed_window_and_earliest_first_seen():
 
 def test_merge_is_idempotent():
     items = _items("s1", [ParsedItem(title="A", url="https://ex.org/a")])
-    rows, _ = merge_items([], items)
-    again, added = merge_items(rows, items)
-    assert again == rows and added == 0
+    rows = merge_items([], items).rows
+    again = merge_items(rows, items)
+    assert again.rows == rows and (again.added, again.updated) == (0, 0)
+    later = [replace(i, last_seen_at=i.last_seen_at + timedelta(hours=1)) for i in items]
+    assert merge_items(rows, later).updated == 0  # seen again, nothing changed
+
+
+def test_a_score_change_is_an_update():
+    items = _items("s1", [ParsedItem(title="A", url="https://ex.org/a", score=3)])
+    rows = merge_items([], items).rows
+    later = [replace(i, score=9, last_seen_at=i.last_seen_at + timedelta(hours=1)) for i in items]
+    assert merge_items(rows, later).updated == 1
 
 
 def test_merge_never_rolls_back_to_an_older_observation():
     newer = _items("s1", [ParsedItem(title="new", url="https://ex.org/a")], T0 + timedelta(hours=2))
     older = [replace(i, title="old", first_seen_at=T0, last_seen_at=T0) for i in newer]
-    rows, _ = merge_items([], newer)
-    merged, _ = merge_items(rows, older)
+    rows = merge_items([], newer).rows
+    merged = merge_items(rows, older).rows
     assert merged[0]["title"] == "new"
     assert merged[0]["first_seen_at"] == T0
 

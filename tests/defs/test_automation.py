@@ -86,3 +86,28 @@ def test_catalogue_edits_need_no_code_reload(setup):
     result = evaluate()
     assert instance.get_dynamic_partitions("rss_sources") == ["a", "d"]
     assert _ranges(result) == [("a", "d")]
+
+
+def test_a_large_catalogue_is_requested_in_batches_one_run_each(setup, monkeypatch):
+    catalogue, _, _, evaluate = setup
+    monkeypatch.setattr("riverbed.defs.automation.COLLECT_BATCH", 2)
+    _write(catalogue, [(s, "1h") for s in "abcde"])
+    result = evaluate()
+    assert _ranges(result) == [("a", "b"), ("c", "d"), ("e", "e")]
+    assert len({r.run_key for r in result.run_requests}) == 3
+
+
+def test_platform_kinds_have_a_pool_and_collect_steps_retry():
+    from riverbed.defs.collect import COLLECT_BATCH, collect_assets
+
+    by_kind = {a.key.to_user_string().removesuffix("_items"): a for a in collect_assets}
+    for kind in ("hackernews", "reddit", "lobsters", "arxiv", "github_trending", "youtube"):
+        (op,) = by_kind[kind].node_def.iterate_op_defs()
+        assert op.pool == f"riverbed_{kind}"
+    for kind in ("rss", "html", "json_api"):  # many hosts, paced per host by the fetch layer
+        (op,) = by_kind[kind].node_def.iterate_op_defs()
+        assert op.pool is None
+    for asset in collect_assets:
+        assert asset.backfill_policy == dg.BackfillPolicy.multi_run(COLLECT_BATCH)
+        (op,) = asset.node_def.iterate_op_defs()
+        assert op.retry_policy is not None and op.retry_policy.max_retries >= 1

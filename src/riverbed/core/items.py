@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,18 +61,39 @@ def build_items(
     return list(items.values())
 
 
-def merge_items(
-    existing: Iterable[Mapping[str, Any]], new: Iterable[Item]
-) -> tuple[list[dict[str, Any]], int]:
+# What a reader sees of an item: a change in any of these makes a re-observed item "updated".
+CONTENT_FIELDS = (
+    "title",
+    "url",
+    "canonical_url",
+    "author",
+    "published_at",
+    "text",
+    "summary_html",
+    "score",
+    "comments",
+    "comments_url",
+    "tags",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    rows: list[dict[str, Any]]  # sorted by item_id
+    added: int  # items the partition did not hold
+    updated: int  # items it held whose content (CONTENT_FIELDS) changed
+
+
+def merge_items(existing: Iterable[Mapping[str, Any]], new: Iterable[Item]) -> Merged:
     """Merge a partition's stored rows with newly observed items.
 
     Items seen earlier survive (a feed's window moving on loses nothing); an item seen again
     takes the newer observation's values unless the stored observation is later (replays and
     late runs can't roll values back) and keeps its earliest `first_seen_at`. Returns the rows
-    sorted by item_id (deterministic output) and how many items were new.
+    sorted by item_id (deterministic output), how many items were new and how many changed.
     """
     rows: dict[str, dict[str, Any]] = {r["item_id"]: dict(r) for r in existing}
-    added = 0
+    added = updated = 0
     for item in new:
         row = asdict(item)
         old = rows.get(item.item_id)
@@ -83,6 +104,8 @@ def merge_items(
         first_seen = min(old["first_seen_at"], row["first_seen_at"])
         if old["last_seen_at"] > row["last_seen_at"]:
             row = old
+        elif any(old.get(f) != row[f] for f in CONTENT_FIELDS):
+            updated += 1
         row["first_seen_at"] = first_seen
         rows[item.item_id] = row
-    return [rows[k] for k in sorted(rows)], added
+    return Merged([rows[k] for k in sorted(rows)], added, updated)

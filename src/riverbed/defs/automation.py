@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from riverbed.defs.collect import KINDS
+from riverbed.defs.collect import COLLECT_BATCH, KINDS
 from riverbed.defs.partitions import collect_key
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.pipeline.collect import SourceState
@@ -19,11 +19,16 @@ from riverbed.pipeline.schedule import contiguous_ranges, is_due
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
+# Run retries (the daemon re-launches a failed run from the failed step; `run_retries` must be
+# enabled in dagster.yaml): a crashed worker or a lost node, not a failing source.
+RUN_RETRIES = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
+
 collect_jobs = {
     kind: dg.define_asset_job(
         f"collect_{kind}",
         selection=dg.AssetSelection.assets(f"{kind}_items"),
-        description=f"Collect every due `{kind}` source for a day, in one step.",
+        description=f"Collect a batch of due `{kind}` sources for a day, in one step.",
+        tags=RUN_RETRIES,
     )
     for kind in KINDS
 }
@@ -32,6 +37,7 @@ daily_job = dg.define_asset_job(
     "refine_and_publish",
     selection=dg.AssetSelection.groups("refine", "publish"),
     description="Items, stories, history tables and the digest of one day.",
+    tags=RUN_RETRIES,
 )
 
 
@@ -68,7 +74,7 @@ def catalogue_sensor(
             partition_requests.append(dg.DeleteDynamicPartitionsRequest(name, removed))
         order = [i for i in have if i in ids] + added
         due = {s.id for s in by_kind.get(kind, []) if is_due(s.every_td, state.load(s.id), now)}
-        for first, last in contiguous_ranges(order, due):
+        for first, last in contiguous_ranges(order, due, max_len=COLLECT_BATCH):
             run_requests.append(
                 dg.RunRequest(
                     job_name=f"collect_{kind}",

@@ -59,13 +59,21 @@ def preview_markdown(table: pa.Table, columns: Sequence[str], n: int = 10) -> st
 def per_source_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     """A Markdown table of per-source results, failed sources first (for the UI)."""
     lines = [
-        "| source | status | items seen | new | latency ms | bytes | error |",
-        "|---|---|---|---|---|---|---|",
+        "| source | status | HTTP | items seen | new | updated | latency ms | bytes | error |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(rows, key=lambda r: (r["status"] != "failed", r["source_id"])):
         err = f"{r['error_kind']}: {(r.get('message') or '')[:80]}" if r.get("error_kind") else ""
-        lines.append(
-            f"| {r['source_id']} | {r['status']} | {r.get('items_seen')} | {r.get('items_new')}"
-            f" | {r.get('latency_ms')} | {r.get('bytes')} | {err.replace('|', '/')} |"
-        )
+        cells = [
+            r["source_id"],
+            r["status"],
+            r.get("http_status") or "",
+            r.get("items_seen"),
+            r.get("items_new"),
+            r.get("items_updated") if r.get("items_updated") is not None else "",
+            r.get("latency_ms"),
+            r.get("bytes"),
+            err.replace("|", "/").replace("\n", " "),
+        ]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)

@@ -1,16 +1,24 @@
 """Collect group: one asset per source kind, partitioned by day x source id.
 
-A run materialises a whole range of a kind's source partitions in ONE step
-(`BackfillPolicy.single_run()`), which fans out over the sources concurrently inside the
-process; the work itself is `pipeline.collect.collect`.
+A run materialises a range of a kind's source partitions in ONE step, which fans out over
+the sources concurrently inside the process; the work itself is `pipeline.collect.collect`.
+
+Scale-out: work is split into batches of at most `COLLECT_BATCH` sources (env
+`RIVERBED_COLLECT_BATCH`, default 200) -- a backfill launches one run per batch
+(`BackfillPolicy.multi_run`), the catalogue sensor requests one run per batch -- so the
+run queue hands batches to as many workers (Celery, Kubernetes) as there are. Platform APIs
+(HN, Reddit, ...) each have a concurrency pool `riverbed_<kind>`, limited by the instance
+(`concurrency.pools.default_limit`), so parallel runs never hit one API at once.
 """
 
+import os
 from collections import defaultdict
 from dataclasses import asdict
 
 import dagster as dg
 import pyarrow as pa
 
+from riverbed.core.catalogue.models import PLATFORM_KINDS
 from riverbed.defs.checks import per_source_markdown
 from riverbed.defs.partitions import collect_partitions
 from riverbed.defs.resources import CatalogueResource, LakeResource
@@ -18,6 +26,19 @@ from riverbed.pipeline.collect import SourceReport, collect
 from riverbed.sources.registry import COLLECTORS
 
 KINDS = list(COLLECTORS)
+COLLECT_BATCH = int(os.environ.get("RIVERBED_COLLECT_BATCH", "200"))
+
+# Transient step failures (lake I/O, a killed worker process) are retried; a source failing is
+# not a step failure (it is recorded and retried with backoff by later runs).
+COLLECT_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+def pool_for(kind: str) -> str | None:
+    """The concurrency pool of a kind: platform APIs have one; feeds and pages spread over
+    many hosts are paced per host by the fetch layer instead."""
+    return f"riverbed_{kind}" if kind in PLATFORM_KINDS else None
 
 
 class CollectConfig(dg.Config):
@@ -30,11 +51,12 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         name=f"{kind}_items",
         group_name="collect",
         partitions_def=collect_partitions(kind),
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=COLLECT_BATCH),
+        retry_policy=COLLECT_RETRY,
         kinds={"python", "parquet"},
         owners=["team:riverbed"],
         tags={"riverbed/kind": kind},
-        pool=f"riverbed_{kind}",
+        pool=pool_for(kind),
         description=(
             f"Items of every `{kind}` source, one partition per (day, source). Re-running a "
             "partition merges: items seen earlier that day survive a feed's moving window, "
@@ -78,6 +100,8 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
                 "sources_failed": len(failed),
                 "items_seen": sum(r.items_seen for r in reports),
                 "items_new": sum(r.items_new for r in reports),
+                "items_updated": sum(r.items_updated for r in reports),
+                "http_statuses": dg.MetadataValue.json(_status_counts(reports)),
                 "bytes": sum(r.bytes for r in reports),
                 "latency_ms_max": max((r.latency_ms for r in reports), default=0),
                 "per_source": dg.MetadataValue.md(
@@ -88,6 +112,14 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         )
 
     return _collect
+
+
+def _status_counts(reports: list[SourceReport]) -> dict[str, int]:
+    """How many sources ended on each HTTP status ("none": no response at all)."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in reports:
+        counts[str(r.http_status) if r.http_status is not None else "none"] += 1
+    return dict(sorted(counts.items()))
 
 
 collect_assets = [build_collect_asset(kind) for kind in KINDS]

@@ -142,6 +142,7 @@ SOURCE_HEALTH = pa.schema(
         ("latency_ms", pa.int64()),
         ("bytes", pa.int64()),
         ("http_status", pa.int64()),
+        ("items_updated", pa.int64()),
         ("last_success_at", TS),
         ("error_kind", STR),
         ("message", STR),

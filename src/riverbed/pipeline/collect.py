@@ -69,6 +69,7 @@ class SourceReport:
     status: str
     items_seen: int
     items_new: int
+    items_updated: int
     latency_ms: int
     bytes: int
     http_status: int | None
@@ -271,17 +272,19 @@ def collect(
             [] if replay else (lake.read_table(path, ITEMS) or ITEMS.empty_table()).to_pylist()
         )
         rows: list[dict[str, Any]] = existing
-        seen = new = 0
+        seen = new = updated = 0
         last = outcomes[s.id][-1] if outcomes[s.id] else None
         prev_success = states_raw[s.id].get("last_success_at")
         for out in outcomes[s.id]:
-            rows, added = merge_items(rows, out.items)
+            merged = merge_items(rows, out.items)
+            rows, added = merged.rows, merged.added
             seen, new = len(out.items), (new + added if replay else added)
+            updated = updated + merged.updated if replay else merged.updated
             fetch_rows.extend(out.fetch_rows)
             error_rows.extend(_error_rows(out, now))
             if out.status != "failed":
                 prev_success = max(prev_success or "", _iso(now if not replay else _obs(out)))
-            health_rows.append(_health_row(s, out, seen, added, prev_success, now))
+            health_rows.append(_health_row(s, out, seen, added, merged.updated, prev_success, now))
         tables[s.id] = rows_to_table(rows, ITEMS)
         if last is not None:
             reports.append(
@@ -291,6 +294,7 @@ def collect(
                     status=last.status,
                     items_seen=seen,
                     items_new=new,
+                    items_updated=updated,
                     latency_ms=last.latency_ms,
                     bytes=last.bytes,
                     http_status=last.http_status,
@@ -327,6 +331,7 @@ def _health_row(
     out: SourceOutcome,
     seen: int,
     added: int,
+    updated: int,
     last_success: str | None,
     now: datetime,
 ) -> dict[str, Any]:
@@ -340,6 +345,7 @@ def _health_row(
         "status": out.status,
         "items_seen": seen,
         "items_new": added,
+        "items_updated": updated,
         "latency_ms": out.latency_ms,
         "bytes": out.bytes,
         "http_status": out.http_status,
