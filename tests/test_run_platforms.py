@@ -375,3 +375,34 @@ def test_always_500_fails_alone_and_shows_on_the_source_health_materialisation(p
     per_source = str(metadata["per_source"].value)
     line = next(ln for ln in per_source.splitlines() if "status-page" in ln)
     assert "failed" in line and "http_status" in line
+
+
+def test_each_partition_materialisation_carries_its_own_source_numbers(platform_run):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DAGSTER_HOME", str(platform_run["dagster_home"]))
+    today = datetime.now(UTC).date().isoformat()
+
+    def meta(asset: str, source: str) -> dict[str, Any]:
+        key = dg.MultiPartitionKey({"date": today, "source": source})
+        with dg.DagsterInstance.get() as instance:
+            result = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]),
+                limit=1,
+            )
+        (record,) = result.records
+        assert record.asset_materialization is not None
+        return {k: v.value for k, v in record.asset_materialization.metadata.items()}
+
+    try:
+        hn = meta("hackernews_items", "hn-top")
+        rust = meta("reddit_items", "r-rust")
+        down = meta("rss_items", "status-page")
+    finally:
+        mp.undo()
+    assert hn["status"] == "ok" and hn["http_status"] == 200
+    assert hn["items_new"] == hn["items_seen"] > 0 and hn["items_updated"] == 0
+    assert hn["bytes"] > 0 and hn["latency_ms"] >= 0
+    assert rust["status"] == "ok" and rust["items_new"] > 0
+    assert rust["latency_ms"] >= 1000  # it waited out Retry-After: 1
+    assert down["status"] == "failed" and down["http_status"] == 500
+    assert str(down["error"]).startswith("http_status")
