@@ -78,10 +78,13 @@ def items(
 def item_metrics(
     context: dg.AssetExecutionContext, lake: LakeResource, items: pa.Table
 ) -> pa.Table:
-    """History of every item's score and comment count, one row per (item, observation):
-    rising stories can be detected from it. Re-runs on unchanged data add nothing."""
-    path = lake.lake.partition_path("item_metrics", {"date": context.partition_key})
-    return item_metrics_table(lake.lake.read_table(path, ITEM_METRICS), items)
+    """History of every item's score and comment count, one row per (item, observation) --
+    every collect run's observation, not just the latest -- so rising stories can be
+    detected from it. Re-runs on unchanged data and replays add nothing."""
+    date = context.partition_key
+    path = lake.lake.partition_path("item_metrics", {"date": date})
+    observed = Journal(lake.lake).read("item_metrics", date)
+    return item_metrics_table(lake.lake.read_table(path, ITEM_METRICS), observed, items)
 
 
 @dg.asset(

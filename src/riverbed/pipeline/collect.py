@@ -263,7 +263,7 @@ def collect(
 
     tables: dict[str, pa.Table] = {}
     reports: list[SourceReport] = []
-    fetch_rows, error_rows, health_rows = [], [], []
+    fetch_rows, error_rows, health_rows, metric_rows = [], [], [], []
     for s in sources:
         if replay and not outcomes[s.id]:
             continue  # nothing was fetched for it that day: leave its partition alone
@@ -282,6 +282,7 @@ def collect(
             updated = updated + merged.updated if replay else merged.updated
             fetch_rows.extend(out.fetch_rows)
             error_rows.extend(_error_rows(out, now))
+            metric_rows.extend(_metric_rows(out))
             if out.status != "failed":
                 prev_success = max(prev_success or "", _iso(now if not replay else _obs(out)))
             health_rows.append(_health_row(s, out, seen, added, merged.updated, prev_success, now))
@@ -314,8 +315,27 @@ def collect(
     if not replay:
         journal.append("fetches", date, fetch_rows, run_id)
     journal.append("errors", date, error_rows, run_id)
+    journal.append("item_metrics", date, metric_rows, run_id)
     journal.append("source_health", date, health_rows, run_id)
     return CollectResult(tables=tables, reports=reports)
+
+
+def _metric_rows(out: SourceOutcome) -> list[dict[str, Any]]:
+    """Every observation's score and comment count (engagement history, `item_metrics`).
+
+    An observation is keyed by (item, observed_at); a 304 or an identical body re-uses the
+    first observation's time, so it adds nothing, and a replay maps onto the same keys."""
+    return [
+        {
+            "item_id": i.item_id,
+            "source_id": i.source_id,
+            "observed_at": i.last_seen_at,
+            "score": i.score,
+            "comments": i.comments,
+            "run_id": i.run_id or out.run_id,
+        }
+        for i in out.items
+    ]
 
 
 def _iso(when: datetime) -> str:

@@ -42,9 +42,14 @@ def items_table(collected: Iterable[pa.Table], catalogue: Any = None) -> pa.Tabl
     return rows_to_table(rows, ITEMS)
 
 
-def item_metrics_table(existing: pa.Table | None, items: pa.Table) -> pa.Table:
-    """Append the latest observation of each item to the day's history (idempotent)."""
+def item_metrics_table(
+    existing: pa.Table | None, observed: pa.Table | None, items: pa.Table
+) -> pa.Table:
+    """The day's engagement history: every observation collect journaled (`observed`), what
+    the partition held already, and each item's latest values; one row per (item, observed_at),
+    so re-runs and replays add nothing."""
     old = [] if existing is None else conform(existing, ITEM_METRICS).to_pylist()
+    journaled = [] if observed is None else conform(observed, ITEM_METRICS).to_pylist()
     new = [
         {
             "item_id": r["item_id"],
@@ -56,7 +61,8 @@ def item_metrics_table(existing: pa.Table | None, items: pa.Table) -> pa.Table:
         }
         for r in items.to_pylist()
     ]
-    return rows_to_table(_dedupe([*old, *new], ("item_id", "observed_at")), ITEM_METRICS)
+    rows = _dedupe([*old, *journaled, *new], ("item_id", "observed_at"))
+    return rows_to_table(rows, ITEM_METRICS)
 
 
 def stories_table(items: pa.Table, date: str) -> pa.Table:
