@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -332,6 +333,71 @@ CASES: list[tuple[str, str, int | None, str, str]] = [
         5,
         "sources[0].selectors.link",
         "required field missing",
+    ),
+    (
+        "html selector that is not CSS",
+        """\
+        sources:
+          - id: a
+            kind: html
+            url: https://example.org/news
+            selectors:
+              item: article
+              title: "h2[[["
+              link: h2 a
+        """,
+        7,
+        "sources[0].selectors.title",
+        "invalid CSS selector 'h2[[['",
+    ),
+    (
+        "html selector with an unfinished combinator",
+        """\
+        sources:
+          - id: a
+            kind: html
+            url: https://example.org/news
+            selectors:
+              item: "div.list >"
+              title: h2
+              link: a
+        """,
+        6,
+        "sources[0].selectors.item",
+        "invalid CSS selector 'div.list >'",
+    ),
+    (
+        "html selector with a scrapy-style pseudo-element",
+        """\
+        sources:
+          - id: a
+            kind: html
+            url: https://example.org/news
+            selectors:
+              item: article
+              title: h2
+              link: a::attr(href)
+        """,
+        8,
+        "sources[0].selectors.link",
+        "pseudo-elements such as ::text or ::attr(href) are not supported",
+    ),
+    (
+        "html optional selector that is not CSS",
+        """\
+        sources:
+          - id: a
+            kind: html
+            url: https://example.org/news
+            selectors:
+              item: article
+              title: h2
+              link: a
+              date: "time[datetime"
+        """,
+        9,
+        "sources[0].selectors.date",
+        "invalid CSS selector 'time[datetime'",
     ),
     (
         "json_api field that is not in the contract",
@@ -884,3 +950,55 @@ def test_secrets_are_not_in_the_repr_of_loaded_models() -> None:
     assert catalogue.sources[0].headers == {"Authorization": f"Bearer {SECRET}"}
     assert SECRET not in repr(catalogue)
     assert SECRET not in str(catalogue)
+
+
+def test_every_bad_selector_of_a_source_is_reported_at_its_line() -> None:
+    problems = problems_of(
+        """\
+        sources:
+          - id: a
+            kind: html
+            url: https://example.org/news
+            selectors:
+              item: "#"
+              title: h2
+              link: "a["
+              summary: p::text
+        """
+    )
+    got = [(p.line, p.field) for p in problems]
+    assert got == [
+        (6, "sources[0].selectors.item"),
+        (8, "sources[0].selectors.link"),
+        (9, "sources[0].selectors.summary"),
+    ]
+    assert all("invalid CSS selector" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        "td:nth-child(3) a",
+        "article.post > h2 a[href^='http']",
+        "li:not(.sponsored)",
+        "a:contains('Read more')",
+        "div#main ul li, ol li",
+        "p:first-of-type",
+    ],
+)
+def test_valid_css_selectors_pass(selector: str) -> None:
+    text = textwrap.dedent(
+        """\
+        sources:
+          - id: a
+            kind: html
+            url: https://example.org/news
+            selectors:
+              item: article
+              title: h2
+              link: a
+        """
+    )
+    text += f"      summary: {json.dumps(selector)}\n"  # a JSON string is a YAML scalar
+    source = parse_catalogue(text, file="sources.yaml", env={}).sources[0]
+    assert source.selectors.summary == selector

@@ -1,9 +1,16 @@
-"""Test kit for the platform collectors: a real aiohttp server on 127.0.0.1 serving fixture
-files on the platforms' real API paths, and a runner that drives a collector through the real
-`HttpClient` and `FetchSession`.
+"""Test kit for the collectors: a real aiohttp server on 127.0.0.1 serving replies on the
+platforms' real paths, and one runner driving a collector through the real `HttpClient` and
+`FetchSession`.
 
-Nothing here talks to anything but 127.0.0.1; `loopback_only()` turns any other DNS lookup or
-connect into an error before a packet leaves (test modules use it as an autouse fixture).
+- `PlatformServer` answers GETs from `routes` (exact path+query first, then path; a list of
+  replies is consumed in order and its last one repeats), else from the files under `root`
+  at the request path, else 404. Every request is recorded in `requests` (`hits`: the
+  path+query of each).
+- `load_source` / `source_from_yaml` build the validated catalogue model of one source.
+- `run_collector` runs `collector.collect(source, session)` and returns an `Outcome`.
+
+The fixtures (`server`, and the loopback-only network guard) live in `conftest.py`; nothing
+here talks to anything but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -25,9 +32,14 @@ from riverbed.core.catalogue import parse_catalogue
 from riverbed.core.errors import RiverbedError
 from riverbed.core.models import ParseResult
 from riverbed.fetch import FetchSettings, HttpClient
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import FetchSession, UrlState
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "platforms"
+
+
+def fixture(*parts: str) -> bytes:
+    """The bytes of a fixture file under tests/fixtures/platforms/."""
+    return FIXTURES.joinpath(*parts).read_bytes()
 
 
 @dataclass
@@ -38,16 +50,26 @@ class Reply:
     content_type: str = "application/json; charset=utf-8"
 
 
+@dataclass
+class Seen:
+    """One request the server received."""
+
+    path: str
+    query: dict[str, list[str]]
+    query_string: str
+    path_qs: str
+    headers: dict[str, str]
+    at: float  # time.monotonic() when it arrived
+
+
 class PlatformServer:
-    """Answers GETs from `routes` (exact path+query first, then path; a list of replies is
-    consumed in order and its last one repeats), else from the files under `root` at the
-    request path, else 404. Every request is recorded in `hits` (path with query)."""
+    """See the module docstring. Use `running_server()` (or the `server` fixture)."""
 
     def __init__(self) -> None:
         self.root: Path | None = None
         self.routes: dict[str, list[Reply]] = {}
         self.delay_s = 0.0
-        self.hits: list[str] = []
+        self.requests: list[Seen] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.port = 0
@@ -61,12 +83,17 @@ class PlatformServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def hits(self) -> list[str]:
+        """Path and query of every request, in arrival order."""
+        return [s.path_qs for s in self.requests]
+
     def reset(self, root: Path | None = None) -> None:
         with self._lock:
             self.root = root
             self.routes = {}
             self.delay_s = 0.0
-            self.hits = []
+            self.requests = []
             self.in_flight = 0
             self.max_in_flight = 0
 
@@ -96,7 +123,7 @@ class PlatformServer:
     async def _setup(self) -> None:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -105,8 +132,19 @@ class PlatformServer:
         await web.SockSite(self._runner, sock).start()
 
     async def _handle(self, request: web.Request) -> web.Response:
+        query: dict[str, list[str]] = {}
+        for key, value in request.query.items():
+            query.setdefault(key, []).append(value)
+        seen = Seen(
+            path=request.path,
+            query=query,
+            query_string=request.query_string,
+            path_qs=request.path_qs,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            at=time.monotonic(),
+        )
         with self._lock:
-            self.hits.append(request.path_qs)
+            self.requests.append(seen)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -161,6 +199,7 @@ class MemoryStore:
 
 
 def fast_settings(**overrides: Any) -> FetchSettings:
+    """Client settings for the tests: short timeouts and backoff, no proxy from the env."""
     options: dict[str, Any] = {
         "retries": 2,
         "backoff_base_s": 0.01,
@@ -172,11 +211,17 @@ def fast_settings(**overrides: Any) -> FetchSettings:
     return FetchSettings(**options)
 
 
+def source_from_yaml(catalogue_yaml: str, base_url: str) -> Any:
+    """The first source of a catalogue, `{base}` replaced by `base_url`, through
+    `parse_catalogue` (so the collector gets exactly what validation makes of it)."""
+    return parse_catalogue(catalogue_yaml.replace("{base}", base_url), env={}).sources[0]
+
+
 def load_source(base_url: str, kind: str, **options: Any) -> Any:
-    """The validated catalogue model of one source, through `parse_catalogue`."""
-    lines = ["sources:", "  - id: test-source", f"    kind: {kind}", f"    url: {base_url}"]
+    """One source `test-source` of `kind` at `base_url` with `options` as YAML scalars."""
+    lines = ["sources:", "  - id: test-source", f"    kind: {kind}", "    url: {base}"]
     lines += [f"    {key}: {value}" for key, value in options.items()]
-    return parse_catalogue("\n".join(lines) + "\n", env={}).sources[0]
+    return source_from_yaml("\n".join(lines) + "\n", base_url)
 
 
 @dataclass
@@ -186,14 +231,35 @@ class Outcome:
     session: FetchSession
     elapsed_s: float
 
+    @property
+    def value(self) -> ParseResult | RiverbedError:
+        """The result, or the error the collector raised."""
+        if self.result is not None:
+            return self.result
+        assert self.error is not None
+        return self.error
 
-def run_collector(collector: Any, source: Any, settings: FetchSettings | None = None) -> Outcome:
-    """`collector.collect(source, session)` through a real client; errors are returned."""
+
+def run_collector(
+    collector: Any,
+    source: Any,
+    settings: FetchSettings | None = None,
+    *,
+    store: MemoryStore | None = None,
+    state: dict[str, UrlState] | None = None,
+) -> Outcome:
+    """`collector.collect(source, session)` through a real client (`fast_settings()` unless
+    given); a `RiverbedError` is returned in the outcome, not raised. Pass `store` and
+    `state` from an earlier run to make its requests conditional."""
 
     async def go() -> Outcome:
         async with HttpClient(settings or fast_settings()) as client:
             session = FetchSession(
-                client, MemoryStore(), source_id=source.id, run_id="test-run", state={}
+                client,
+                store if store is not None else MemoryStore(),
+                source_id=source.id,
+                run_id="test-run",
+                state=state if state is not None else {},
             )
             started = time.monotonic()
             try:

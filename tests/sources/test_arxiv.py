@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from platform_server2 import Route, collect_via_server, fixture, network_guard  # noqa: F401
+from platform_server import PlatformServer, Reply, fixture, run_collector, source_from_yaml
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParseResult
 from riverbed.core.urls import canonical_url
 from riverbed.sources.arxiv import ArxivCollector, arxiv_query_url, parse_arxiv
 
-pytestmark = pytest.mark.usefixtures("network_guard")
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 ATOM = "application/atom+xml; charset=UTF-8"
 
@@ -142,9 +141,12 @@ sources:
 """
 
 
-def test_collector_calls_the_real_endpoint_and_applies_the_limit() -> None:
-    routes = {"/api/query": Route(fixture("arxiv", "query_cs_lg.xml"), ATOM)}
-    result, seen = collect_via_server(ArxivCollector(), CATALOGUE, routes)
+def test_collector_calls_the_real_endpoint_and_applies_the_limit(server: PlatformServer) -> None:
+    server.routes["/api/query"] = [
+        Reply(body=fixture("arxiv", "query_cs_lg.xml"), content_type=ATOM)
+    ]
+    result = run_collector(ArxivCollector(), source_from_yaml(CATALOGUE, server.url)).value
+    seen = server.requests
     assert isinstance(result, ParseResult)
     assert [i.external_id for i in result.items] == ["2505.20311", "2502.01845"]
     assert [s.path for s in seen] == ["/api/query"]
@@ -155,10 +157,13 @@ def test_collector_calls_the_real_endpoint_and_applies_the_limit() -> None:
     }
 
 
-def test_collector_default_limit_is_50() -> None:
-    routes = {"/api/query": Route(fixture("arxiv", "query_cs_lg.xml"), ATOM)}
+def test_collector_default_limit_is_50(server: PlatformServer) -> None:
+    server.routes["/api/query"] = [
+        Reply(body=fixture("arxiv", "query_cs_lg.xml"), content_type=ATOM)
+    ]
     catalogue = CATALOGUE.replace("    limit: 2\n", "")
-    result, seen = collect_via_server(ArxivCollector(), catalogue, routes)
+    result = run_collector(ArxivCollector(), source_from_yaml(catalogue, server.url)).value
+    seen = server.requests
     assert isinstance(result, ParseResult) and len(result.items) == 3
     assert seen[0].query["max_results"] == ["50"]
 
@@ -167,13 +172,17 @@ def test_collector_default_limit_is_50() -> None:
     ("route", "kind"),
     [
         (None, ErrorKind.HTTP_STATUS),  # 404: nothing on /api/query
-        (Route(b"<feed xmlns='http://www.w3.org/2005/Atom'><entry>", ATOM), ErrorKind.PARSE_ERROR),
-        (Route(fixture("arxiv", "error.xml"), ATOM), ErrorKind.NOT_A_FEED),
-        (Route(b"oops", ATOM, status=500), ErrorKind.HTTP_STATUS),
+        (
+            Reply(body=b"<feed xmlns='http://www.w3.org/2005/Atom'><entry>", content_type=ATOM),
+            ErrorKind.PARSE_ERROR,
+        ),
+        (Reply(body=fixture("arxiv", "error.xml"), content_type=ATOM), ErrorKind.NOT_A_FEED),
+        (Reply(500, body=b"oops", content_type=ATOM), ErrorKind.HTTP_STATUS),
     ],
 )
-def test_collector_failures(route: Route | None, kind: ErrorKind) -> None:
-    routes = {"/api/query": route} if route else {}
-    result, _ = collect_via_server(ArxivCollector(), CATALOGUE, routes)
+def test_collector_failures(server: PlatformServer, route: Reply | None, kind: ErrorKind) -> None:
+    if route:
+        server.routes["/api/query"] = [route]
+    result = run_collector(ArxivCollector(), source_from_yaml(CATALOGUE, server.url)).value
     assert isinstance(result, RiverbedError)
     assert result.kind is kind

@@ -4,7 +4,7 @@ server on the real path `/trending/{language}`."""
 from __future__ import annotations
 
 import pytest
-from platform_server2 import Route, collect_via_server, fixture, network_guard  # noqa: F401
+from platform_server import PlatformServer, Reply, fixture, run_collector, source_from_yaml
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParseResult
@@ -14,7 +14,6 @@ from riverbed.sources.github_trending import (
     trending_url,
 )
 
-pytestmark = pytest.mark.usefixtures("network_guard")
 PAGE = "https://github.com/trending/python?since=daily"
 HTML = "text/html; charset=utf-8"
 
@@ -111,9 +110,14 @@ sources:
 """
 
 
-def test_collector_calls_the_real_endpoint_and_resolves_against_the_base() -> None:
-    routes = {"/trending/python": Route(fixture("github", "trending_python.html"), HTML)}
-    result, seen = collect_via_server(GithubTrendingCollector(), CATALOGUE, routes)
+def test_collector_calls_the_real_endpoint_and_resolves_against_the_base(
+    server: PlatformServer,
+) -> None:
+    server.routes["/trending/python"] = [
+        Reply(body=fixture("github", "trending_python.html"), content_type=HTML)
+    ]
+    result = run_collector(GithubTrendingCollector(), source_from_yaml(CATALOGUE, server.url)).value
+    seen = server.requests
     assert isinstance(result, ParseResult)
     assert [(s.path, s.query) for s in seen] == [("/trending/python", {"since": ["weekly"]})]
     url = result.items[0].url
@@ -121,12 +125,15 @@ def test_collector_calls_the_real_endpoint_and_resolves_against_the_base() -> No
     assert result.items[0].tags == ["Rust", "since:weekly"]
 
 
-def test_collector_without_language() -> None:
+def test_collector_without_language(server: PlatformServer) -> None:
     catalogue = CATALOGUE.replace("    language: python\n", "").replace(
         "since: weekly", "since: monthly"
     )
-    routes = {"/trending": Route(fixture("github", "trending_python.html"), HTML)}
-    result, seen = collect_via_server(GithubTrendingCollector(), catalogue, routes)
+    server.routes["/trending"] = [
+        Reply(body=fixture("github", "trending_python.html"), content_type=HTML)
+    ]
+    result = run_collector(GithubTrendingCollector(), source_from_yaml(catalogue, server.url)).value
+    seen = server.requests
     assert isinstance(result, ParseResult) and len(result.items) == 3
     assert [(s.path, s.query) for s in seen] == [("/trending", {"since": ["monthly"]})]
 
@@ -135,11 +142,15 @@ def test_collector_without_language() -> None:
     ("route", "kind"),
     [
         (None, ErrorKind.HTTP_STATUS),
-        (Route(fixture("github", "trending_empty.html"), HTML), ErrorKind.NOT_A_FEED),
+        (
+            Reply(body=fixture("github", "trending_empty.html"), content_type=HTML),
+            ErrorKind.NOT_A_FEED,
+        ),
     ],
 )
-def test_collector_failures(route: Route | None, kind: ErrorKind) -> None:
-    routes = {"/trending/python": route} if route else {}
-    result, _ = collect_via_server(GithubTrendingCollector(), CATALOGUE, routes)
+def test_collector_failures(server: PlatformServer, route: Reply | None, kind: ErrorKind) -> None:
+    if route:
+        server.routes["/trending/python"] = [route]
+    result = run_collector(GithubTrendingCollector(), source_from_yaml(CATALOGUE, server.url)).value
     assert isinstance(result, RiverbedError)
     assert result.kind is kind

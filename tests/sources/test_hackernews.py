@@ -4,7 +4,7 @@ loopback server answering on the API's real paths."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -15,10 +15,8 @@ from platform_server import (
     Reply,
     load_source,
     run_collector,
-    running_server,
 )
 
-from netguard import loopback_only
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParsedItem, ParseResult
 from riverbed.sources.hackernews import HackerNewsCollector, parse_hn_item, parse_hn_list
@@ -29,22 +27,10 @@ NOW = datetime(2025, 6, 1, tzinfo=UTC)
 TOP = [40178020, 8863, 121003, 192327, 126809, 40178021, 40178022, 40178023, 40178024]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _no_outside_network() -> Iterator[None]:
-    with loopback_only():
-        yield
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[PlatformServer]:
-    with running_server() as server:
-        yield server
-
-
 @pytest.fixture
-def server(_server: PlatformServer) -> PlatformServer:
-    _server.reset(ROOT)
-    return _server
+def server(server: PlatformServer) -> PlatformServer:
+    server.root = ROOT  # the fixture files answer on their API paths
+    return server
 
 
 def item(item_id: int) -> ParsedItem | None:

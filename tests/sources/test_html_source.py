@@ -7,14 +7,13 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from platform_server2 import Route, collect_via_server, fixture, network_guard  # noqa: F401
+from platform_server import PlatformServer, Reply, fixture, run_collector, source_from_yaml
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParseResult
 from riverbed.sources.html import HtmlCollector, parse_html_listing
 from riverbed.sources.htmlutil import lenient_date
 
-pytestmark = pytest.mark.usefixtures("network_guard")
 NOW = datetime(2025, 11, 3, 12, 0, tzinfo=UTC)
 PAGE = "https://storage.example.com/blog/"
 SELECTORS: dict[str, str | None] = {
@@ -162,9 +161,12 @@ sources:
 """
 
 
-def test_collector_resolves_links_against_the_fetched_page() -> None:
-    routes = {"/blog/": Route(fixture("html", "blog_index.html"), "text/html; charset=utf-8")}
-    result, seen = collect_via_server(HtmlCollector(), CATALOGUE, routes)
+def test_collector_resolves_links_against_the_fetched_page(server: PlatformServer) -> None:
+    server.routes["/blog/"] = [
+        Reply(body=fixture("html", "blog_index.html"), content_type="text/html; charset=utf-8")
+    ]
+    result = run_collector(HtmlCollector(), source_from_yaml(CATALOGUE, server.url)).value
+    seen = server.requests
     assert isinstance(result, ParseResult)
     assert [s.path for s in seen] == ["/blog/"]
     base = result.items[0].url
@@ -180,13 +182,14 @@ def test_collector_resolves_links_against_the_fetched_page() -> None:
     [
         (None, ErrorKind.HTTP_STATUS),
         (
-            Route(b"<html><body><p>Nothing here</p></body></html>", "text/html"),
+            Reply(body=b"<html><body><p>Nothing here</p></body></html>", content_type="text/html"),
             ErrorKind.NOT_A_FEED,
         ),
     ],
 )
-def test_collector_failures(route: Route | None, kind: ErrorKind) -> None:
-    routes = {"/blog/": route} if route else {}
-    result, _ = collect_via_server(HtmlCollector(), CATALOGUE, routes)
+def test_collector_failures(server: PlatformServer, route: Reply | None, kind: ErrorKind) -> None:
+    if route:
+        server.routes["/blog/"] = [route]
+    result = run_collector(HtmlCollector(), source_from_yaml(CATALOGUE, server.url)).value
     assert isinstance(result, RiverbedError)
     assert result.kind is kind

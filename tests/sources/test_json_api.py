@@ -7,13 +7,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from platform_server2 import Route, collect_via_server, fixture, network_guard  # noqa: F401
+from platform_server import PlatformServer, Reply, fixture, run_collector, source_from_yaml
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParseResult
 from riverbed.sources.json_api import JsonApiCollector, parse_json_api, resolve_path
 
-pytestmark = pytest.mark.usefixtures("network_guard")
 NOW = datetime(2025, 10, 1, tzinfo=UTC)
 BASE = "https://hn.algolia.com/api/v1/search?query=postgres&tags=story"
 FIELDS: dict[str, str | None] = {
@@ -200,11 +199,12 @@ sources:
 """
 
 
-def test_collector_fetches_the_url_as_given() -> None:
-    routes = {
-        "/api/v1/search": Route(fixture("json_api", "hn_algolia_search.json"), "application/json")
-    }
-    result, seen = collect_via_server(JsonApiCollector(), CATALOGUE, routes)
+def test_collector_fetches_the_url_as_given(server: PlatformServer) -> None:
+    server.routes["/api/v1/search"] = [
+        Reply(body=fixture("json_api", "hn_algolia_search.json"), content_type="application/json")
+    ]
+    result = run_collector(JsonApiCollector(), source_from_yaml(CATALOGUE, server.url)).value
+    seen = server.requests
     assert isinstance(result, ParseResult)
     assert [i.external_id for i in result.items] == ["41234567", "41230001"]
     assert [(s.path, s.query_string) for s in seen] == [
@@ -216,12 +216,16 @@ def test_collector_fetches_the_url_as_given() -> None:
     ("route", "kind"),
     [
         (None, ErrorKind.HTTP_STATUS),
-        (Route(b'{"hits": [{"title": "x"', "application/json"), ErrorKind.PARSE_ERROR),
-        (Route(b'{"results": []}', "application/json"), ErrorKind.NOT_A_FEED),
+        (
+            Reply(body=b'{"hits": [{"title": "x"', content_type="application/json"),
+            ErrorKind.PARSE_ERROR,
+        ),
+        (Reply(body=b'{"results": []}', content_type="application/json"), ErrorKind.NOT_A_FEED),
     ],
 )
-def test_collector_failures(route: Route | None, kind: ErrorKind) -> None:
-    routes = {"/api/v1/search": route} if route else {}
-    result, _ = collect_via_server(JsonApiCollector(), CATALOGUE, routes)
+def test_collector_failures(server: PlatformServer, route: Reply | None, kind: ErrorKind) -> None:
+    if route:
+        server.routes["/api/v1/search"] = [route]
+    result = run_collector(JsonApiCollector(), source_from_yaml(CATALOGUE, server.url)).value
     assert isinstance(result, RiverbedError)
     assert result.kind is kind

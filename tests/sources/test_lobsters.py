@@ -3,47 +3,37 @@ a real loopback server on `/hottest.json`, `/newest.json` and `/t/{tag}.json`.""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from platform_server import (
     FIXTURES,
+    MemoryStore,
     Outcome,
     PlatformServer,
     Reply,
     load_source,
     run_collector,
-    running_server,
 )
 
-from netguard import loopback_only
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParsedItem, ParseResult
+from riverbed.fetch.session import FetchSession, ReplayTransport
+from riverbed.sources import lobsters
 from riverbed.sources.lobsters import LobstersCollector, parse_lobsters_listing
 
 ROOT = FIXTURES / "lobsters"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _no_outside_network() -> Iterator[None]:
-    with loopback_only():
-        yield
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[PlatformServer]:
-    with running_server() as server:
-        yield server
-
-
 @pytest.fixture
-def server(_server: PlatformServer) -> PlatformServer:
-    _server.reset(ROOT)
-    return _server
+def server(server: PlatformServer) -> PlatformServer:
+    server.root = ROOT  # the fixture files answer on their API paths
+    return server
 
 
 def kind_of(call: Callable[[], object]) -> ErrorKind:
@@ -217,3 +207,158 @@ def test_source_failures(server: PlatformServer, reply: Reply, kind: ErrorKind) 
     out = collect(server)
     assert out.result is None and out.error is not None
     assert out.error.kind == kind
+
+
+# --- pagination (`?page=N` on the listing's own path) -----------------------------------------
+
+
+def story(short_id: str, title: str | None = None) -> dict[str, Any]:
+    return {
+        "short_id": short_id,
+        "short_id_url": f"https://lobste.rs/s/{short_id}",
+        "created_at": "2024-04-29T08:00:00.000-05:00",
+        "title": title or f"Story {short_id}",
+        "url": f"https://example.org/{short_id}",
+        "score": 5,
+        "comment_count": 1,
+        "description": "",
+        "submitter_user": "someone",
+        "tags": ["programming"],
+    }
+
+
+def test_limit_beyond_one_page_reads_further_pages_without_repeats(
+    server: PlatformServer,
+) -> None:
+    # the listing moved between requests: m3nb0p slid from page 1 onto page 2
+    server.routes["/hottest.json?page=2"] = [
+        Reply(body=stories(story("m3nb0p"), story("pg2aaa"), story("pg2bbb"), story("pg2ccc")))
+    ]
+    result = collected(server, limit=6)
+    assert [i.external_id for i in result.items] == [
+        "x7kqfa",
+        "ab12cd",
+        "q9wzrt",
+        "m3nb0p",
+        "pg2aaa",
+        "pg2bbb",
+    ]
+    assert result.items[3].title != "Story m3nb0p"  # the first sighting is kept
+    assert result.problems == []
+    assert server.hits == ["/hottest.json", "/hottest.json?page=2"]
+
+
+def test_pages_are_read_until_enough(server: PlatformServer) -> None:
+    for page in (2, 3, 4):
+        server.routes[f"/newest.json?page={page}"] = [
+            Reply(body=stories(*(story(f"p{page}s{n}") for n in range(3))))
+        ]
+    server.routes["/newest.json"] = [Reply(body=stories(*(story(f"p1s{n}") for n in range(3))))]
+    result = collected(server, listing="newest", limit=7)
+    assert [i.external_id for i in result.items] == [
+        "p1s0",
+        "p1s1",
+        "p1s2",
+        "p2s0",
+        "p2s1",
+        "p2s2",
+        "p3s0",
+    ]
+    assert server.hits == ["/newest.json", "/newest.json?page=2", "/newest.json?page=3"]
+
+
+def test_tag_listing_pages(server: PlatformServer) -> None:
+    server.routes["/t/rust.json?page=2"] = [Reply(body=stories(story("rust02")))]
+    server.routes["/t/rust.json?page=3"] = [Reply(body=b"[]")]
+    result = collected(server, tag="rust", limit=25)
+    assert [i.external_id for i in result.items] == ["q9wzrt", "zz81yy", "rust02"]
+    assert result.problems == []
+    assert server.hits == ["/t/rust.json", "/t/rust.json?page=2", "/t/rust.json?page=3"]
+
+
+def test_empty_page_ends_the_listing(server: PlatformServer) -> None:
+    server.routes["/hottest.json?page=2"] = [Reply(body=b"[]")]
+    result = collected(server, limit=50)
+    assert len(result.items) == 4
+    assert result.problems == []
+    assert server.hits == ["/hottest.json", "/hottest.json?page=2"]
+
+
+def test_server_ignoring_the_page_parameter_is_read_once_more_only(
+    server: PlatformServer,
+) -> None:
+    # the fixture server answers /hottest.json?page=2 with hottest.json again
+    server.routes["/hottest.json"] = [
+        Reply(body=stories(*json.loads((ROOT / "hottest.json").read_bytes()), "junk"))
+    ]
+    result = collected(server, limit=50)
+    assert [i.external_id for i in result.items] == ["x7kqfa", "ab12cd", "q9wzrt", "m3nb0p"]
+    assert [p.error_kind for p in result.problems] == [ErrorKind.INVALID_ITEM]  # not twice
+    assert server.hits == ["/hottest.json", "/hottest.json?page=2"]
+
+
+def test_no_limit_reads_one_page(server: PlatformServer) -> None:
+    server.routes["/hottest.json?page=2"] = [Reply(body=stories(story("pg2aaa")))]
+    assert len(collected(server).items) == 4
+    assert server.hits == ["/hottest.json"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        (Reply(500, b"oops"), ErrorKind.HTTP_STATUS),
+        (Reply(body=b'[{"short_id": "pg2aaa", "title": '), ErrorKind.PARSE_ERROR),
+        (Reply(body=b"<html>Slow down</html>", content_type="text/html"), ErrorKind.NOT_A_FEED),
+    ],
+)
+def test_failing_later_page_keeps_what_was_read(
+    server: PlatformServer, reply: Reply, kind: ErrorKind
+) -> None:
+    server.routes["/hottest.json?page=2"] = [reply]
+    result = collected(server, limit=50)
+    assert len(result.items) == 4
+    (found,) = result.problems
+    assert found.error_kind == kind
+    assert found.url is not None and found.url.endswith("/hottest.json?page=2")
+
+
+def test_page_of_only_bad_stories_ends_with_its_problems(server: PlatformServer) -> None:
+    server.routes["/hottest.json?page=2"] = [Reply(body=stories({"title": "no id"}, "junk"))]
+    result = collected(server, limit=50)
+    assert len(result.items) == 4
+    assert [p.error_kind for p in result.problems] == [ErrorKind.INVALID_ITEM] * 2
+    assert server.hits == ["/hottest.json", "/hottest.json?page=2"]
+
+
+def test_pagination_stops_at_max_pages(
+    server: PlatformServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lobsters, "MAX_PAGES", 3)
+    for page in range(2, 6):
+        server.routes[f"/hottest.json?page={page}"] = [Reply(body=stories(story(f"page{page}")))]
+    result = collected(server, limit=1000)
+    assert len(result.items) == 6
+    assert server.hits == ["/hottest.json", "/hottest.json?page=2", "/hottest.json?page=3"]
+
+
+def test_replay_with_a_raised_limit_stops_where_the_run_stopped(server: PlatformServer) -> None:
+    store = MemoryStore()
+    live = run_collector(LobstersCollector(), load_source(server.url, "lobsters"), store=store)
+    assert live.result is not None and server.hits == ["/hottest.json"]
+    raised = load_source(server.url, "lobsters", limit=50)  # the catalogue changed since
+
+    async def replay() -> ParseResult:
+        session = FetchSession(
+            ReplayTransport(live.session.rows, store),
+            store,
+            source_id=raised.id,
+            run_id="test-run",
+            state={},
+            record=False,
+        )
+        return await LobstersCollector().collect(raised, session)
+
+    replayed = asyncio.run(replay())
+    assert replayed.items == live.result.items
+    assert replayed.problems == []  # page 2 was never fetched: not an error of the source
+    assert server.hits == ["/hottest.json"]

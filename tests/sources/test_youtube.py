@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from platform_server2 import Route, collect_via_server, fixture, network_guard  # noqa: F401
+from platform_server import PlatformServer, Reply, fixture, run_collector, source_from_yaml
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParseResult
 from riverbed.sources.youtube import YoutubeCollector, parse_youtube, youtube_feed_url
 
-pytestmark = pytest.mark.usefixtures("network_guard")
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 CHANNEL = "UCsBjURrPoezykLs9EqgamOA"
 ATOM = "text/xml; charset=UTF-8"
@@ -90,9 +89,12 @@ sources:
 """
 
 
-def test_collector_calls_the_real_endpoint() -> None:
-    routes = {"/feeds/videos.xml": Route(fixture("youtube", "channel.xml"), ATOM)}
-    result, seen = collect_via_server(YoutubeCollector(), CATALOGUE, routes)
+def test_collector_calls_the_real_endpoint(server: PlatformServer) -> None:
+    server.routes["/feeds/videos.xml"] = [
+        Reply(body=fixture("youtube", "channel.xml"), content_type=ATOM)
+    ]
+    result = run_collector(YoutubeCollector(), source_from_yaml(CATALOGUE, server.url)).value
+    seen = server.requests
     assert isinstance(result, ParseResult)
     assert [i.external_id for i in result.items] == ["dQw4w9WgXcQ", "9bZkp7q19f0"]
     assert [(s.path, s.query) for s in seen] == [("/feeds/videos.xml", {"channel_id": [CHANNEL]})]
@@ -103,17 +105,22 @@ def test_collector_calls_the_real_endpoint() -> None:
     [
         (None, ErrorKind.HTTP_STATUS),
         (
-            Route(b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>", ATOM),
+            Reply(
+                body=b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>", content_type=ATOM
+            ),
             ErrorKind.PARSE_ERROR,
         ),
         (
-            Route(b"<!DOCTYPE html><html><body>consent</body></html>", "text/html"),
+            Reply(
+                body=b"<!DOCTYPE html><html><body>consent</body></html>", content_type="text/html"
+            ),
             ErrorKind.NOT_A_FEED,
         ),
     ],
 )
-def test_collector_failures(route: Route | None, kind: ErrorKind) -> None:
-    routes = {"/feeds/videos.xml": route} if route else {}
-    result, _ = collect_via_server(YoutubeCollector(), CATALOGUE, routes)
+def test_collector_failures(server: PlatformServer, route: Reply | None, kind: ErrorKind) -> None:
+    if route:
+        server.routes["/feeds/videos.xml"] = [route]
+    result = run_collector(YoutubeCollector(), source_from_yaml(CATALOGUE, server.url)).value
     assert isinstance(result, RiverbedError)
     assert result.kind is kind

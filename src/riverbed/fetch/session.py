@@ -5,18 +5,52 @@ the same interface served from bronze for `riverbed replay`.
 The observation time of a body is the time it was first fetched: a 304, or a 200 returning a
 byte-identical body, re-uses the stored body AND its observation time, so a re-run on
 unchanged sources leaves the current-state tables identical.
+
+Response headers (`Body.headers`) are those of the response to THIS request, names
+lower-cased, cookies (`set-cookie`, `set-cookie2`) dropped: on a 304 they are the 304's own
+headers (current rate-limit values, say) while the data and `content_type` come from the
+stored body. Replay can only know what bronze keeps — the body, its content type and the
+request URL — so a replayed body carries `content-type` and a synthetic `etag` (the body's
+SHA-256, which lets replayed requests be conditional) and nothing else: `x-ratelimit-*`,
+`retry-after`, `date`, `cache-control`, `link` are never stored. Collectors must read a
+missing header as "unknown" (for rate limits: no reason to wait; replay sends nothing).
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from riverbed.core.errors import ErrorKind, RiverbedError
-from riverbed.fetch.types import FetchResponse, Validators
+from riverbed.fetch.types import FetchResponse, FetchSettings, Validators
+
+# Response headers a collector never sees: they can carry session credentials.
+HIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+
+
+def visible_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Response headers as `Body.headers` shows them: lower-cased names, cookies dropped."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        if key not in HIDDEN_RESPONSE_HEADERS:
+            out[key] = value
+    return out
+
+
+class NotRecordedError(RiverbedError):
+    """Replay only: the original run never requested this URL (it stopped paginating
+    earlier — a rate limit, a smaller `limit` then), so there is nothing to answer with.
+    Kind `internal`; a paginating collector ends its pagination quietly on it."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(ErrorKind.INTERNAL, f"replay: no stored response for {url}")
+        self.url = url
 
 
 class Transport(Protocol):
@@ -61,7 +95,9 @@ class UrlState:
 @dataclass(slots=True)
 class Body:
     """A body as a collector sees it. `observed_*` name the request that first returned
-    these exact bytes: rows derived from an unchanged body stay identical run after run."""
+    these exact bytes: rows derived from an unchanged body stay identical run after run.
+    `headers`: this request's response headers (see the module docstring for 304s and
+    replay)."""
 
     url: str
     final_url: str
@@ -73,6 +109,7 @@ class Body:
     observed_at: datetime
     observed_fetch_id: str
     observed_run_id: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FetchSession:
@@ -112,7 +149,9 @@ class FetchSession:
         fetch_id = resp.fetch_id or uuid.uuid4().hex
         body: Body | None = None
         if resp.not_modified and known is not None:
-            data = self.store.get(known.body_sha256)
+            # bronze I/O (hash, zstd, write/fsync or an object-store round trip) runs in a
+            # worker thread: on the event loop it would stall every other source's fetch
+            data = await asyncio.to_thread(self.store.get, known.body_sha256)
             if data is None:  # bronze lost: fetch again unconditionally
                 self.state.pop(url, None)
                 self._record(resp, fetch_id, None)
@@ -128,10 +167,11 @@ class FetchSession:
                 observed_at=known.observed_at,
                 observed_fetch_id=known.observed_fetch_id or fetch_id,
                 observed_run_id=known.observed_run_id or self.run_id,
+                headers=visible_headers(resp.headers),
             )
             self._record(resp, fetch_id, body, known.body_sha256)
         elif resp.ok and resp.body is not None:
-            sha = self.store.put(resp.body)
+            sha = await asyncio.to_thread(self.store.put, resp.body)  # off the loop, as above
             if known is not None and known.body_sha256 == sha and known.observed_fetch_id:
                 observation = (known.observed_at, known.observed_fetch_id, known.observed_run_id)
             else:
@@ -157,6 +197,7 @@ class FetchSession:
                 observed_at=observation[0],
                 observed_fetch_id=observation[1],
                 observed_run_id=observation[2] or self.run_id,
+                headers=visible_headers(resp.headers),
             )
             self._record(resp, fetch_id, body, sha)
         else:
@@ -165,6 +206,33 @@ class FetchSession:
             raise RiverbedError(kind, resp.error_message or f"HTTP {resp.status} for {url}")
         self.bodies.append(body)
         return body
+
+    async def wait_before_request(self, seconds: float) -> str | None:
+        """Sleep `seconds` before a further request (a server's "come back in N s" outside a
+        429, e.g. Reddit's `x-ratelimit-reset`), or say why not.
+
+        The rule is the client's rule for a 429's `Retry-After`: the wait must be at most
+        `max_retry_after_s` and shorter than one request's deadline (`timeout_s`). Returns
+        None after sleeping, else the reason (nothing slept). A transport without fetch
+        settings (replay) never sleeps: there is no server to wait for.
+        """
+        if not math.isfinite(seconds):
+            return f"a wait of {seconds}s is not a number of seconds"
+        seconds = max(0.0, seconds)
+        settings = getattr(self.transport, "settings", None)
+        if not isinstance(settings, FetchSettings):
+            return None
+        if seconds > settings.max_retry_after_s:
+            return (
+                f"a wait of {seconds:g}s exceeds max_retry_after_s {settings.max_retry_after_s:g}"
+            )
+        if seconds >= settings.timeout_s:
+            return (
+                f"a wait of {seconds:g}s is not shorter than the {settings.timeout_s:g}s deadline"
+            )
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+        return None
 
     def _record(
         self, resp: FetchResponse, fetch_id: str, body: Body | None, sha: str | None = None
@@ -198,7 +266,11 @@ class FetchSession:
 
 
 class ReplayTransport:
-    """Answers requests from one earlier run's `fetches` rows and the blob store (no network)."""
+    """Answers requests from one earlier run's `fetches` rows and the blob store (no network).
+
+    A URL the original run never requested raises `NotRecordedError` (a `RiverbedError`):
+    a gap in the record, not a response. Headers are only what bronze can reconstruct (see
+    the module docstring)."""
 
     def __init__(self, rows: list[Mapping[str, Any]], store: BodyStore) -> None:
         self.store = store
@@ -217,14 +289,7 @@ class ReplayTransport:
     ) -> FetchResponse:
         row = self.by_url.get(url)
         if row is None:
-            return FetchResponse(
-                url=url,
-                final_url=url,
-                fetched_at=datetime.min,
-                elapsed_ms=0,
-                error_kind=ErrorKind.INTERNAL,
-                error_message=f"replay: no stored response for {url}",
-            )
+            raise NotRecordedError(url)
         when = row["observed_at"] or row["fetched_at"]
         sha = row.get("body_sha256")
         data = self.store.get(sha) if sha else None

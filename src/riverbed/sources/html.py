@@ -19,7 +19,8 @@ itself, e.g. `item: a.story` with `link: a`).
 
 An entry without a title or an http(s) link is an `invalid_item` problem. Links repeated on
 the page keep their first entry. Failures: a selector that matches nothing on the page:
-`not_a_feed` ("selector matched nothing"); an invalid CSS selector: `not_a_feed` naming it;
+`not_a_feed` ("selector matched nothing"); an invalid CSS selector: `not_a_feed` naming it
+(a catalogue never gets this far with one: `riverbed sources validate` refuses it);
 a page over the scraping limits of `htmlutil.parse_html_document`: `too_large`.
 """
 

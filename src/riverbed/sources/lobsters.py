@@ -2,8 +2,17 @@
 
 Endpoints under the source's base URL (default `https://lobste.rs`): `/{listing}.json`
 (`hottest` or `newest`) or `/t/{tag}.json` when the source names a `tag`. Each is a JSON array
-of story objects (one page, 25 stories); the first `source.limit` (default all of the page)
-are kept. Further pages are not fetched.
+of story objects, one page of 25 on lobste.rs.
+
+Pagination: without `limit` one page is read (all of it). With `limit`, further pages are
+requested as `?page=N` on the same path (N = 2, 3, …; the site reads `params[:page]` on every
+listing, the same as its HTML `/page/N`, `/newest/page/N`, `/t/{tag}/page/N` routes) until
+`limit` stories, a page with no story not seen before (an empty page ends a listing; a mirror
+that ignores `page` repeats page 1), or `MAX_PAGES` pages; stories are deduplicated by
+`short_id` (listings shift while being paged) and the first `limit` kept. A later page that
+fails is an `ItemProblem` with its error kind (url = that page) and the stories already read
+are kept; the first page failing fails the source. In replay a page the original run never
+fetched ends the pagination quietly.
 
 Mapping (`parse_lobsters_listing`)
 - `external_id` = `short_id`; `title`; `url` (an empty string for text posts -> None, so
@@ -28,7 +37,7 @@ from riverbed.core.dates import parse_date
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
 from riverbed.core.urls import MAX_URL_CHARS
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import FetchSession, NotRecordedError
 from riverbed.sources.jsonutil import (
     author_of,
     dedupe,
@@ -49,6 +58,7 @@ from riverbed.sources.jsonutil import (
 
 SITE = "https://lobste.rs"
 FORMAT = "lobsters"
+MAX_PAGES = 20  # 500 stories on lobste.rs: far deeper than any listing is worth reading
 _SHORT_ID_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 
 
@@ -58,11 +68,18 @@ def parse_lobsters_listing(body: bytes, *, now: datetime | None = None) -> Parse
     Raises `RiverbedError`: `parse_error` for malformed JSON, `not_a_feed` for JSON that is
     not an array of stories or an empty one. Unusable stories are `ParseResult.problems`.
     """
+    result = parse_lobsters_page(body, now=now)
+    if not result.items and not result.problems:
+        raise RiverbedError(ErrorKind.NOT_A_FEED, "Lobsters story list is empty")
+    return result
+
+
+def parse_lobsters_page(body: bytes, *, now: datetime | None = None) -> ParseResult:
+    """`parse_lobsters_listing` without the emptiness check: an empty array (the page after
+    the last one) is a result without items or problems."""
     doc = load_json(body, "Lobsters story list")
     if not isinstance(doc, list):
         raise RiverbedError(ErrorKind.NOT_A_FEED, "Lobsters story list is not a JSON array")
-    if not doc:
-        raise RiverbedError(ErrorKind.NOT_A_FEED, "Lobsters story list is empty")
     clock = now_utc(now)
     items: list[ParsedItem] = []
     problems: list[ItemProblem] = []
@@ -132,10 +149,36 @@ class LobstersCollector:
 
     async def collect(self, source: Any, session: FetchSession) -> ParseResult:
         path = listing_path(source)
-        body = await session.get(str(source.url).rstrip("/") + path, trusted=True)
-        result = parse_lobsters_listing(body.data)
-        if source.limit:
-            result.items = result.items[: source.limit]
+        url = str(source.url).rstrip("/") + path
+        wanted: int | None = source.limit
+        now = now_utc(None)
+        body = await session.get(url, trusted=True)
+        result = parse_lobsters_listing(body.data, now=now)
+        items, problems = list(result.items), list(result.problems)
+        seen = {i.external_id for i in items}
+        page = 1
+        while wanted is not None and len(items) < wanted and page < MAX_PAGES:
+            page += 1
+            page_url = f"{url}?page={page}"
+            try:
+                more = parse_lobsters_page(
+                    (await session.get(page_url, trusted=True)).data, now=now
+                )
+            except NotRecordedError:
+                break  # replay: the original run stopped here
+            except RiverbedError as e:
+                problems.append(problem(e, None, page_url))
+                break
+            fresh = [i for i in more.items if i.external_id not in seen]
+            if more.items and not fresh:
+                break  # page 1 again (a server ignoring `page`): its problems are known
+            problems.extend(more.problems)
+            if not fresh:
+                break  # the page after the last one
+            seen.update(i.external_id for i in fresh)
+            items.extend(fresh)
+        result.items = items[:wanted] if wanted is not None else items
+        result.problems = problems
         tag = getattr(source, "tag", None)
         result.feed_title = f"Lobsters {'tag ' + tag if tag else path[1:-5]}"
         return result

@@ -11,10 +11,20 @@ Pagination: Reddit serves at most 100 posts per page. When `source.limit` is ove
 `ItemProblem` with its error kind and the posts already read are kept; the first page failing
 fails the source.
 
-Rate limits: the HTTP client already retries 429 honouring `Retry-After` (bounded by the
-client's `max_retry_after_s` and the request deadline). Reddit's `x-ratelimit-remaining` /
-`x-ratelimit-reset` headers are not visible through `FetchSession.get` (its `Body` carries no
-headers), so they are not read yet: see the follow-up in the report / README.
+Rate limits: every Reddit answer carries `x-ratelimit-used`, `x-ratelimit-remaining` and
+`x-ratelimit-reset` (seconds until the window resets). Before each further page the headers
+of the previous page are read (`RateLimit`): when fewer than `MIN_REMAINING` requests remain
+and a reset time is given, the collector waits that long (`FetchSession.wait_before_request`:
+the client's own rule for a 429's `Retry-After` — at most `max_retry_after_s` and shorter
+than `timeout_s`). When the wait would be longer, pagination stops there: the posts already
+read are kept and a `rate_limited` `ItemProblem` (url = the page not fetched) says how many
+were collected and why (so the run succeeds and the `errors` table tells the story).
+Headers that are missing or not numbers mean "unknown": the page is requested, and a 429
+that follows is the client's to handle. A 429 itself is retried by the HTTP client with its
+`Retry-After` (bounded the same way); a 429 on the first page that cannot be waited out fails
+the source `rate_limited`, on a later page it is a `rate_limited` problem. Replayed bodies
+carry no rate-limit headers (bronze does not keep headers), so replay never waits; a page the
+original run never fetched ends a replayed pagination quietly (`NotRecordedError`).
 
 Mapping (`parse_reddit_listing`)
 - Reddit's JSON (without `raw_json=1`) HTML-escapes `&`, `<`, `>` in titles, URLs, flair and
@@ -38,7 +48,10 @@ Mapping (`parse_reddit_listing`)
 from __future__ import annotations
 
 import html
+import math
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +59,7 @@ from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
 from riverbed.core.text import clean_title
 from riverbed.core.urls import MAX_URL_CHARS
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import FetchSession, NotRecordedError
 from riverbed.sources.jsonutil import (
     TITLE_ABSURD_CHARS,
     author_of,
@@ -74,6 +87,39 @@ SITE = "https://www.reddit.com"
 FORMAT = "reddit_listing"
 _AFTER_RE = re.compile(r"t3_[a-z0-9]{1,16}")
 _REMOVED = frozenset({"[removed]", "[deleted]"})
+MIN_REMAINING = 1.0  # requests that must be left in the window to send one without waiting
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """Reddit's `x-ratelimit-*` response headers; None where absent or not a number."""
+
+    used: float | None = None
+    remaining: float | None = None
+    reset_s: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
+        return cls(
+            used=_header_number(headers.get("x-ratelimit-used")),
+            remaining=_header_number(headers.get("x-ratelimit-remaining")),
+            reset_s=_header_number(headers.get("x-ratelimit-reset")),
+        )
+
+    @property
+    def exhausted(self) -> bool:
+        """No request left in the window (unknown counts as not exhausted)."""
+        return self.remaining is not None and self.remaining < MIN_REMAINING
+
+
+def _header_number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def parse_reddit_listing(body: bytes, *, now: datetime | None = None) -> ParseResult:
@@ -204,13 +250,26 @@ class RedditCollector:
         if not result.items and not result.problems:
             raise RiverbedError(ErrorKind.NOT_A_FEED, "Reddit listing has no posts")
         items, problems = list(result.items), list(result.problems)
-        pages = 1
+        pages, last = 1, first
         while wanted > PAGE_MAX and after and len(items) < wanted and pages < MAX_PAGES:
             url = listing_url(base, subreddit, listing, min(wanted - len(items), PAGE_MAX), after)
+            refused = await _wait_for_window(session, RateLimit.from_headers(last.headers))
+            if refused is not None:
+                problems.append(
+                    ItemProblem(
+                        ErrorKind.RATE_LIMITED,
+                        f"stopped after {pages} page(s) with {len(dedupe(items))} of {wanted} "
+                        f"posts: {refused}",
+                        url=url,
+                    )
+                )
+                break
             pages += 1
             try:
-                page = await session.get(url, trusted=True)
-                more, after = parse_reddit_page(page.data, now=now)
+                last = await session.get(url, trusted=True)
+                more, after = parse_reddit_page(last.data, now=now)
+            except NotRecordedError:
+                break  # replay: the original run stopped here
             except RiverbedError as e:
                 problems.append(problem(e, None, url))
                 break
@@ -225,3 +284,18 @@ class RedditCollector:
             feed_title=f"r/{subreddit} {listing}",
             format=FORMAT,
         )
+
+
+async def _wait_for_window(session: FetchSession, limit: RateLimit) -> str | None:
+    """Wait out an exhausted rate-limit window when allowed; else why the next page is not
+    requested. None: go ahead (also when the headers do not say enough to decide)."""
+    if not limit.exhausted or limit.reset_s is None:
+        return None
+    refused = await session.wait_before_request(limit.reset_s)
+    if refused is None:
+        return None
+    used = f", used {limit.used:g}" if limit.used is not None else ""
+    return (
+        f"Reddit's rate limit is used up (x-ratelimit-remaining {limit.remaining:g}{used}) "
+        f"and resets in {limit.reset_s:g}s; {refused}"
+    )

@@ -18,6 +18,9 @@ from datetime import timedelta
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import CSSSelector
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -493,15 +496,37 @@ class YoutubeSource(PlatformSource):
     channel_id: Annotated[str, AfterValidator(_check_channel_id)]
 
 
+_PSEUDO_ELEMENT_RE = re.compile(r"::[A-Za-z-]+")
+
+
+def _check_css_selector(value: str) -> str:
+    """A selector the `html` collector can compile: checked here with the very translator
+    it uses (cssselect's HTML translator through lxml), so a bad one is a catalogue error."""
+    try:
+        CSSSelector(value, translator="html")
+    except (SelectorError, etree.XPathError) as exc:
+        reason = str(exc).rstrip(".")
+        if _PSEUDO_ELEMENT_RE.search(value):
+            reason = (
+                "pseudo-elements such as ::text or ::attr(href) are not supported: select the "
+                "element itself, riverbed reads its text and its link's href"
+            )
+        raise ValueError(f"invalid CSS selector {value!r} ({reason})") from None
+    return value
+
+
+CssSelector = Annotated[str, AfterValidator(_non_empty), AfterValidator(_check_css_selector)]
+
+
 class HtmlSelectors(StrictModel):
     """CSS selectors: `item` selects each entry; the others are relative to an item."""
 
-    item: NonEmptyStr
-    title: NonEmptyStr
-    link: NonEmptyStr
-    date: NonEmptyStr | None = None
-    summary: NonEmptyStr | None = None
-    author: NonEmptyStr | None = None
+    item: CssSelector
+    title: CssSelector
+    link: CssSelector
+    date: CssSelector | None = None
+    summary: CssSelector | None = None
+    author: CssSelector | None = None
 
 
 class HtmlSource(SourceBase):
