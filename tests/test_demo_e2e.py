@@ -10,19 +10,23 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from riverbed.core.urls import canonical_url
 from riverbed.demo.corpus import build_corpus
+from riverbed.demo.platforms import PLATFORM_SOURCES
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
 
 pytestmark = pytest.mark.slow
 
-CURRENT_STATE = ["items", "stories", "digest", "rss_items", "item_metrics"]
+PLATFORM_TABLES = ["hackernews_items", "reddit_items", "lobsters_items"]
+CURRENT_STATE = ["items", "stories", "digest", "rss_items", *PLATFORM_TABLES, "item_metrics"]
+PLATFORM_KINDS = ("hackernews", "reddit", "lobsters")
 HISTORY = ["fetches", "errors", "source_health"]
 
 # Run the CLI with every socket connect and name lookup refused: replay must not need them.
@@ -107,6 +111,8 @@ def test_demo_exits_0_and_prints_the_summary(demo):
         "sources ok",
         "sources failed",
         "stories",
+        "platform items  hackernews 24, lobsters 21, reddit 22",
+        "cross-platform",
         "errors",
         "wall time",
         "digest:",
@@ -148,12 +154,15 @@ def test_broken_feeds_are_recorded_with_their_error_kind(demo):
 
 
 def test_every_good_feed_has_all_its_items(demo):
+    """The rss feeds; platform sources are checked item by item below."""
     con = connect(Lake(demo["lake"]))
     got = dict(con.execute("select source_id, count(*) from rss_items group by 1").fetchall())
+    feeds = [f for f in demo["corpus"].feeds if f.role not in ("broken", "platform")]
+    assert len(feeds) >= 150
     missing = {
         f.source_id: (f.n_distinct, got.get(f.source_id))
-        for f in demo["corpus"].feeds
-        if f.role != "broken" and got.get(f.source_id) != f.n_distinct
+        for f in feeds
+        if got.get(f.source_id) != f.n_distinct
     }
     assert not missing
 
@@ -217,3 +226,131 @@ def test_block_rules_hide_items_from_stories_but_keep_them_in_items(demo):
     assert hidden, "the demo catalogue's global block rule should hide the sponsored items"
     in_stories = {r[0] for r in con.execute("select unnest(item_ids) from stories").fetchall()}
     assert not hidden & in_stories
+
+
+# -- platform sources: Hacker News, Reddit, Lobsters -----------------------------------------
+
+
+def _rows(con, sql, params=()):
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _cross_posted(corpus):
+    """Canonical article URL -> {kind: post} for articles posted on all three platforms."""
+    by_url = {}
+    for post in corpus.platform_posts:
+        if post.url and post.is_item:
+            by_url.setdefault(canonical_url(post.url), {})[post.kind] = post
+    return {url: found for url, found in by_url.items() if set(found) == set(PLATFORM_KINDS)}
+
+
+def test_platform_sources_succeed(demo):
+    con = connect(Lake(demo["lake"]))
+    statuses = {}
+    for source_id, status in con.execute(
+        "select source_id, status from source_health where source_id in (?, ?, ?)",
+        [p.source_id for p in PLATFORM_SOURCES],
+    ).fetchall():
+        statuses.setdefault(source_id, set()).add(status)
+    # the first demo run collects; the second finds nothing changed (or collects again)
+    for p in PLATFORM_SOURCES:
+        assert "ok" in statuses[p.source_id], statuses
+        assert statuses[p.source_id] <= {"ok", "not_modified"}, statuses
+
+
+@pytest.mark.parametrize("kind", PLATFORM_KINDS)
+def test_platform_items_are_what_was_posted(demo, kind):
+    con = connect(Lake(demo["lake"]))
+    rows = {r["external_id"]: r for r in _rows(con, "select * from items where kind = ?", [kind])}
+    posted = [p for p in demo["corpus"].platform_posts if p.kind == kind]
+    live = {p.external_id: p for p in posted if p.is_item}
+    assert len(live) > 15
+    assert set(rows) == set(live)  # dead and deleted HN items are not items
+    table = f"{kind}_items"
+    assert con.execute(f"select count(*) from {table}").fetchone()[0] == len(live)
+    for external_id, post in live.items():
+        row = rows[external_id]
+        assert row["source_id"] == post.source_id
+        assert (row["title"], row["score"], row["comments"]) == (
+            post.title,
+            post.score,
+            post.comments,
+        ), external_id
+        assert row["comments_url"] == post.comments_url
+        if post.url is not None:
+            assert row["url"] == post.url
+            assert row["canonical_url"] == canonical_url(post.article_url)
+        else:  # a self post links to nothing, or to its own discussion
+            assert row["url"] in (None, post.comments_url)
+        assert row["published_at"].utcoffset() == timedelta(0)
+        assert row["published_at"] == post.published
+        assert row["hidden_by"] is None
+        if "nsfw" in post.labels:
+            assert "nsfw" in row["tags"]
+        if "stickied" in post.labels:
+            assert "stickied" in row["tags"]
+        if "ask" in post.labels and kind == "hackernews":
+            assert "ask" in row["tags"]
+            assert row["text"] and row["text"].endswith("what would you never do again?")
+
+
+def test_posts_on_all_three_platforms_are_one_story_with_every_discussion(demo):
+    con = connect(Lake(demo["lake"]))
+    stories = {r["canonical_url"]: r for r in _rows(con, "select * from stories")}
+    everywhere = _cross_posted(demo["corpus"])
+    assert len(everywhere) >= 6
+    for url, found in everywhere.items():
+        story = stories[url]
+        discussions = {d["source_id"]: d for d in story["discussions"]}
+        for post in found.values():
+            d = discussions[post.source_id]
+            assert d["comments_url"] == post.comments_url
+            assert (d["score"], d["comments"]) == (post.score, post.comments)
+            assert d["url"] == post.url
+        # the feeds that carried the article are members of the same story
+        assert story["n_sources"] > 3, story["source_ids"]
+
+
+def test_digest_html_links_every_platform_discussion(demo):
+    con = connect(Lake(demo["lake"]))
+    day = datetime.now(UTC).date().isoformat()
+    digest = _rows(con, "select * from digest where digest_date = ? order by rank", [day])
+    platform_ids = {p.source_id for p in PLATFORM_SOURCES}
+    on_all = [r for r in digest if platform_ids <= set(r["source_ids"])]
+    assert on_all, "a story discussed on HN, Reddit and Lobsters should make the digest"
+    page = etree.HTML((demo["lake"] / "published" / "digest" / day / "index.html").read_bytes())
+    checked = 0
+    for row in digest:
+        [article] = page.xpath(f"//article[@id='s-{row['story_id']}']")
+        links = {a.get("href"): a.text for a in article.xpath(".//ul[@class='discussions']/li/a")}
+        for d in row["discussions"]:
+            if d["source_id"] not in platform_ids:
+                continue
+            engagement = f"{d['score']} point{'s' * (d['score'] != 1)} · "
+            engagement += f"{d['comments']} comment{'s' * (d['comments'] != 1)}"
+            assert links.get(d["comments_url"]) == engagement, (row["title"], d)
+            checked += 1
+    assert checked >= 3 * len(on_all)
+    assert "<script" not in (demo["lake"] / "published" / "digest" / day / "index.html").read_text()
+
+
+def test_self_posts_are_stories_of_their_own(demo):
+    con = connect(Lake(demo["lake"]))
+    item_ids = {
+        (r["source_id"], r["external_id"]): r["item_id"]
+        for r in _rows(con, "select source_id, external_id, item_id from items where kind <> 'rss'")
+    }
+    stories = _rows(con, "select * from stories")
+    by_item = {i: s for s in stories for i in s["item_ids"]}
+    selfs = [p for p in demo["corpus"].platform_posts if p.is_item and p.url is None]
+    assert {p.kind for p in selfs} == set(PLATFORM_KINDS)
+    for post in selfs:
+        item_id = item_ids[(post.source_id, post.external_id)]
+        story = by_item[item_id]
+        assert story["item_ids"] == [item_id], post
+        # no URL of its own: no canonical URL, or that of its own discussion page
+        assert story["canonical_url"] in (None, canonical_url(post.comments_url))
+        assert story["title"] == post.title
+        assert [d["comments_url"] for d in story["discussions"]] == [post.comments_url]

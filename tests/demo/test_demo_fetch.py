@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from riverbed.core.catalogue.loader import parse_catalogue
 from riverbed.core.errors import ErrorKind
 from riverbed.demo.corpus import Corpus
+from riverbed.demo.platforms import PLATFORM_SOURCES
 from riverbed.demo.server import ReplayServer
 from riverbed.fetch import FetchResponse, FetchSettings, HttpClient
 
@@ -43,14 +44,16 @@ def test_catalogue_sources_fetch_as_the_corpus_documents_say(
     corpus: Corpus, server: ReplayServer
 ) -> None:
     settings = client_settings(corpus, server.port)
-    urls = [s["url"] for s in corpus.sources]
+    # a platform source's url is a base URL: fetch its listing, as its collector does
+    listings = {p.source_id: p.url + p.listing_path for p in PLATFORM_SOURCES}
+    urls = [listings.get(s["id"], s["url"]) for s in corpus.sources]
     responses = fetch_all(settings, urls, trusted=True)
-    for source, response in zip(corpus.sources, responses, strict=True):
+    for source, url, response in zip(corpus.sources, urls, responses, strict=True):
         expected = corpus.expected_failures.get(source["id"])
         if expected in HTTP_LAYER_KINDS:
             assert response.error_kind == ErrorKind(expected), (source["id"], response)
             continue
-        parts = urlsplit(source["url"])
+        parts = urlsplit(url)
         doc = corpus.lookup(parts.netloc, parts.path)
         assert doc is not None
         assert response.ok, (source["id"], response.error_kind, response.error_message)

@@ -1,5 +1,6 @@
 """The offline demo corpus: ~160 feeds on realistic (invented) hosts, their article pages,
-and a catalogue that maps every host to the loopback replay server.
+three platform sources (Hacker News, Reddit, Lobsters) on their real hosts, and a catalogue
+that maps every host to the loopback replay server.
 
 `build_corpus(day, seed)` is a pure function: the same day and seed give byte-identical
 documents. Two seeded generators keep it stable over time:
@@ -20,6 +21,12 @@ server cannot serve: a fetch fails with connect_error, no DNS query): those keep
 origin's headline, and only stories that already have two members under one canonical
 URL get one. `Corpus.shared_stories` records every such story with the URL its origin published
 and each occurrence as written.
+
+Platform sources (`riverbed.demo.platforms`): Hacker News (top), r/programming (hot) and
+Lobsters (hottest), served at their real hosts on the real API paths and JSON shapes. Their
+posts link to the same dates' articles, so stories merge across feeds and platforms; each
+date two articles are posted on all three. `Corpus.platform_posts` records every post and
+what the collector should read from it.
 
 Deliberately broken sources (`BROKEN_SOURCES`, ids starting `broken-`) each fail with a
 documented `error_kind` (`Corpus.expected_failures`).
@@ -53,11 +60,13 @@ from riverbed.demo.model import (
     Doc,
     FeedInfo,
     Occurrence,
+    PlatformPost,
     SharedStory,
     etag,
     http_date,
 )
 from riverbed.demo.plan import FeedPlan, build_plan
+from riverbed.demo.platforms import PLATFORM_SOURCES, generate_platform_date, platform_documents
 from riverbed.demo.text import article_page
 from riverbed.demo.timeline import generate_date
 
@@ -70,6 +79,7 @@ __all__ = [
     "Doc",
     "FeedInfo",
     "Occurrence",
+    "PlatformPost",
     "SharedStory",
     "build_corpus",
     "etag",
@@ -86,21 +96,27 @@ class Corpus:
 
     day: date
     seed: int
-    documents: dict[tuple[str, str], Doc]  # (lower-case host, path) -> response
-    sources: list[dict[str, Any]]  # catalogue entries: id, kind, url, tags, every
+    documents: dict[tuple[str, str], Doc]  # (lower-case host, path[?query]) -> response
+    sources: list[dict[str, Any]]  # catalogue entries: id, kind, url, every, tags, options
     expected_failures: dict[str, str]  # source_id -> error_kind
     hosts: list[str]  # every host the corpus serves or links to
-    feeds: list[FeedInfo]
+    feeds: list[FeedInfo]  # every catalogue source, platforms included (role "platform")
     shared_stories: list[SharedStory]  # stories in two feeds or more
+    platform_posts: list[PlatformPost]  # every post of the platform sources, in the window
 
     def lookup(self, host: str, path: str) -> Doc | None:
-        """The document for a request: host case-insensitive (port ignored), the query
-        string ignored, and a trailing slash optional — as most real sites behave."""
+        """The document for a request: host case-insensitive (port ignored), and a trailing
+        slash optional — as most real sites behave. A query string selects a document kept
+        for exactly that query (an API's next page) when there is one, and is ignored
+        otherwise (tracking parameters, `?limit=N` on a listing shorter than N)."""
         name = host.strip().lower()
         if name.count(":") == 1:
             name = name.split(":", 1)[0]
         name = name.removesuffix(".")
-        path = path.split("?", 1)[0].split("#", 1)[0] or "/"
+        path, _, query = path.split("#", 1)[0].partition("?")
+        path = path or "/"
+        if query and (name, f"{path}?{query}") in self.documents:
+            return self.documents[(name, f"{path}?{query}")]
         doc = self.documents.get((name, path))
         if doc is None and path != "/":
             other = path[:-1] if path.endswith("/") else path + "/"
@@ -137,6 +153,11 @@ class Corpus:
                 f"    url: {q(src['url'])}",
                 f"    every: {q(src['every'])}",
                 f"    tags: [{', '.join(q(t) for t in src['tags'])}]",
+            ]
+            lines += [
+                f"    {key}: {value if isinstance(value, int) else q(value)}"
+                for key, value in src.items()
+                if key not in _COMMON_KEYS
             ]
         lines += [
             "settings:",
@@ -175,12 +196,14 @@ def _yaml_scalar(value: str) -> str:
     return json.dumps(value)  # a JSON string is a valid double-quoted YAML scalar
 
 
+_COMMON_KEYS = frozenset({"id", "kind", "url", "every", "tags"})
 _FORMAT_NAMES = {
     FeedFormat.RSS20.value: "RSS 2.0",
     FeedFormat.ATOM10.value: "Atom 1.0",
     FeedFormat.JSONFEED11.value: "JSON Feed 1.1",
     FeedFormat.RDF10.value: "RSS 1.0/RDF",
     FeedFormat.RSS091.value: "RSS 0.91",
+    **{p.kind: p.format_name for p in PLATFORM_SOURCES},
     "broken": "broken",
 }
 
@@ -276,6 +299,40 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
             documents[(host, path)] = Doc(PIXEL_PNG, "image/png")
             all_hosts.add(host)
 
+    window_end = window_start + timedelta(days=WINDOW_DAYS)
+    posts = [
+        p
+        for d, c in zip(dates, contents, strict=True)
+        for p in generate_platform_date(plan, seed, d, c)
+    ]
+    documents.update(platform_documents(posts, window_end))
+    for platform in PLATFORM_SOURCES:
+        n_items = sum(
+            1 for p in posts if p.record.source_id == platform.source_id and p.record.is_item
+        )
+        feeds.append(
+            FeedInfo(
+                platform.source_id,
+                platform.url,
+                platform.kind,
+                "platform",
+                platform.title,
+                n_items,
+                n_items,
+            )
+        )
+        sources.append(
+            _source_entry(
+                platform.source_id,
+                platform.url,
+                platform.tags,
+                platform.every,
+                kind=platform.kind,
+                options=dict(platform.options),
+            )
+        )
+        all_hosts.add(platform.host)
+
     for b in BROKEN_SOURCES:
         feeds.append(
             FeedInfo(b.source_id, f"http://{b.host}{b.path}", "broken", "broken", b.why, 0)
@@ -307,6 +364,10 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
         hosts=hosts,
         feeds=feeds,
         shared_stories=shared,
+        platform_posts=sorted(
+            (p.record for p in posts),
+            key=lambda r: (r.source_id, r.published, r.external_id),
+        ),
     )
 
 
@@ -323,5 +384,20 @@ def _with_defaults(doc: Doc, fallback: datetime) -> Doc:
     )
 
 
-def _source_entry(sid: str, url: str, tags: Iterable[str], every: str) -> dict[str, Any]:
-    return {"id": sid, "kind": "rss", "url": url, "tags": list(tags), "every": every}
+def _source_entry(
+    sid: str,
+    url: str,
+    tags: Iterable[str],
+    every: str,
+    *,
+    kind: str = "rss",
+    options: dict[str, str | int] | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "kind": kind,
+        "url": url,
+        "tags": list(tags),
+        "every": every,
+        **(options or {}),
+    }

@@ -1,5 +1,6 @@
 """Records of the demo corpus: what the replay server serves (`Doc`) and what the
-generator knows about feeds and shared stories (for tests and the demo summary)."""
+generator knows about feeds, platform posts and shared stories (for tests and the demo
+summary)."""
 
 from __future__ import annotations
 
@@ -62,11 +63,35 @@ class FeedInfo:
 
     source_id: str
     url: str
-    format: str  # a FeedFormat value, or "broken"
-    role: str  # blog | news | aggregator | broken
+    format: str  # a FeedFormat value, a platform kind (hackernews|reddit|lobsters), or "broken"
+    role: str  # blog | news | aggregator | platform | broken
     title: str
-    n_items: int  # entries in the document
+    n_items: int  # entries in the document (platforms: posts the collector keeps)
     n_distinct: int = 0  # distinct entries (a feed may repeat an entry: same GUID and link)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformPost:
+    """One post of a platform source (hackernews, reddit, lobsters), and what riverbed's
+    collector should read from it: the expectations the demo tests check the lake against."""
+
+    source_id: str
+    kind: str  # hackernews | reddit | lobsters
+    external_id: str  # HN item id, Reddit fullname (t3_…), Lobsters short_id
+    title: str | None  # as readers see it (entities undone); None for a deleted HN item
+    url: str | None  # the link as the collector reads it; None for a self/text post
+    article_url: str | None  # the corpus article linked, as its origin published it
+    published: datetime  # UTC, to the second
+    score: int | None
+    comments: int | None
+    comments_url: str  # the discussion page on the real site
+    state: str = "live"  # live | dead | deleted (HN moderation: the collector skips them)
+    labels: tuple[str, ...] = ()  # ask | self | stickied | nsfw | author
+
+    @property
+    def is_item(self) -> bool:
+        """Whether the collector should turn this post into an item."""
+        return self.state == "live"
 
 
 def etag(body: bytes) -> str:

@@ -35,6 +35,7 @@ def run_demo(
     lake: str | None = None, keep_server: bool = False, quiet: bool = False, fmt: str = "table"
 ) -> int:
     from riverbed.cli import EXIT_USAGE, _exit_code, err, guarded, load_or_exit, resolve_lake
+    from riverbed.core.catalogue import PLATFORM_KINDS
     from riverbed.demo.corpus import build_corpus
     from riverbed.demo.server import ReplayServer
     from riverbed.lake import Lake
@@ -60,7 +61,18 @@ def run_demo(
         else:
             _point_resolve_at(catalogue_path, port)
         catalogue = load_or_exit(str(catalogue_path))
-        say(f"demo corpus for {day}: {len(corpus.sources)} feeds on 127.0.0.1:{port}")
+        missing = sorted({s["id"] for s in corpus.sources} - {s.id for s in catalogue.sources})
+        if missing:  # written by an older demo (or trimmed by the user): say how to refresh it
+            shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+            say(
+                f"note: {len(missing)} demo source(s) are not in {catalogue_path} ({shown});"
+                " delete the file to get the current demo catalogue"
+            )
+        n_platforms = sum(1 for f in corpus.feeds if f.role == "platform")
+        say(
+            f"demo corpus for {day}: {len(corpus.sources) - n_platforms} feeds and"
+            f" {n_platforms} platforms on 127.0.0.1:{port}"
+        )
         summary = guarded(
             run_pipeline,
             catalogue,
@@ -87,7 +99,10 @@ def run_demo(
     if code == EXIT_USAGE:
         return code
 
-    counts = _counts(Lake(lake_uri), day.isoformat(), connect)
+    con = connect(Lake(lake_uri))
+    counts = _counts(con, day.isoformat())
+    platform_kinds = {s.id: s.kind for s in catalogue.sources if s.kind in PLATFORM_KINDS}
+    platforms = _platform_counts(con, day.isoformat(), platform_kinds)
     failed = summary.failed_sources
     ok = len(summary.sources) - len(failed)
     deliberate = sum(1 for f in failed if f["source_id"] in expected)
@@ -96,6 +111,7 @@ def run_demo(
         ("sources failed", f"{len(failed)} ({deliberate} deliberately broken)"),
         ("items", str(counts["items"])),
         ("stories", f"{counts['stories']} ({counts['multi']} in several sources)"),
+        *platforms,
         ("errors", str(counts["errors"])),
         ("wall time", f"{time.monotonic() - started:.1f}s"),
     ]
@@ -122,9 +138,7 @@ def run_demo(
     return code
 
 
-def _counts(lake: Any, date: str, connect: Any) -> dict[str, int]:
-    con = connect(lake)
-
+def _counts(con: Any, date: str) -> dict[str, int]:
     def one(sql: str) -> int:
         return int(con.execute(sql, [date]).fetchone()[0])
 
@@ -134,3 +148,34 @@ def _counts(lake: Any, date: str, connect: Any) -> dict[str, int]:
         "multi": one("select count(*) from stories where date = ? and n_sources > 1"),
         "errors": one('select count(*) from errors where cast("at" as date) = cast(? as date)'),
     }
+
+
+def _platform_counts(con: Any, date: str, kinds: dict[str, str]) -> list[tuple[str, str]]:
+    """Summary rows for the platform sources (`kinds`: source id -> kind): items per kind,
+    and how many of the day's stories were discussed on several platforms."""
+    if not kinds:
+        return []
+    per_kind = dict(
+        con.execute(
+            "select kind, count(*) from items where kind in (select unnest(?)) group by kind",
+            [sorted(set(kinds.values()))],
+        ).fetchall()
+    )
+    every_kind = sorted(set(kinds.values()))
+    spread: dict[int, int] = {}
+    for (source_ids,) in con.execute(
+        "select source_ids from stories where date = ?", [date]
+    ).fetchall():
+        n = len({kinds[s] for s in source_ids if s in kinds})
+        spread[n] = spread.get(n, 0) + 1
+    rows = [("platform items", ", ".join(f"{k} {per_kind.get(k, 0)}" for k in every_kind))]
+    if len(every_kind) > 1:
+        on_all = spread.get(len(every_kind), 0)
+        on_several = sum(v for n, v in spread.items() if n >= 2)
+        rows.append(
+            (
+                "cross-platform",
+                f"{on_several} stories on 2+ platforms, {on_all} on all {len(every_kind)}",
+            )
+        )
+    return rows

@@ -184,7 +184,7 @@ class ReplayServer:
         path = request.path
         with self._lock:
             self.request_counts[(host, path)] += 1
-        doc = self.corpus.lookup(host, path)
+        doc = self.corpus.lookup(host, request.path_qs)
         if doc is None:
             return web.Response(status=404, text="404 not found\n", content_type="text/plain")
         if doc.delay_s and await self._stalled(doc.delay_s):
