@@ -36,7 +36,8 @@ Mapping (`parse_reddit_listing`)
   source's base URL is a mirror, so discussions link somewhere users can go).
 - Link posts: `url` = the `url` field (a relative one, as crossposts of text posts carry, is
   made absolute on `https://www.reddit.com`). Self posts (`is_self`) stay their own story:
-  `url` = None; `text` = plain text of `selftext` (None for `[removed]`/`[deleted]`),
+  `url` = None; `text` = the text of the rendered `selftext_html` (the Markdown `selftext`
+  when there is no HTML; None for `[removed]`/`[deleted]`),
   `summary_html` = the unescaped `selftext_html`.
 - `tags`: the link flair text, the subreddit name, then `nsfw` (`over_18`), `spoiler`,
   `stickied` (announcement posts pinned by moderators are kept, tagged so a `block` rule
@@ -57,10 +58,11 @@ from typing import Any
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
-from riverbed.core.text import clean_title
+from riverbed.core.text import clean_title, html_to_text
 from riverbed.core.urls import MAX_URL_CHARS
 from riverbed.fetch.session import FetchSession, NotRecordedError
 from riverbed.sources.jsonutil import (
+    TEXT_MAX_CHARS,
     TITLE_ABSURD_CHARS,
     author_of,
     dedupe,
@@ -192,8 +194,15 @@ def reddit_post_from_json(post: dict[str, Any], *, now: datetime | None = None) 
     selftext = opt_text(post, "selftext")
     if selftext is not None:
         selftext = html.unescape(selftext)
-    text = None if selftext is None or selftext.strip() in _REMOVED else markdown_text(selftext)
     body_html = opt_text(post, "selftext_html")
+    if body_html:
+        body_html = html.unescape(body_html)
+    if selftext is None or selftext.strip() in _REMOVED:
+        text = None
+    else:  # the rendered HTML's text: no Markdown markers (`**`, `>`) in plain text
+        text = (html_to_text(body_html, TEXT_MAX_CHARS) if body_html else None) or markdown_text(
+            selftext
+        )
     author = opt_str(post, "author", max_chars=1000)
     if author in _REMOVED:
         author = None
@@ -204,7 +213,7 @@ def reddit_post_from_json(post: dict[str, Any], *, now: datetime | None = None) 
         author=author_of(author),
         published_at=unix_time(opt_number(post, "created_utc"), now_utc(now)),
         text=text,
-        summary_html=summary_html(html.unescape(body_html)) if body_html and text else None,
+        summary_html=summary_html(body_html) if body_html and text else None,
         score=opt_int(post, "score"),
         comments=opt_int(post, "num_comments"),
         comments_url=comments_url,
