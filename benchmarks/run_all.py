@@ -8,6 +8,6 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-for script in ("bench_parse.py", "bench_fetch.py", "bench_demo.py"):
+for script in ("bench_parse.py", "bench_fetch.py", "bench_collect.py", "bench_demo.py"):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
