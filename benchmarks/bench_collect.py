@@ -436,9 +436,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "collect() breakdown (median s): "
         f"before first GET {med([r.prepare_s for r in ours]):.3f}; "
-        f"fetch phase {c_fetch:.3f}, overlapping parse cpu {c_parse:.3f} and bronze writes "
-        f"{med([r.bronze_s for r in ours]):.3f} (thread time summed over puts); "
-        f"after fetch (merge, state, journals) {med([r.after_fetch_s for r in ours]):.3f}; "
+        f"fetch phase {c_fetch:.3f} (bronze writes in threads meanwhile: "
+        f"{med([r.bronze_s for r in ours]):.3f}, summed over puts); "
+        f"after fetch (parse cpu {c_parse:.3f}, items, merge, state, journals) "
+        f"{med([r.after_fetch_s for r in ours]):.3f}; "
         f"then day partitions written (IO manager's share) "
         f"{med([r.partitions_s for r in ours]):.3f}"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +77,9 @@ CONTENT_FIELDS = (
 )
 
 
+_ITEM_FIELDS = tuple(f.name for f in fields(Item))
+
+
 @dataclass(frozen=True, slots=True)
 class Merged:
     rows: list[dict[str, Any]]  # sorted by item_id
@@ -95,7 +98,7 @@ def merge_items(existing: Iterable[Mapping[str, Any]], new: Iterable[Item]) -> M
     rows: dict[str, dict[str, Any]] = {r["item_id"]: dict(r) for r in existing}
     added = updated = 0
     for item in new:
-        row = asdict(item)
+        row = {name: getattr(item, name) for name in _ITEM_FIELDS}  # shallow: no deep copies
         old = rows.get(item.item_id)
         if old is None:
             added += 1

@@ -17,15 +17,15 @@ from upath import UPath
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.ids import stable_id
 from riverbed.core.items import build_items, merge_items
-from riverbed.core.models import Item, ItemProblem
+from riverbed.core.models import Item, ItemProblem, ParseResult
 from riverbed.fetch.client import HttpClient
-from riverbed.fetch.session import FetchSession, ReplayTransport, Transport, UrlState
+from riverbed.fetch.session import Body, FetchSession, ReplayTransport, Transport, UrlState
 from riverbed.fetch.types import FetchSettings
 from riverbed.lake.blobs import BlobStore
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEMS
 from riverbed.lake.store import Lake, rows_to_table
-from riverbed.sources.registry import COLLECTORS
+from riverbed.sources.registry import COLLECTORS, SingleRequestCollector
 
 
 def fetch_settings(settings: Any) -> FetchSettings:
@@ -99,13 +99,54 @@ class SourceState:
         self.lake.write_json(self._path(source_id), value)
 
 
-async def _collect_one(source: Any, session: FetchSession, run_id: str) -> SourceOutcome:
+@dataclass(slots=True)
+class _Fetched:
+    """Phase one of a source: what it fetched, or how it failed."""
+
+    body: Body | None = None  # single-request kinds: parsed in phase two
+    result: ParseResult | None = None  # multi-request kinds parse as they go
+    error: RiverbedError | None = None
+    latency_ms: int = 0
+
+
+def _guarded(exc: BaseException) -> RiverbedError:
+    if isinstance(exc, RiverbedError):
+        return exc
+    # one source's bug must never fail the others
+    return RiverbedError(ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}")
+
+
+async def _fetch_one(source: Any, session: FetchSession) -> _Fetched:
+    """Phase one: the network. Single-request kinds only GET; the others run their collector."""
     started = time.monotonic()
+    collector = COLLECTORS[source.kind]
+    out = _Fetched()
+    try:
+        if isinstance(collector, SingleRequestCollector):
+            out.body = await session.get(collector.request_url(source), trusted=True)
+        else:
+            out.result = await collector.collect(source, session)
+    except Exception as exc:
+        out.error = _guarded(exc)
+    out.latency_ms = int((time.monotonic() - started) * 1000)
+    return out
+
+
+def _finish_one(
+    source: Any, session: FetchSession, fetched: _Fetched, run_id: str
+) -> SourceOutcome:
+    """Phase two: the CPU. Parse (single-request kinds), build items, describe the fetches."""
     out = SourceOutcome(
         source_id=source.id, kind=source.kind, run_id=run_id, status="ok", url=str(source.url)
     )
     try:
-        result = await COLLECTORS[source.kind].collect(source, session)
+        if fetched.error is not None:
+            raise fetched.error
+        result = fetched.result
+        if result is None:
+            collector = COLLECTORS[source.kind]
+            assert isinstance(collector, SingleRequestCollector) and fetched.body is not None
+            result = collector.finish(source, fetched.body)
         latest = max(session.bodies, key=lambda b: b.observed_at, default=None)
         out.items = build_items(
             result.items,
@@ -119,12 +160,9 @@ async def _collect_one(source: Any, session: FetchSession, run_id: str) -> Sourc
         out.problems = list(result.problems)
         if session.bodies and all(b.status == 304 for b in session.bodies):
             out.status = "not_modified"
-    except RiverbedError as exc:
-        out.status, out.error = "failed", exc
-    except Exception as exc:  # one source's bug must never fail the others
-        out.status = "failed"
-        out.error = RiverbedError(ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}")
-    out.latency_ms = int((time.monotonic() - started) * 1000)
+    except Exception as exc:
+        out.status, out.error = "failed", _guarded(exc)
+    out.latency_ms = fetched.latency_ms
     out.fetch_rows = session.rows
     # sorted: concurrent requests finish in any order, keys derived from them must not
     out.fetch_ids = sorted(
@@ -134,6 +172,10 @@ async def _collect_one(source: Any, session: FetchSession, run_id: str) -> Sourc
     statuses = [r["status"] for r in session.rows if r["status"] is not None]
     out.http_status = statuses[-1] if statuses else (200 if session.bodies else None)
     return out
+
+
+async def _collect_one(source: Any, session: FetchSession, run_id: str) -> SourceOutcome:
+    return _finish_one(source, session, await _fetch_one(source, session), run_id)
 
 
 async def _collect_live(
@@ -155,9 +197,12 @@ async def _collect_live(
             )
             for s in sources
         ]
-        return list(
-            await asyncio.gather(*(_collect_one(s, ss, run_id) for s, ss in zip(sources, sessions)))
-        )
+        # every source's network first, then the parsing: CPU work never stalls responses in
+        # flight, and the connections are released as early as the network allows
+        fetched = await asyncio.gather(*(_fetch_one(s, ss) for s, ss in zip(sources, sessions)))
+    return [
+        _finish_one(s, ss, f, run_id) for s, ss, f in zip(sources, sessions, fetched, strict=True)
+    ]
 
 
 async def _collect_replay(

@@ -36,7 +36,8 @@ from lxml import etree
 from riverbed.core.dates import parse_date
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import Body
+from riverbed.sources.base import SingleRequestCollector
 from riverbed.sources.htmlutil import (
     SUMMARY_HTML_MAX_CHARS,
     body_text,
@@ -162,13 +163,13 @@ def _summary_html(entry: etree._Element, abstract: str | None, pdf_url: str | No
     return "".join(parts)[:SUMMARY_HTML_MAX_CHARS] or None
 
 
-class ArxivCollector:
+class ArxivCollector(SingleRequestCollector):
     kind = "arxiv"
 
-    async def collect(self, source: Any, session: FetchSession) -> ParseResult:
-        limit = source.limit or DEFAULT_LIMIT
-        url = arxiv_query_url(source.url, source.query, limit)
-        body = await session.get(url, trusted=True)
+    def request_url(self, source: Any) -> str:
+        return arxiv_query_url(source.url, source.query, source.limit or DEFAULT_LIMIT)
+
+    def parse(self, source: Any, body: Body) -> ParseResult:
         result = parse_arxiv(body.data, content_type=body.content_type, base_url=body.final_url)
-        result.items = result.items[:limit]
+        result.items = result.items[: source.limit or DEFAULT_LIMIT]
         return result

@@ -29,7 +29,8 @@ from lxml import etree
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import Body
+from riverbed.sources.base import SingleRequestCollector
 from riverbed.sources.htmlutil import (
     body_text,
     clean_tags,
@@ -157,18 +158,16 @@ def _summary_html(
     return "".join(parts)
 
 
-class GithubTrendingCollector:
+class GithubTrendingCollector(SingleRequestCollector):
     kind = "github_trending"
 
-    async def collect(self, source: Any, session: FetchSession) -> ParseResult:
-        url = trending_url(source.url, source.since, source.language)
-        body = await session.get(url, trusted=True)
-        result = parse_github_trending(
+    def request_url(self, source: Any) -> str:
+        return trending_url(source.url, source.since, source.language)
+
+    def parse(self, source: Any, body: Body) -> ParseResult:
+        return parse_github_trending(
             body.data,
             content_type=body.content_type,
             base_url=body.final_url,
             since=source.since,
         )
-        if source.limit:
-            result.items = result.items[: source.limit]
-        return result

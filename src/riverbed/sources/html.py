@@ -38,7 +38,8 @@ from lxml import etree
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
 from riverbed.core.urls import MAX_URL_CHARS
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import Body
+from riverbed.sources.base import SingleRequestCollector
 from riverbed.sources.htmlutil import (
     SUMMARY_HTML_MAX_CHARS,
     Select,
@@ -187,16 +188,15 @@ def _markup(element: etree._Element) -> str | None:
     return scrub(markup.strip())[:SUMMARY_HTML_MAX_CHARS]
 
 
-class HtmlCollector:
+class HtmlCollector(SingleRequestCollector):
     kind = "html"
 
-    async def collect(self, source: Any, session: FetchSession) -> ParseResult:
-        body = await session.get(str(source.url), trusted=True)
+    def request_url(self, source: Any) -> str:
+        return str(source.url)
+
+    def parse(self, source: Any, body: Body) -> ParseResult:
         selectors = source.selectors
         mapping = selectors.model_dump() if hasattr(selectors, "model_dump") else selectors
-        result = parse_html_listing(
+        return parse_html_listing(
             body.data, selectors=mapping, content_type=body.content_type, base_url=body.final_url
         )
-        if source.limit:
-            result.items = result.items[: source.limit]
-        return result

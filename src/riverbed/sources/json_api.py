@@ -43,7 +43,8 @@ from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
 from riverbed.core.text import html_to_text, looks_like_html
 from riverbed.core.urls import MAX_URL_CHARS
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import Body
+from riverbed.sources.base import SingleRequestCollector
 from riverbed.sources.htmlutil import (
     SUMMARY_HTML_MAX_CHARS,
     TEXT_MAX_CHARS,
@@ -330,17 +331,16 @@ def _text(raw: str | None) -> str | None:
     return body_text(raw)
 
 
-class JsonApiCollector:
+class JsonApiCollector(SingleRequestCollector):
     kind = "json_api"
 
-    async def collect(self, source: Any, session: FetchSession) -> ParseResult:
-        body = await session.get(str(source.url), trusted=True)
+    def request_url(self, source: Any) -> str:
+        return str(source.url)
+
+    def parse(self, source: Any, body: Body) -> ParseResult:
         fields = (
             source.fields.model_dump() if hasattr(source.fields, "model_dump") else source.fields
         )
-        result = parse_json_api(
+        return parse_json_api(
             body.data, items_path=source.items, fields=fields, base_url=body.final_url
         )
-        if source.limit:
-            result.items = result.items[: source.limit]
-        return result

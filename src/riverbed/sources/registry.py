@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from riverbed.core.models import ParseResult
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import Body
+from riverbed.sources.base import Collector, SingleRequestCollector
 from riverbed.sources.rss import parse_feed
 
-
-class Collector(Protocol):
-    kind: str
-
-    async def collect(self, source: Any, session: FetchSession) -> ParseResult:
-        """Fetch and parse one catalogue source; raise `RiverbedError` if it fails entirely."""
-        ...
+__all__ = ["COLLECTORS", "Collector", "RssCollector", "SingleRequestCollector"]
 
 
-class RssCollector:
+class RssCollector(SingleRequestCollector):
     kind = "rss"
 
-    async def collect(self, source: Any, session: FetchSession) -> ParseResult:
-        body = await session.get(str(source.url), trusted=True)
+    def request_url(self, source: Any) -> str:
+        return str(source.url)
+
+    def parse(self, source: Any, body: Body) -> ParseResult:
         return parse_feed(body.data, content_type=body.content_type, base_url=body.final_url)
 
 

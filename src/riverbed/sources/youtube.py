@@ -30,7 +30,8 @@ from lxml import etree
 from riverbed.core.dates import parse_date
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
-from riverbed.fetch.session import FetchSession
+from riverbed.fetch.session import Body
+from riverbed.sources.base import SingleRequestCollector
 from riverbed.sources.htmlutil import (
     SUMMARY_HTML_MAX_CHARS,
     body_text,
@@ -137,12 +138,11 @@ def _summary_html(description: str | None) -> str | None:
     return "<p>" + escaped.replace("\r\n", "\n").replace("\n", "<br>") + "</p>"
 
 
-class YoutubeCollector:
+class YoutubeCollector(SingleRequestCollector):
     kind = "youtube"
 
-    async def collect(self, source: Any, session: FetchSession) -> ParseResult:
-        body = await session.get(youtube_feed_url(source.url, source.channel_id), trusted=True)
-        result = parse_youtube(body.data, content_type=body.content_type, base_url=body.final_url)
-        if source.limit:
-            result.items = result.items[: source.limit]
-        return result
+    def request_url(self, source: Any) -> str:
+        return youtube_feed_url(source.url, source.channel_id)
+
+    def parse(self, source: Any, body: Body) -> ParseResult:
+        return parse_youtube(body.data, content_type=body.content_type, base_url=body.final_url)
