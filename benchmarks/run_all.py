@@ -8,6 +8,14 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-for script in ("bench_parse.py", "bench_fetch.py", "bench_collect.py", "bench_demo.py"):
+SCRIPTS = (
+    "bench_parse.py",
+    "bench_fetch.py",
+    "bench_collect.py",
+    "bench_extract.py",
+    "bench_demo.py",
+)
+
+for script in SCRIPTS:
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

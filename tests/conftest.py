@@ -1,1 +1,29 @@
-"""Root conftest: puts tests/ on sys.path so every package can import `netguard`."""
+"""Root conftest: puts tests/ on sys.path so every package can import `netguard`, and guards
+the whole session: no DNS lookup of an outside name and no connection to a non-loopback
+address, in this process or in any Python process a test starts (PYTHONPATH carries
+`netguard_site/sitecustomize.py` to children)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))
+
+from netguard import loopback_only  # noqa: E402
+
+_SITE = str(TESTS / "netguard_site")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_SITE, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only_session() -> Iterator[None]:
+    with loopback_only():
+        yield

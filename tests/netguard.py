@@ -1,5 +1,6 @@
 """The suite's one network guard: while active, any DNS lookup of a name that is not a
-loopback literal, or any connect to a non-loopback address, raises before a packet leaves."""
+loopback literal (or `localhost`, answered from /etc/hosts), or any connect to a
+non-loopback address, raises before a packet leaves."""
 
 from __future__ import annotations
 
@@ -21,14 +22,15 @@ def is_loopback_literal(host: object) -> bool:
         host = host.decode()
     if not isinstance(host, str):
         return False
+    if host.lower() in ("localhost", "localhost."):  # /etc/hosts: no packet leaves
+        return True
     try:
         return ipaddress.ip_address(host.split("%")[0]).is_loopback
     except ValueError:
         return False
 
 
-@contextlib.contextmanager
-def loopback_only() -> Iterator[None]:
+def _guards() -> tuple[Any, Any, Any]:
     real_getaddrinfo = socket.getaddrinfo
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
@@ -50,6 +52,20 @@ def loopback_only() -> Iterator[None]:
         check(address)
         return real_connect_ex(self, address)
 
+    return getaddrinfo, connect, connect_ex
+
+
+def install() -> None:
+    """Guard this whole process (for child processes: see netguard_site/sitecustomize.py)."""
+    getaddrinfo, connect, connect_ex = _guards()
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def loopback_only() -> Iterator[None]:
+    getaddrinfo, connect, connect_ex = _guards()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket, "getaddrinfo", getaddrinfo)
         mp.setattr(socket.socket, "connect", connect)

@@ -14,6 +14,7 @@ EXPECTED_GROUPS = {
     "items": "refine",
     "item_metrics": "refine",
     "stories": "refine",
+    "articles": "refine",
     "fetches": "refine",
     "errors": "refine",
     "digest": "publish",

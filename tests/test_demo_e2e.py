@@ -25,7 +25,15 @@ from riverbed.lake.query import connect
 pytestmark = pytest.mark.slow
 
 PLATFORM_TABLES = ["hackernews_items", "reddit_items", "lobsters_items"]
-CURRENT_STATE = ["items", "stories", "digest", "rss_items", *PLATFORM_TABLES, "item_metrics"]
+CURRENT_STATE = [
+    "items",
+    "stories",
+    "articles",
+    "digest",
+    "rss_items",
+    *PLATFORM_TABLES,
+    "item_metrics",
+]
 PLATFORM_KINDS = ("hackernews", "reddit", "lobsters")
 HISTORY = ["fetches", "errors", "source_health"]
 
@@ -34,8 +42,15 @@ NETWORK_OFF = """
 import socket, sys
 def _refuse(*a, **k):
     raise OSError("network is off for this test")
-socket.socket.connect = _refuse
-socket.socket.connect_ex = _refuse
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+def _local_only(connect):
+    def guarded(self, address):
+        if self.family != socket.AF_UNIX:  # local IPC (a process pool) is not the network
+            _refuse()
+        return connect(self, address)
+    return guarded
+socket.socket.connect = _local_only(_connect)
+socket.socket.connect_ex = _local_only(_connect_ex)
 socket.getaddrinfo = _refuse
 socket.create_connection = _refuse
 from riverbed.cli import main
@@ -68,8 +83,18 @@ def _snapshot(lake: Path) -> dict[str, list[str]]:
         rows = con.execute(f"select * from {table}").fetchall()
         out[table] = sorted(repr(r) for r in rows)
     # One logical request per (run, fetch); its number of attempts depends on backoff jitter.
+    # Sources are fetched every run; article pages (no source) once, so they are apart.
     out["requests"] = sorted(
-        repr(r) for r in con.execute("select distinct run_id, fetch_id from fetches").fetchall()
+        repr(r)
+        for r in con.execute(
+            "select distinct run_id, fetch_id from fetches where source_id is not null"
+        ).fetchall()
+    )
+    out["article_requests"] = sorted(
+        repr(r)
+        for r in con.execute(
+            "select distinct run_id, fetch_id from fetches where source_id is null"
+        ).fetchall()
     )
     return out
 
@@ -192,6 +217,8 @@ def test_rerun_leaves_current_state_identical_and_history_grows_by_one_run(demo)
     n_sources = len(demo["corpus"].sources)
     assert len(snap2["source_health"]) == 2 * len(snap1["source_health"]) == 2 * n_sources
     assert len(snap2["requests"]) == 2 * len(snap1["requests"])
+    # finished article pages are not fetched again (robots.txt is cached for a day too)
+    assert snap1["article_requests"] and snap2["article_requests"] == snap1["article_requests"]
     assert set(snap1["fetches"]) < set(snap2["fetches"])
 
 
@@ -354,3 +381,53 @@ def test_self_posts_are_stories_of_their_own(demo):
         assert story["canonical_url"] in (None, canonical_url(post.comments_url))
         assert story["title"] == post.title
         assert [d["comments_url"] for d in story["discussions"]] == [post.comments_url]
+
+
+def test_articles_match_what_each_page_is(demo):
+    """Every article row has the outcome its page was built for: good pages extracted,
+    cookie walls / JS shells / paywalls thin, PDFs skipped, robots.txt refusals and private
+    addresses blocked, dead links failed."""
+    con = connect(Lake(demo["lake"]))
+    rows = con.execute(
+        "select canonical_url, outcome, error_kind, word_count from articles"
+    ).fetchall()
+    corpus = demo["corpus"]
+    checked, wrong = 0, []
+    for url, outcome, error_kind, words in rows:
+        expected = corpus.expected_article(url)
+        if expected is None:
+            continue
+        checked += 1
+        if (outcome, error_kind) != expected:
+            wrong.append((url, outcome, error_kind, expected))
+        if outcome == "ok":
+            assert words >= 80, url
+    assert checked >= 0.9 * len(rows) and checked > 500
+    assert not wrong, wrong[:10]
+    outcomes = {o for _, o, _, _ in rows}
+    assert {"ok", "thin", "blocked", "failed", "skipped"} <= outcomes
+    blocked = {k for _, o, k, _ in rows if o == "blocked"}
+    assert blocked == {"robots_disallowed", "blocked_address"}
+
+
+def test_private_article_links_are_refused_before_any_request(demo):
+    con = connect(Lake(demo["lake"]))
+    private = con.execute(
+        "select url, error_kind, status from fetches"
+        " where url like 'http://169.254.%' or url like 'http://10.%'"
+    ).fetchall()
+    assert private and all(k == "blocked_address" and s is None for _, k, s in private)
+
+
+def test_digest_shows_article_excerpts(demo):
+    con = connect(Lake(demo["lake"]))
+    day = datetime.now(UTC).date().isoformat()
+    pairs = con.execute(
+        "select d.excerpt, a.text from digest d join articles a using (story_id)"
+        f" where a.outcome = 'ok' and d.digest_date = '{day}'"
+    ).fetchall()
+    assert len(pairs) >= 10
+    for excerpt, text in pairs:
+        assert excerpt and text.startswith(excerpt.rstrip("…").rstrip()[:60])
+    html = (demo["lake"] / "published" / "digest" / day / "index.html").read_text()
+    assert sum(excerpt[:60] in html for excerpt, _ in pairs) >= 10

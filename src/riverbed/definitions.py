@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from riverbed.defs.articles import articles
 from riverbed.defs.automation import (
     catalogue_sensor,
     collect_jobs,
@@ -25,6 +26,7 @@ def build_definitions() -> dg.Definitions:
             items,
             item_metrics,
             stories,
+            articles,
             fetches,
             errors,
             digest,

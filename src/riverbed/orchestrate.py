@@ -221,7 +221,14 @@ def run_pipeline(
             partition_key=date,
             asset_selection=chosen,
             tags=process_tags(),
-            run_config=QUIET_LOGS,
+            run_config={
+                **QUIET_LOGS,
+                **(
+                    {"ops": {"articles": {"config": {"replay": replay}}}}
+                    if dg.AssetKey("articles") in chosen
+                    else {}
+                ),
+            },
             raise_on_error=False,
         )
         summary.run_ids.append(result.run_id)

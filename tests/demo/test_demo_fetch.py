@@ -71,8 +71,12 @@ def test_links_from_content_reach_the_server_in_every_spelling(
     ]
     responses = fetch_all(settings, [o.url for o in occurrences], trusted=False)
     for occurrence, response in zip(occurrences, responses, strict=True):
-        assert response.ok, (occurrence, response.error_kind, response.error_message)
-        assert response.body is not None and b"<article>" in response.body
+        parts = urlsplit(occurrence.url)
+        doc = corpus.lookup(parts.netloc, parts.path)
+        assert doc is not None and response.status == doc.status, occurrence
+        if doc.status == 200:  # some posts were removed after publication: 404
+            assert response.ok, (occurrence, response.error_kind, response.error_message)
+            assert response.body == doc.body
 
 
 def test_without_allow_private_hosts_content_links_are_blocked(

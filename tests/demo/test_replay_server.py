@@ -7,6 +7,7 @@ import gzip
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -116,13 +117,33 @@ def test_unknown_path_and_unknown_host_are_404(corpus: Corpus, server: ReplaySer
     assert http_get(server.port, "unknown.example.org", "/feed.xml").status == 404
 
 
-def test_robots_txt_on_every_host_allows_all(corpus: Corpus, server: ReplayServer) -> None:
-    for host in corpus.hosts[::25]:
+def test_robots_txt_answers_as_each_host_says(corpus: Corpus, server: ReplayServer) -> None:
+    """Most hosts allow everything; some have rules for other paths or bots, some have no
+    robots.txt (404); one disallows its posts and one answers 503 (riverbed.demo.articles)."""
+    statuses = Counter()
+    for host in corpus.hosts:
         reply = http_get(server.port, host, "/robots.txt")
-        assert reply.status == 200
-        assert reply.headers["Content-Type"].startswith("text/plain")
-        assert b"User-agent: *" in reply.body
-        assert b"Disallow: /" not in reply.body
+        style = corpus.site_styles.get(host)
+        policy = style.robots if style else "allow_all"
+        statuses[policy, reply.status] += 1
+        if policy == "none":
+            assert reply.status == 404, host
+        elif policy == "unavailable":
+            assert reply.status == 503, host
+            assert reply.headers["Retry-After"] == "3600"
+        else:
+            assert reply.status == 200, host
+            assert reply.headers["Content-Type"].startswith("text/plain")
+            assert b"User-agent: *" in reply.body
+            assert (b"Disallow: /\n" in reply.body) == (policy == "rules")  # GPTBot, CCBot
+    assert {policy for policy, _ in statuses} == {
+        "allow_all",
+        "rules",
+        "none",
+        "disallow_articles",
+        "unavailable",
+    }
+    assert statuses["disallow_articles", 200] == statuses["unavailable", 503] == 1
 
 
 def test_host_header_case_port_and_trailing_slash_and_query(

@@ -33,13 +33,14 @@ OWNERS = ["team:riverbed"]
     owners=OWNERS,
 )
 def digest(
-    context: dg.AssetExecutionContext, lake: LakeResource, stories: pa.Table
+    context: dg.AssetExecutionContext, lake: LakeResource, stories: pa.Table, articles: pa.Table
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """The day's digest: stories ranked by recency, number of sources and engagement (formula
     in `core/ranking.py`), each with why it is there; rendered as HTML, Markdown, RSS 2.0 and
-    JSON Feed 1.1 under `published/digest/<date>/`, plus stable latest-digest feeds."""
+    JSON Feed 1.1 under `published/digest/<date>/`, plus stable latest-digest feeds. A story
+    whose article was extracted shows the article's opening as its excerpt."""
     date = context.partition_key
-    rows = digest_rows(stories, date)
+    rows = digest_rows(stories, date, articles=articles)
     written = publish(lake.lake, rows, date)
     table = digest_table(rows)
     yield dg.Output(

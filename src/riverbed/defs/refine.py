@@ -121,7 +121,8 @@ def _history_asset(name: str, description: str, group: str) -> dg.AssetsDefiniti
         name=name,
         group_name=group,
         kinds={"python", "parquet"},
-        deps=[f"{k}_items" for k in KINDS],
+        # every step that journals these records runs first (article fetches and errors too)
+        deps=[*(f"{k}_items" for k in KINDS), "articles"],
         check_specs=specs(name, UNIQUE_KEY),
         description=description,
         partitions_def=daily,

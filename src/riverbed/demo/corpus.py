@@ -35,27 +35,41 @@ Item-level quirks a real pipeline meets, on purpose: RSS 0.91 items without date
 GUIDs; an RSS 2.0 feed with relative item links; title-less RSS items; a feed repeating one
 entry (same GUID twice); Atom titles of type html; hostile markup in ~5% of summaries
 (<script>, onerror=, javascript: links); sponsored items (the catalogue's global block rule
-hides them); links from aggregators to pages that no longer exist (404); subscriber-only
-article stubs (thin extraction).
+hides them).
+
+Article pages (`riverbed.demo.articles`): every article link has a realistic page in one of
+five site layouts, with its known main text in `Corpus.article_pages` (for extraction
+benchmarks and the `articles` table's expectations), and deliberately bad ones: cookie
+walls, paywall stubs and JavaScript shells (thin), a PDF (skipped), a host whose robots.txt
+disallows its posts and one whose robots.txt answers 503 (blocked), dead links (404), and
+links to a private address and to the cloud metadata endpoint, which are in no `resolve` or
+`allow_private_hosts` entry: the fetch guard must refuse them without sending a packet.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from riverbed.demo.articles import (
+    ArticlePage,
+    PageIndex,
+    SiteStyle,
+    build_window,
+    expected_outcome,
+    page_index,
+    robots_document,
+)
 from riverbed.demo.broken import BROKEN_SOURCES, BrokenSource, broken_documents
 from riverbed.demo.feeds import FeedFormat, ItemSpec, render_feed
 from riverbed.demo.model import (
     DEMO_TIMEOUT_S,
     HTML,
     PIXEL_PNG,
-    ROBOTS_TXT,
     SLOW_DELAY_S,
     Doc,
     FeedInfo,
@@ -67,13 +81,13 @@ from riverbed.demo.model import (
 )
 from riverbed.demo.plan import FeedPlan, build_plan
 from riverbed.demo.platforms import PLATFORM_SOURCES, generate_platform_date, platform_documents
-from riverbed.demo.text import article_page
 from riverbed.demo.timeline import generate_date
 
 __all__ = [
     "BROKEN_SOURCES",
     "DEMO_TIMEOUT_S",
     "SLOW_DELAY_S",
+    "ArticlePage",
     "BrokenSource",
     "Corpus",
     "Doc",
@@ -103,6 +117,18 @@ class Corpus:
     feeds: list[FeedInfo]  # every catalogue source, platforms included (role "platform")
     shared_stories: list[SharedStory]  # stories in two feeds or more
     platform_posts: list[PlatformPost]  # every post of the platform sources, in the window
+    # every article link of the window: its page, known main text and expected outcome
+    article_pages: list[ArticlePage] = field(default_factory=list)
+    site_styles: dict[str, SiteStyle] = field(default_factory=dict)  # host -> layout, robots
+    _article_index: PageIndex | None = field(default=None, repr=False, compare=False)
+
+    def expected_article(self, url: str) -> tuple[str, str | None] | None:
+        """(outcome, error_kind) the `articles` table should record for an article link of
+        this corpus (any spelling), or None when `url` is not one
+        (`riverbed.demo.articles.expected_outcome`)."""
+        if self._article_index is None:
+            self._article_index = page_index(self.article_pages)
+        return expected_outcome(self._article_index, url)
 
     def lookup(self, host: str, path: str) -> Doc | None:
         """The document for a request: host case-insensitive (port ignored), and a trailing
@@ -166,6 +192,8 @@ class Corpus:
             f"  connect_timeout_s: {min(timeout_s, 2.0)}",
             f"  timeout_s: {timeout_s}   # short, so the deliberately slow sources fail fast",
             "  fetch_articles: true",
+            "  article_budget: 5000   # every article of the demo window, on the first run",
+            "  article_delay_ms: 0    # one loopback server behind every host: no spacing",
             '  interests: [databases, rust, observability, "machine learning"]',
             "  block:",
             '    - {title: "(?i)^sponsored:"}   # newsletters carry ads; this hides them',
@@ -233,6 +261,10 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
     window_start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=WINDOW_DAYS)
     dates = [day - timedelta(days=n) for n in range(WINDOW_DAYS, 0, -1)]
     contents = [generate_date(plan, seed, d) for d in dates]
+    articles = build_window(plan, seed, dates, contents)
+    for content, extra in zip(contents, articles.extra_items, strict=True):
+        for sid, specs in extra.items():  # the PDF and private-address links
+            content.items[sid].extend(specs)
 
     documents: dict[tuple[str, str], Doc] = {}
     feeds: list[FeedInfo] = []
@@ -278,21 +310,8 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
         sources.append(_source_entry(sid, fp.spec.url, fp.spec.tags, fp.spec.every))
         all_hosts.add(fp.spec.host)
 
+    documents.update(articles.documents)
     for c in contents:
-        for art in c.articles:
-            rng = random.Random(f"{seed}:{art.url}")
-            page = article_page(
-                rng,
-                site_name=art.site_name,
-                title=art.title,
-                url=art.url,
-                author=art.author,
-                published=art.published,
-                slots=art.slots,
-                image_url=art.image_url,
-                thin=art.thin,
-            )
-            documents[(art.host, art.path)] = Doc(page.encode(), HTML, last_modified=art.published)
         for key, page_bytes in c.discussions.items():
             documents[key] = Doc(page_bytes, HTML)
         for host, path in c.images:
@@ -345,7 +364,9 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
 
     hosts = sorted(all_hosts)
     for host in hosts:
-        documents[(host, "/robots.txt")] = Doc(ROBOTS_TXT, "text/plain; charset=utf-8")
+        robots = robots_document(articles.styles.get(host))
+        if robots is not None:  # else 404: no restrictions
+            documents[(host, "/robots.txt")] = robots
     documents = {key: _with_defaults(doc, window_start) for key, doc in sorted(documents.items())}
 
     shared: list[SharedStory] = []
@@ -368,6 +389,8 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
             (p.record for p in posts),
             key=lambda r: (r.source_id, r.published, r.external_id),
         ),
+        article_pages=articles.pages,
+        site_styles=articles.styles,
     )
 
 

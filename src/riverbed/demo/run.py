@@ -112,6 +112,7 @@ def run_demo(
         ("items", str(counts["items"])),
         ("stories", f"{counts['stories']} ({counts['multi']} in several sources)"),
         *platforms,
+        *_article_counts(con, day.isoformat()),
         ("errors", str(counts["errors"])),
         ("wall time", f"{time.monotonic() - started:.1f}s"),
     ]
@@ -148,6 +149,23 @@ def _counts(con: Any, date: str) -> dict[str, int]:
         "multi": one("select count(*) from stories where date = ? and n_sources > 1"),
         "errors": one('select count(*) from errors where cast("at" as date) = cast(? as date)'),
     }
+
+
+def _article_counts(con: Any, date: str) -> list[tuple[str, str]]:
+    """A summary row of the day's `articles` outcomes (none when the table is absent)."""
+    try:
+        rows = con.execute(
+            "select outcome, count(*) from articles where date = ? group by outcome", [date]
+        ).fetchall()
+    except Exception:  # no articles table (fetch_articles off, or not materialised)
+        return []
+    if not rows:
+        return []
+    order = ("ok", "thin", "blocked", "failed", "skipped")
+    got = dict(rows)
+    shown = [f"{got[k]} {k}" for k in order if k in got]
+    shown += [f"{n} {k}" for k, n in sorted(got.items()) if k not in order]
+    return [("articles", ", ".join(shown))]
 
 
 def _platform_counts(con: Any, date: str, kinds: dict[str, str]) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Natural-reading titles, summaries and article pages for the demo corpus.
+"""Natural-reading titles, summaries and discussion pages for the demo corpus (article
+pages are in `riverbed.demo.articles`).
 
 Pure functions of a seeded `random.Random` and their arguments: the same calls in the same
 order give the same text.
@@ -8,10 +9,9 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime
 from html import escape
 
-from riverbed.demo.words import BIGNUMS, NAV_LINKS, POST_TITLES, SENTENCES, SERVICES, Topic
+from riverbed.demo.words import BIGNUMS, POST_TITLES, SENTENCES, SERVICES, Topic
 
 Slots = dict[str, str]
 
@@ -58,6 +58,15 @@ def make_slots(rng: random.Random, topic: Topic, year: int, brand: str = "acme")
 
 def fill(template: str, slots: Slots) -> str:
     return capitalise(template.format_map(slots))
+
+
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+def usable_templates(templates: tuple[str, ...], slots: Slots) -> list[str]:
+    """The templates whose every slot has a non-empty value in `slots` (a blog post has no
+    {cve}; a product without a rival has an empty {product2})."""
+    return [t for t in templates if all(slots.get(name) for name in _SLOT.findall(t))]
 
 
 def _usable(templates: tuple[str, ...], slots: Slots) -> list[str]:
@@ -126,79 +135,6 @@ def content_html(rng: random.Random, slots: Slots, image_url: str | None) -> str
     paras.insert(2, code)
     paras.insert(1, f"<h2>{escape(capitalise(slots['thing']))}</h2>")
     return "\n".join(paras)
-
-
-def article_page(
-    rng: random.Random,
-    *,
-    site_name: str,
-    title: str,
-    url: str,
-    author: str,
-    published: datetime,
-    slots: Slots,
-    image_url: str | None,
-    thin: bool = False,
-) -> str:
-    """A small, realistic article page: head metadata, nav, one <article>, footer."""
-    iso = published.strftime("%Y-%m-%dT%H:%M:%SZ")
-    human = published.strftime("%d %B %Y")
-    head = [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f"<title>{escape(title)} | {escape(site_name)}</title>",
-        f'<link rel="canonical" href="{escape(url)}">',
-        f'<meta name="author" content="{escape(author)}">',
-        f'<meta name="description" content="{escape(sentences(rng, slots, 1)[0])}">',
-        f'<meta property="og:title" content="{escape(title)}">',
-        '<meta property="og:type" content="article">',
-        f'<meta property="og:site_name" content="{escape(site_name)}">',
-        f'<meta property="article:published_time" content="{iso}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<link rel="stylesheet" href="/assets/site.css">',
-        "</head>",
-        "<body>",
-        '<header class="site-header"><nav>'
-        + "".join(f'<a href="/{n.lower()}/">{n}</a> ' for n in NAV_LINKS)
-        + "</nav></header>",
-        "<main>",
-        "<article>",
-        f"<h1>{escape(title)}</h1>",
-        f'<p class="byline">By <span class="author">{escape(author)}</span> · '
-        f'<time datetime="{iso}">{human}</time></p>',
-    ]
-    body: list[str] = []
-    if thin:
-        body.append(f"<p>{escape(sentences(rng, slots, 1)[0])}</p>")
-        body.append(
-            '<div class="paywall"><p>This article is for subscribers.</p>'
-            '<a href="/subscribe/">Subscribe</a></div>'
-        )
-    else:
-        n_paras = rng.randint(5, 8)
-        for i in range(n_paras):
-            body.append(f"<p>{escape(' '.join(sentences(rng, slots, rng.randint(3, 5))))}</p>")
-            if i == 1 and image_url:
-                body.append(
-                    f'<figure><img src="{escape(image_url)}" alt="">'
-                    f"<figcaption>{escape(capitalise(slots['thing']))}</figcaption></figure>"
-                )
-            if i == 2:
-                body.append(f"<h2>{escape(capitalise(slots['feature']))}</h2>")
-    tail = [
-        "</article>",
-        '<aside class="related"><h3>Related</h3><ul>'
-        f'<li><a href="/tag/{escape(slots["tag"])}/">More on {escape(slots["tag"])}</a></li>'
-        "</ul></aside>",
-        "</main>",
-        f"<footer><p>&#169; {published.year} {escape(site_name)}. "
-        '<a href="/privacy/">Privacy</a> · <a href="/feed.xml">RSS</a></p></footer>',
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(head + body + tail) + "\n"
 
 
 def discussion_page(site_name: str, title: str, link: str, comments: list[tuple[str, str]]) -> str:

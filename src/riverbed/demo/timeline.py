@@ -44,6 +44,7 @@ class Article:
     slots: Slots
     image_url: str | None
     thin: bool = False
+    story_kind: str = ""  # a news story's kind (STORY_TITLES), "" for a blog post
 
 
 @dataclass(slots=True)
@@ -61,6 +62,8 @@ class DateContent:
     discussions: dict[tuple[str, str], bytes] = field(default_factory=dict)
     images: set[tuple[str, str]] = field(default_factory=set)
     shares: list[PendingShare] = field(default_factory=list)
+    dead_links: list[str] = field(default_factory=list)  # linked, never published: 404
+    self_posts: list[str] = field(default_factory=list)  # items linking their own thread
 
 
 def _host_case(host: str) -> str:
@@ -253,6 +256,7 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             art = Article(
                 host, path, url, site, title, author, when, slots, image, thin=rng.random() < 0.03
             )
+            art.story_kind = kind
             out.articles.append(art)
             origin = [all_feed] + ([section_feed] if topic == topics[0] else [])
             for fp in origin:
@@ -373,6 +377,7 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             out.discussions[(fp.spec.host, f"/item/{number}")] = discussion_page(
                 fp.site_name, title, page, _comments(rng, slots)
             ).encode()
+            out.self_posts.append(page)
             out.items[fp.spec.source_id].append(
                 ItemSpec(
                     guid=page,
@@ -391,7 +396,8 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             blog = rng.choice(plan.by_kind("company", "personal"))
             slots = make_slots(rng, TOPIC_BY_TAG[rng.choice(blog.topics)], d.year, blog.brand)
             title = post_title(rng, slots)
-            dead = f"http://{blog.spec.host}/drafts/{slugify(title)}"  # never served: 404
+            dead = f"http://{blog.spec.host}/drafts/{slugify(title)}"  # never published: 404
+            out.dead_links.append(dead)
             aggregate(fp, dead, title, at(0, 20 * 3600), slots)
         if fp.kind == "newsletter" and rng.random() < 0.35:
             sponsor = rng.choice(plan.by_kind("company"))

@@ -509,3 +509,148 @@ SPONSORS = _phrases(
 
 # Boilerplate around article bodies (nav, footer) so extraction has something to discard.
 NAV_LINKS = _words("Home Topics Newsletter Podcast Jobs About")
+
+# -- article pages (riverbed.demo.articles) ------------------------------------------------
+# More body prose for article pages, so a page reads as one piece and not the same few lines
+# (templates naming a slot the article lacks, e.g. {cve} on a blog post, are skipped).
+ARTICLE_SENTENCES = _phrases(
+    "We had been putting this off for a while, mostly because the old setup kept working."
+    " | The first sign of trouble was a slow climb in {metric} that nobody could explain."
+    " | It is tempting to blame {product} for this, but the defaults were doing what they"
+    " say."
+    " | Once we could reproduce {problem} on a laptop, the rest went quickly."
+    " | We kept a written log of every change, which made the later review much easier."
+    " | The dashboards looked healthy the whole time, which is part of what made this hard."
+    " | Reading the {product} source turned out to be faster than reading the forums."
+    " | A colleague pointed out that {thing} only matters once the working set stops fitting"
+    " in memory."
+    " | We tried three approaches before settling on the boring one."
+    " | The boring option won because everyone on the team could operate it at three in the"
+    " morning."
+    " | Rolling back was never needed, but we rehearsed it twice anyway."
+    " | Our load tests replay a day of production traffic at {n} times the usual rate."
+    " | The numbers below are medians over {n} runs; the spread was small."
+    " | On the busiest day of the quarter {metric} stayed flat, which was the real test."
+    " | There is still work to do on {feature}, and we will write about it when it ships."
+    " | If you run {product} yourself, the relevant settings are all documented upstream."
+    " | Nothing here needed a new service, only a better understanding of the one we had."
+    " | The change also made {thing} easier to reason about, which we did not expect."
+    " | We owe a thank-you to the people who answered our questions on the mailing list."
+    " | Some of this will not apply to smaller deployments, and that is fine."
+    " | We also looked at {product2}, which solves the same problem in a different way."
+    " | In hindsight the alerts were telling us about {problem} weeks earlier."
+    " | Capacity planning got simpler: one number to watch instead of five."
+    " | The patch is small, but the test suite around it doubled in size."
+)
+# News prose: what any story says, then what a story of each kind says (STORY_TITLES kinds).
+NEWS_SENTENCES = _phrases(
+    "{brand_title} confirmed the details in a statement on its website."
+    " | The announcement drew a mixed reaction from developers on social media."
+    " | Several large users have already said they plan to adopt it."
+    " | A spokesperson declined to comment beyond the published statement."
+    " | The news comes a week after a similar announcement from a competitor."
+    " | Reaction from the community was broadly positive, with some concern about migration"
+    " effort."
+    " | The project's maintainers answered questions in a public call on Thursday."
+    " | Industry watchers said the timing was not a surprise."
+    " | Teams running {product} in production will want to read the details carefully."
+    " | The change affects an estimated {bignum} deployments, according to the company."
+    " | Documentation for the change was published alongside the announcement."
+    " | It is one of {n} similar announcements in the field this year."
+    " | The details were first reported on the project's mailing list."
+    " | Most users will not need to change anything, according to the documentation."
+    " | The company's {service} team led the work, a spokesperson said."
+    " | Questions remain about how the change will affect smaller deployments."
+    " | A longer technical write-up is expected later this month."
+    " | Customers were notified by email ahead of the public announcement."
+    " | The same week, {product} maintainers published their plans for the next release."
+    " | Observers noted that {thing} has become a recurring theme this year."
+    " | The original announcement has since been updated with answers to common questions."
+    " | Comment threads on the main link aggregators ran to several hundred replies."
+    " | {brand_title} has not said when further details will be published."
+    " | This story has been updated with additional detail."
+)
+NEWS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "release": _phrases(
+        "{product} {version} is available now, and most distributions are expected to"
+        " package it within days."
+        " | The maintainers describe {feature} as the most requested change of the past year."
+        " | Users on older releases are advised to read the upgrade notes before moving."
+        " | According to the project, {metric} improves by up to {pct}% in typical workloads."
+        " | The release also removes several options deprecated {n} versions ago."
+        " | Early benchmarks from users broadly match the project's own numbers."
+    ),
+    "incident": _phrases(
+        "The outage began shortly after a routine configuration change, according to the"
+        " status page."
+        " | Engineers restored {service} after about {hours} hours and are monitoring the fix."
+        " | A full incident report is promised within {n} days."
+        " | The company said it had seen no evidence that customer data was affected."
+        " | Customers reported errors from {service} for most of the morning in Europe."
+        " | {brand_title} apologised and said it would publish a detailed timeline."
+    ),
+    "security": _phrases(
+        "The flaw, tracked as {cve}, affects every supported release of {product}."
+        " | Patched builds were published on the same day the issue was disclosed."
+        " | Administrators are urged to upgrade immediately or apply the workaround."
+        " | The researchers who found the issue reported it privately {n} weeks ago."
+        " | There is no evidence yet of exploitation in the wild, the maintainers said."
+        " | The advisory rates the vulnerability as critical."
+    ),
+    "acquisition": _phrases(
+        "Financial terms of the deal were not disclosed."
+        " | {brand2_title} will continue to operate as a separate product for now."
+        " | The {brand2_title} team, about {n}0 people, will join {brand_title}'s platform"
+        " group."
+        " | Analysts said the move puts {brand_title} in direct competition with larger rivals."
+        " | Existing {brand2_title} customers will see no change to their contracts this year."
+    ),
+    "research": _phrases(
+        "The paper's authors have published their code and data alongside the results."
+        " | Independent researchers said the results look plausible but need replication."
+        " | The experiments ran on clusters of up to {n}00 machines."
+        " | The authors say the technique needs no changes to application code."
+        " | The work will be presented at a systems conference later this year."
+    ),
+    "funding": _phrases(
+        "{brand_title} said the round, led by existing investors, values the company at an"
+        " undisclosed figure."
+        " | The funding will go towards hiring and towards {thing} tooling, the company said."
+        " | {brand_title} now employs about {n}0 people, most of them engineers."
+        " | The company says revenue tripled over the past year."
+        " | Investors pointed to the growth of {product} as the reason for the bet."
+    ),
+}
+# Short imperatives for the bulleted lists some posts carry.
+LIST_LINES = _phrases(
+    "Measure {metric} before and after every change"
+    " | Keep the {product} defaults unless a benchmark says otherwise"
+    " | Alert on the symptom, not on the cause"
+    " | Write down what you expect before you deploy"
+    " | Roll out one region at a time"
+    " | Test the rollback, not just the rollout"
+    " | Budget time for {thing} in every quarter"
+    " | Read the release notes for {product} {version} in full"
+    " | Keep a runbook next to every dashboard"
+    " | Treat {problem} as a process failure, not a person's"
+)
+# Reader comments under posts and stories (boilerplate an extractor should leave out).
+COMMENT_LINES = _phrases(
+    "Great write-up, thanks for sharing the numbers."
+    " | We hit exactly the same thing with {product} last year."
+    " | Did you try tuning {thing} before switching?"
+    " | How long did the migration take end to end?"
+    " | This matches what we see in production, almost to the percent."
+    " | I would love a follow-up on {feature}."
+    " | The part about {problem} is painfully familiar."
+    " | Any chance you could publish the benchmark scripts?"
+    " | Interesting, but I think {product2} gets this right by default."
+    " | Bookmarked. Sending this to the rest of the team."
+    " | What does the memory overhead look like at {bignum} requests per second?"
+    " | Nice to see a post that admits the first attempt failed."
+)
+NEWSLETTER_PITCHES = _phrases(
+    "Get the {site} briefing in your inbox every weekday morning."
+    " | Join {n}0,000 engineers who read {site} every week."
+    " | The best of {site}, once a week. No spam, unsubscribe at any time."
+)

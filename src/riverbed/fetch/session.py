@@ -120,7 +120,7 @@ class FetchSession:
         transport: Transport,
         store: BodyStore,
         *,
-        source_id: str,
+        source_id: str | None,  # None: article pages, which belong to no source
         run_id: str,
         state: dict[str, UrlState],
         headers: Mapping[str, str] | None = None,
@@ -203,7 +203,7 @@ class FetchSession:
         else:
             self._record(resp, fetch_id, None)
             kind = resp.error_kind or ErrorKind.HTTP_STATUS
-            raise RiverbedError(kind, resp.error_message or f"HTTP {resp.status} for {url}")
+            raise RiverbedError(kind, resp.error_message or f"HTTP {resp.status} from {url}")
         self.bodies.append(body)
         return body
 
@@ -255,7 +255,10 @@ class FetchSession:
                     "elapsed_ms": a.elapsed_ms,
                     "from_cache": bool(last and body is not None and body.from_cache),
                     "error_kind": a.error_kind.value if a.error_kind else None,
-                    "error_message": a.error_message,
+                    # the request's own verdict on its last attempt (e.g. "HTTP 404 from …"):
+                    # what a replay of this row answers with
+                    "error_message": a.error_message
+                    or (resp.error_message if last and body is None else None),
                     "body_sha256": sha if last else None,
                     "content_type": body.content_type if last and body else None,
                     "observed_at": body.observed_at if last and body else None,

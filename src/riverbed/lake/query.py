@@ -27,6 +27,11 @@ _FOLDED = {
         FROM {src}
         QUALIFY row_number() OVER (PARTITION BY story_id ORDER BY date DESC) = 1
     """,
+    # a page linked on several days: its latest row
+    "articles": """
+        SELECT * FROM {src}
+        QUALIFY row_number() OVER (PARTITION BY canonical_url ORDER BY date DESC) = 1
+    """,
 }
 
 

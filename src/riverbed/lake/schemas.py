@@ -150,10 +150,34 @@ SOURCE_HEALTH = pa.schema(
     ]
 )
 
+ARTICLES = pa.schema(
+    [
+        ("date", STR),
+        ("story_id", STR),
+        ("canonical_url", STR),
+        ("final_url", STR),
+        ("outcome", STR),  # ok | thin | blocked | failed | skipped
+        ("http_status", pa.int64()),
+        ("title", STR),
+        ("author", STR),
+        ("text", STR),
+        ("word_count", pa.int64()),
+        ("lang", STR),
+        ("published_at", TS),
+        ("extractor", STR),
+        ("error_kind", STR),
+        ("reason", STR),
+        ("body_sha256", STR),
+        ("fetched_at", TS),
+        ("run_id", STR),
+    ]
+)
+
 # table name -> (schema, key columns that identify a row inside one date partition)
 TABLES: dict[str, tuple[pa.Schema, tuple[str, ...]]] = {
     "items": (ITEMS, ("item_id",)),
     "stories": (STORIES, ("story_id",)),
+    "articles": (ARTICLES, ("canonical_url",)),
     "digest": (DIGEST, ("digest_date", "story_id")),
     "item_metrics": (ITEM_METRICS, ("item_id", "observed_at")),
     "fetches": (FETCHES, ("fetch_id", "attempt")),

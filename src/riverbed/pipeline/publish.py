@@ -15,14 +15,25 @@ from riverbed.core.render import (
     render_json_feed,
     render_rss,
 )
+from riverbed.core.stories import EXCERPT_CHARS
+from riverbed.core.text import shorten
 from riverbed.lake.schemas import DIGEST
 from riverbed.lake.store import Lake, rows_to_table
 
 DIGEST_SIZE = 50
 
 
-def digest_rows(stories: pa.Table, date: str, limit: int = DIGEST_SIZE) -> list[dict[str, Any]]:
+def digest_rows(
+    stories: pa.Table, date: str, limit: int = DIGEST_SIZE, articles: pa.Table | None = None
+) -> list[dict[str, Any]]:
+    """The day's ranked digest entries. A story whose article was extracted (`ok`) shows the
+    article's opening as its excerpt; otherwise the feed's."""
     ranked = rank_stories(stories.to_pylist(), date, limit=limit)
+    article_text = {
+        a["story_id"]: a["text"]
+        for a in (articles.to_pylist() if articles is not None else [])
+        if a["outcome"] == "ok" and a["text"]
+    }
     return [
         {
             "digest_date": date,
@@ -38,7 +49,11 @@ def digest_rows(stories: pa.Table, date: str, limit: int = DIGEST_SIZE) -> list[
             "n_sources": r.story["n_sources"],
             "published_at": r.story["published_at"],
             "first_seen_at": r.story["first_seen_at"],
-            "excerpt": r.story["excerpt"],
+            "excerpt": (
+                shorten(article_text[r.story["story_id"]], EXCERPT_CHARS)
+                if r.story["story_id"] in article_text
+                else r.story["excerpt"]
+            ),
             "tags": r.story["tags"],
         }
         for n, r in enumerate(ranked, start=1)

@@ -642,6 +642,10 @@ class Settings(StrictModel):
     timeout_s: float = Field(default=30.0, gt=0, le=3600)
     max_body_mb: float = Field(default=10.0, gt=0, le=1024)
     fetch_articles: bool = True
+    # article pages fetched per run at most (ranked stories first; the rest in later runs)
+    article_budget: int = Field(default=300, ge=0, le=100_000)
+    # minimum spacing of article requests to one host (politeness; sources use per_host_delay_ms)
+    article_delay_ms: int = Field(default=500, ge=0, le=600_000)
     allow_private_hosts: list[HostEntry] = Field(default_factory=list)
     resolve: dict[HostEntry, ResolveTarget] = Field(default_factory=dict)
     interests: list[NonEmptyStr] = Field(default_factory=list)
