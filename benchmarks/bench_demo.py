@@ -1,7 +1,7 @@
 """The demo end to end, and the share of it that is Dagster bookkeeping.
 
 Side by side on the same corpus and server, each on a fresh lake:
-  baseline  the pipeline's own work called directly (pipeline.collect / refine / publish)
+  baseline  the pipeline's own work called directly (collect / refine / articles / publish)
   dagster   the same work through Dagster (`orchestrate.run_pipeline`: in-process runs)
   cli       `riverbed demo` as a user runs it (a new process: imports, corpus, server, runs)
 Dagster bookkeeping share = (dagster - baseline) / dagster.
@@ -24,8 +24,12 @@ from pathlib import Path
 
 
 def baseline(catalogue, lake_uri: str, date: str) -> float:
+    """The same work as the Dagster runs, called directly: collect per kind, refine,
+    articles, history tables, publish."""
+    from riverbed.core.ranking import rank_stories
     from riverbed.lake import Lake
     from riverbed.lake.journal import Journal
+    from riverbed.pipeline.articles import collect_articles
     from riverbed.pipeline.collect import collect
     from riverbed.pipeline.publish import digest_rows, publish
     from riverbed.pipeline.refine import (
@@ -36,22 +40,30 @@ def baseline(catalogue, lake_uri: str, date: str) -> float:
     )
 
     lake = Lake(lake_uri)
+    run_id = uuid.uuid4().hex
     t0 = time.perf_counter()
-    result = collect(lake, catalogue.sources, catalogue.settings, date, uuid.uuid4().hex)
+    kind_of = {s.id: s.kind for s in catalogue.sources}
+    result = collect(lake, catalogue.sources, catalogue.settings, date, run_id)
     for sid, table in result.tables.items():
-        lake.write_table(lake.partition_path("rss_items", {"date": date, "source": sid}), table)
-    items = items_table(result.tables.values())
+        part = lake.partition_path(f"{kind_of[sid]}_items", {"date": date, "source": sid})
+        lake.write_table(part, table)
+    items = items_table(result.tables.values(), catalogue)
     lake.write_table(lake.partition_path("items", {"date": date}), items)
-    lake.write_table(
-        lake.partition_path("item_metrics", {"date": date}), item_metrics_table(None, items)
-    )
+    metrics = item_metrics_table(None, Journal(lake).read("item_metrics", date), items)
+    lake.write_table(lake.partition_path("item_metrics", {"date": date}), metrics)
     stories = stories_table(items, date)
     lake.write_table(lake.partition_path("stories", {"date": date}), stories)
+    rows = stories.to_pylist()
+    ranked = [r.story for r in rank_stories(rows, date, limit=len(rows))]
+    articles = collect_articles(
+        lake, ranked, items.to_pylist(), catalogue.settings, date, run_id
+    ).table
+    lake.write_table(lake.partition_path("articles", {"date": date}), articles)
     for name in ("fetches", "errors", "source_health"):
         lake.write_table(
             lake.partition_path(name, {"date": date}), history_table(Journal(lake), name, date)
         )
-    publish(lake, digest_rows(stories, date), date)
+    publish(lake, digest_rows(stories, date, articles=articles), date)
     return time.perf_counter() - t0
 
 
