@@ -10,6 +10,7 @@ import pytest
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ParseResult
+from riverbed.sources.feed_bytes import cap_text_runs
 from riverbed.sources.rss import parse_feed
 
 FEEDS = Path(__file__).parent.parent / "fixtures" / "feeds"
@@ -461,6 +462,33 @@ def test_an_item_with_a_two_megabyte_title_is_invalid_and_the_others_survive() -
     assert problem.external_id == "big"
     assert problem.url == "https://ex.org/big"
     assert "2000000" in problem.message
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "A" * 10_485_760,  # over libxml2's 10,000,000-byte text node limit
+        "<![CDATA[" + "é" * 6_000_000 + "]]>",  # 12 MB of two-byte characters in CDATA
+        "&amp;" * 2_100_000,  # cut must not split a reference
+    ],
+    ids=["plain", "cdata-utf8", "references"],
+)
+def test_an_item_with_a_ten_megabyte_title_is_invalid_and_the_others_survive(title: str) -> None:
+    result = parse_feed(_feed_with(title), now=NOW)
+    assert [i.title for i in result.items] == ["Before", "After"]
+    (problem,) = result.problems
+    assert (problem.error_kind, problem.external_id) == (ErrorKind.INVALID_ITEM, "big")
+
+
+def test_cap_text_runs_cuts_only_character_data_and_keeps_it_well_formed() -> None:
+    assert (
+        cap_text_runs(b"<a>" + "é".encode() * 5 + b"</a>", 4) == b"<a>" + "é".encode() * 2 + b"</a>"
+    )
+    assert cap_text_runs(b"<a>xx&amp;yy</a>", 5) == b"<a>xx</a>"
+    assert cap_text_runs(b"<a><![CDATA[abcdef]]></a>", 10) == b"<a><![CDATA[ab]]></a>"
+    assert cap_text_runs(b"<a href='0123456789'>x</a>", 5) == b"<a href='0123456789'>x</a>"
+    small = b"<a>" + b"x" * 100 + b"</a>"
+    assert cap_text_runs(small, 200) is small
 
 
 def test_an_item_with_an_overlong_link_is_invalid() -> None:

@@ -14,6 +14,10 @@ from riverbed.core.errors import ErrorKind, RiverbedError
 
 DTD_REFUSED = "DTD/entity declarations are not allowed"
 _DOCTYPE_MAX_BYTES = 4096
+# libxml2 refuses a whole document with a text node over 10,000,000 bytes (XML_MAX_TEXT_LENGTH
+# without XML_PARSE_HUGE, which would lift its other limits too); text runs are cut below that.
+# Every field's own cap (title 64 K, text 20 K, summary 100 K characters) is far smaller.
+TEXT_RUN_MAX_BYTES = 8_000_000
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -31,6 +35,7 @@ _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _BARE_AMPERSAND = re.compile(rb"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z_][\w.-]{0,31};)")
 _BARE_LT = re.compile(rb"<(?![A-Za-z_:/!?])")
 _XML_INVALID_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_MARKUP_FREE_RUN = re.compile(rb"[^<>]+")
 
 
 def strip_bom(data: bytes) -> tuple[bytes, str | None]:
@@ -136,6 +141,41 @@ def closes_root(data: bytes, root_name: str) -> bool:
     """Whether the root element's end tag appears near the end (else: truncated)."""
     end_tag = b"</" + re.escape(root_name.encode("ascii", "replace")) + rb"\s*>"
     return re.search(end_tag, data[-65536:]) is not None
+
+
+def cap_text_runs(data: bytes, limit: int = TEXT_RUN_MAX_BYTES) -> bytes:
+    """Character data over `limit` bytes cut to `limit` (at a UTF-8 character boundary, never
+    inside a reference), so that one absurd field (a 10 MB title) stays that entry's
+    `invalid_item` problem instead of making libxml2 refuse the whole feed.
+
+    A run is character data when it follows a `>` or opens a CDATA section; a CDATA section
+    keeps its closing `]]`. Attribute values, comments and the like are left alone. Linear;
+    documents of at most `limit` bytes are returned as they are.
+    """
+    if len(data) <= limit:
+        return data
+    parts: list[bytes] = []
+    pos = 0
+    for m in _MARKUP_FREE_RUN.finditer(data):
+        start, end = m.span()
+        if end - start <= limit:
+            continue
+        if not ((start > 0 and data[start - 1] == 0x3E) or data.startswith(b"![CDATA[", start)):
+            continue
+        cut = start + limit
+        while cut > start and data[cut] & 0xC0 == 0x80:  # inside a UTF-8 sequence
+            cut -= 1
+        amp = data.rfind(b"&", max(start, cut - 40), cut)
+        if amp != -1 and data.find(b";", amp, cut) == -1:  # inside `&...;`
+            cut = amp
+        parts.append(data[pos:cut])
+        if data.endswith(b"]]", start, end):
+            parts.append(b"]]")
+        pos = end
+    if not parts:
+        return data
+    parts.append(data[pos:])
+    return b"".join(parts)
 
 
 def entities_to_refs(data: bytes) -> bytes:

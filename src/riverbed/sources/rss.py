@@ -44,7 +44,9 @@ Items (every path goes through the same finishing rules)
 - `comments_url`: RSS `<comments>`, Atom `link rel="replies"`; `comments`: slash:comments,
   thr:total or thr:count.
 - An entry whose title is over `TITLE_ABSURD_CHARS` or whose link or id is over 4,096 chars
-  becomes an `invalid_item` problem; the other entries are unaffected.
+  becomes an `invalid_item` problem; the other entries are unaffected. That holds for fields
+  over libxml2's 10,000,000-byte text node limit too: character data is cut to
+  `feed_bytes.TEXT_RUN_MAX_BYTES` before parsing (the cap is far above every field's own).
 - Duplicate ids within one document: the first entry is kept and later ones are dropped
   without a problem (publishers repeat entries; an error row per run would only be noise).
 """
@@ -65,6 +67,7 @@ from riverbed.core.safexml import safe_parser
 from riverbed.core.text import clean_title, html_to_text, plain_text, shorten
 from riverbed.core.urls import MAX_URL_CHARS
 from riverbed.sources.feed_bytes import (
+    cap_text_runs,
     closes_root,
     entities_to_refs,
     has_dtd_markup,
@@ -150,6 +153,7 @@ def _parse_xml(
         raise RiverbedError(ErrorKind.NOT_A_FEED, f"XML document <{root_name}> is not a feed")
     if has_doctype:
         data = entities_to_refs(data)
+    data = cap_text_runs(data)
     try:
         root = _strict(data, forced, base_url)
     except etree.LxmlError as error:
