@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import urllib.robotparser
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
@@ -58,6 +60,8 @@ ROBOTS_MAX_CHARS = 512 * 1024
 ARTICLE_HOST_CONCURRENCY = 2  # article pages: at most this many at once per host
 POOL_MIN_PAGES = 24  # fewer pages than this are extracted in-process (a pool costs ~1 s)
 ROBOTS_AGENT = "riverbed"
+
+log = logging.getLogger(__name__)
 
 # Failures worth another try later; everything else is final for that URL.
 TRANSIENT = {
@@ -385,9 +389,15 @@ def _extract_many(jobs: list[Job]) -> list[Extraction]:
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < POOL_MIN_PAGES or workers < 2:
         return [_extract_job(j) for j in jobs]
-    ctx = get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_extract_job, jobs, chunksize=4))
+    try:
+        ctx = get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return list(pool.map(_extract_job, jobs, chunksize=4))
+    except (BrokenProcessPool, OSError) as exc:
+        # e.g. called from a script without an `if __name__ == "__main__"` guard (workers
+        # re-import the main module), or no process may be started: do it here, slower
+        log.warning("extraction pool unavailable (%s); extracting in-process", exc)
+        return [_extract_job(j) for j in jobs]
 
 
 # -- the step ------------------------------------------------------------------------------
