@@ -55,6 +55,7 @@ class ScriptedTransport:
         headers: Mapping[str, str] | None = None,
         validators: Validators | None = None,
         trusted: bool = True,
+        accept: tuple[str, ...] | None = None,
     ) -> FetchResponse:
         self.validators.append(validators)
         status, response_headers, body = self.replies.pop(0)

@@ -280,6 +280,19 @@ def test_pdf_is_a_link_not_parsed(sites, tmp_path):
     assert row["text"] is None
 
 
+def test_a_big_pdf_is_not_downloaded(sites, tmp_path):
+    big = b"%PDF-1.7\n" + b"0" * (8 * 1024 * 1024)
+    sites.pages[("blog.example.org", "/big.pdf")] = (200, big, "application/pdf")
+    url = "http://blog.example.org/big.pdf"
+    lake = Lake(tmp_path)
+    row = by_url(run(lake, [story(1, url)], settings(sites), now=NOW))[url]
+    assert (row["outcome"], row["error_kind"]) == ("skipped", "content_type")
+    fetched = [
+        r for r in Journal(lake).read("fetches", DATE).to_pylist() if r["url"].endswith("big.pdf")
+    ]
+    assert fetched and all(r["bytes"] < 1024 * 1024 for r in fetched)  # headers only
+
+
 def test_replay_rebuilds_the_same_rows_without_network(sites, tmp_path):
     url = "http://news.example.com/2026/11/wal"
     sites.pages[("news.example.com", "/2026/11/wal")] = (

@@ -148,6 +148,7 @@ class _Call:
     final_url: str
     timeout_s: float
     limit: int
+    accept: tuple[str, ...] | None = None  # media types worth reading (None: any)
     scope: asyncio.Timeout | None = None
     deadline: float | None = None  # loop time
     t0: float | None = None  # monotonic, when the clock started
@@ -290,15 +291,19 @@ class HttpClient:
         trusted: bool = False,
         max_body_bytes: int | None = None,
         timeout_s: float | None = None,
+        accept: tuple[str, ...] | None = None,
     ) -> FetchResponse:
         """GET `url`; see the module docstring. `trusted=True` only for URLs the operator
         wrote (catalogue); anything taken from content must use the default `False`.
-        `max_body_bytes` / `timeout_s` override the settings for this request."""
+        `max_body_bytes` / `timeout_s` override the settings for this request. `accept`:
+        media types worth reading; a 2xx declaring another type ends with `content_type`
+        before its body is read (no declared type: read)."""
         call = _Call(
             url=url,
             final_url=url,
             timeout_s=timeout_s if timeout_s is not None else self.settings.timeout_s,
             limit=max_body_bytes if max_body_bytes is not None else self.settings.max_body_bytes,
+            accept=tuple(a.lower() for a in accept) if accept else None,
         )
         try:
             async with asyncio.timeout(None) as scope:
@@ -573,6 +578,11 @@ class HttpClient:
             ) as resp:
                 status = call.current_status = resp.status
                 hop = _Hop(status=status, headers=_lower_headers(resp.headers))
+                media = hop.headers.get("content-type", "").split(";")[0].strip().lower()
+                if 200 <= status < 300 and call.accept and media and media not in call.accept:
+                    hop.error_kind = ErrorKind.CONTENT_TYPE
+                    hop.message = f"content type {media!r} not wanted here ({shown})"
+                    return hop  # the body is never read; the connection is closed
                 if 200 <= status < 300:
                     call.phase = f"reading the body of {shown}"
                     hop.body = await self._read_body(call, resp, hop.headers)

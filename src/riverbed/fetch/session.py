@@ -61,6 +61,7 @@ class Transport(Protocol):
         headers: Mapping[str, str] | None = None,
         validators: Validators | None = None,
         trusted: bool = True,
+        accept: tuple[str, ...] | None = None,
     ) -> FetchResponse: ...
 
 
@@ -136,7 +137,9 @@ class FetchSession:
         self.rows: list[dict[str, Any]] = []
         self.bodies: list[Body] = []
 
-    async def get(self, url: str, *, trusted: bool = True) -> Body:
+    async def get(
+        self, url: str, *, trusted: bool = True, accept: tuple[str, ...] | None = None
+    ) -> Body:
         known = self.state.get(url)
         validators = (
             Validators(etag=known.etag, last_modified=known.last_modified)
@@ -144,7 +147,7 @@ class FetchSession:
             else None
         )
         resp = await self.transport.get(
-            url, headers=self.headers, validators=validators, trusted=trusted
+            url, headers=self.headers, validators=validators, trusted=trusted, accept=accept
         )
         fetch_id = resp.fetch_id or uuid.uuid4().hex
         body: Body | None = None
@@ -155,7 +158,7 @@ class FetchSession:
             if data is None:  # bronze lost: fetch again unconditionally
                 self.state.pop(url, None)
                 self._record(resp, fetch_id, None)
-                return await self.get(url, trusted=trusted)
+                return await self.get(url, trusted=trusted, accept=accept)
             body = Body(
                 url=url,
                 final_url=known.final_url or url,
@@ -289,6 +292,7 @@ class ReplayTransport:
         headers: Mapping[str, str] | None = None,
         validators: Validators | None = None,
         trusted: bool = True,
+        accept: tuple[str, ...] | None = None,  # the recorded answer already reflects it
     ) -> FetchResponse:
         row = self.by_url.get(url)
         if row is None:

@@ -60,6 +60,17 @@ ROBOTS_MAX_CHARS = 512 * 1024
 ARTICLE_HOST_CONCURRENCY = 2  # article pages: at most this many at once per host
 POOL_MIN_PAGES = 24  # fewer pages than this are extracted in-process (a pool costs ~1 s)
 ROBOTS_AGENT = "riverbed"
+# Media types an article page may be served as; anything else (PDF, images, video, archives)
+# is recorded as a link (`skipped`, `content_type`) without downloading it. Types that might
+# hide HTML are read and sniffed by the extractor.
+ARTICLE_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "application/octet-stream",
+    "application/xml",
+    "text/xml",
+)
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +312,7 @@ async def _run(
             out.error = RiverbedError(ErrorKind.ROBOTS_DISALLOWED, why)
             return out
         try:
-            body = await session.get(target.url, trusted=False)
+            body = await session.get(target.url, trusted=False, accept=ARTICLE_TYPES)
         except RiverbedError as e:
             out.error = e
             out.http_status = _status_of(e)
@@ -497,7 +508,13 @@ def collect_articles(
         ext = extractions.get(n)
         if ext is None:  # fetch failed or refused
             kind = a.error.kind if a.error else ErrorKind.INTERNAL
-            outcome = "blocked" if kind in BLOCKED else "failed"
+            outcome = (
+                "blocked"
+                if kind in BLOCKED
+                else "skipped"
+                if kind is ErrorKind.CONTENT_TYPE
+                else "failed"
+            )
             ext = Extraction(outcome, error_kind=kind, reason=a.error.message if a.error else None)
         transient = _transient(ext, a)
         # a replay reproduces the row of the run that fetched the page (its host record)
