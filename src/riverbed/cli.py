@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -304,7 +305,22 @@ def ui(
 def main() -> None:
     # Dagster flags beta APIs on import; users of the CLI can do nothing about them
     warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if isinstance(code, str):  # what sys.exit("message") would print
+        print(code, file=sys.stderr)
+        code = 1
+    # Leave without interpreter teardown: every result is written and closed by now, and
+    # tearing down native thread pools (pyarrow's) at exit occasionally aborted the process
+    # ("terminate called without an active exception", exit -6) after a successful run.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
