@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import logging
+import faulthandler
 import os
 import sys
 import warnings
 from datetime import UTC, datetime
 from datetime import date as date_cls
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -305,21 +305,27 @@ def ui(
 def main() -> None:
     # Dagster flags beta APIs on import; users of the CLI can do nothing about them
     warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
+    # a native crash (SIGSEGV, SIGABRT …) prints every thread's Python stack: a bug report
+    faulthandler.enable()
     try:
         app()
     except SystemExit as exc:
         code = exc.code
     else:
         code = 0
+    leave(code)
+
+
+def leave(code: object) -> NoReturn:
+    """End the process with `code` (an int, None for 0, or a message meaning 1) without
+    interpreter teardown: every result is written and closed by now, and tearing down native
+    thread pools (pyarrow's) at exit occasionally aborted the process ("terminate called
+    without an active exception", exit -6) after a successful run."""
     if isinstance(code, str):  # what sys.exit("message") would print
         print(code, file=sys.stderr)
         code = 1
-    # Leave without interpreter teardown: every result is written and closed by now, and
-    # tearing down native thread pools (pyarrow's) at exit occasionally aborted the process
-    # ("terminate called without an active exception", exit -6) after a successful run.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
     os._exit(code if isinstance(code, int) else 0)
 
 

@@ -78,4 +78,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from riverbed.cli import leave
+
+    leave(main())  # as `riverbed` itself ends: no interpreter teardown
