@@ -228,12 +228,27 @@ def test_article_links_to_loopback_spellings_never_reach_the_canary(sites, canar
 
 def test_discussion_pages_are_not_articles():
     hn = "https://news.ycombinator.com/item?id=1"
-    stories = [
-        story(1, hn, discussions=[{"source_id": "hn", "comments_url": hn}]),
-        story(2, "https://example.com/a", discussions=[{"source_id": "hn", "comments_url": hn}]),
-        story(3, "javascript:alert(1)"),
+    post = "https://blog.example.org/wal"
+    items = [
+        {"item_id": "it001", "url": hn, "comments_url": hn, "text": None},  # Ask HN
+        {"item_id": "it002", "url": post, "comments_url": hn, "text": "a post"},
+        {
+            "item_id": "it005",
+            "url": "https://b.example/x",
+            "comments_url": "https://b.example/x#comments",
+            "text": None,
+        },
     ]
-    assert [t.url for t in targets_of(stories, [])] == ["https://example.com/a"]
+    stories = [
+        story(1, hn),
+        story(2, post),
+        story(3, "javascript:alert(1)"),
+        # WordPress: <comments> is the post's own #comments anchor: still an article
+        story(5, "https://b.example/x"),
+    ]
+    targets = targets_of(stories, items)
+    assert [t.url for t in targets] == [post, "https://b.example/x"]
+    assert targets[0].feed_text == "a post"
 
 
 def test_budget_defers_the_rest_to_later_runs(sites, tmp_path):

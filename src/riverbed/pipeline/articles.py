@@ -43,7 +43,6 @@ import pyarrow as pa
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.extract import EXTRACTION_VERSION, Extraction, extract_article
 from riverbed.core.ids import stable_id
-from riverbed.core.urls import canonical_url
 from riverbed.fetch.client import HttpClient
 from riverbed.fetch.session import FetchSession, ReplayTransport, Transport, UrlState
 from riverbed.lake.blobs import BlobStore
@@ -138,22 +137,22 @@ def targets_of(
 ) -> list[Target]:
     """The day's article targets in story order (the caller passes stories ranked).
 
-    A story whose link is one of its own discussion pages (Ask HN, a Reddit self post) has no
-    article. The feed text is the longest text of the story's members (the extraction gate
-    flags pages that say less than the feed did)."""
-    text_of = {i["item_id"]: i.get("text") for i in items}
+    A story whose members are all discussions without a link of their own (Ask HN, a Reddit
+    self post: their `url` is their `comments_url`) has no article; a blog post whose
+    comments live at `post#comments` does. The feed text is the longest text of the story's
+    members (the extraction gate flags pages that say less than the feed did)."""
+    by_id = {i["item_id"]: i for i in items}
     seen: set[str] = set()
     out = []
     for s in stories:
         url = s.get("canonical_url") or s.get("url")
         if not url or url in seen or not url.startswith(("http://", "https://")):
             continue
-        discussions = {d.get("comments_url") for d in s.get("discussions") or []} - {None}
-        discussions |= {canonical_url(d) for d in discussions} - {None}
-        if url in discussions or s.get("url") in discussions:
+        members = [by_id[i] for i in s.get("item_ids") or [] if i in by_id]
+        if members and all(m.get("url") and m["url"] == m.get("comments_url") for m in members):
             continue
         seen.add(url)
-        texts = [t for t in (text_of.get(i) for i in s.get("item_ids") or []) if t]
+        texts = [m["text"] for m in members if m.get("text")]
         out.append(
             Target(
                 story_id=s["story_id"],
