@@ -431,3 +431,15 @@ def test_digest_shows_article_excerpts(demo):
         assert excerpt and text.startswith(excerpt.rstrip("…").rstrip()[:60])
     html = (demo["lake"] / "published" / "digest" / day / "index.html").read_text()
     assert sum(excerpt[:60] in html for excerpt, _ in pairs) >= 10
+
+
+def test_every_linked_article_has_a_row(demo):
+    """Stories that link to one of the corpus's article pages get an `articles` row (only
+    link-less discussions are left out)."""
+    con = connect(Lake(demo["lake"]))
+    urls = [u for (u,) in con.execute("select url from stories").fetchall() if u]
+    linked = [u for u in urls if demo["corpus"].expected_article(u) is not None]
+    have = {u for (u,) in con.execute("select canonical_url from articles").fetchall()}
+    missing = [u for u in linked if u not in have]
+    assert len(linked) > 1000
+    assert len(missing) <= 0.03 * len(linked), missing[:10]
