@@ -71,3 +71,43 @@ def test_json_state(s3):
     assert lake.read_json(path) is None
     lake.write_json(path, {"last_success_at": "2026-11-26T00:00:00+00:00"})
     assert lake.read_json(path) == {"last_success_at": "2026-11-26T00:00:00+00:00"}
+
+
+def test_query_reads_an_s3_lake_in_place(s3):
+    from riverbed.lake.query import connect
+
+    lake = Lake(s3.uri("lake-query"))
+    for day, ids in (("2026-11-25", ["a", "b"]), ("2026-11-26", ["b", "c"])):
+        lake.write_table(
+            lake.partition_path("errors", {"date": day}),
+            pa.table({"error_key": ids, "error_kind": ["timeout"] * len(ids)}),
+        )
+    con = connect(lake)
+    rows = con.execute("select date, error_key from errors order by 1, 2").fetchall()
+    assert [(str(d), k) for d, k in rows] == [
+        ("2026-11-25", "a"),
+        ("2026-11-25", "b"),
+        ("2026-11-26", "b"),
+        ("2026-11-26", "c"),
+    ]
+    assert con.execute("select count(*) from items").fetchone() == (0,)  # no table yet
+
+
+def test_cli_query_on_an_s3_lake(s3):
+    import json
+
+    from typer.testing import CliRunner
+
+    from riverbed.cli import app
+
+    lake = Lake(s3.uri("lake-cli"))
+    lake.write_table(
+        lake.partition_path("errors", {"date": "2026-11-26"}),
+        pa.table({"error_key": ["k"], "error_kind": ["timeout"]}),
+    )
+    result = CliRunner().invoke(
+        app,
+        ["query", "--lake", s3.uri("lake-cli"), "--format", "json", "select * from errors"],
+    )
+    assert result.exit_code == 0, result.output
+    assert [r["error_key"] for r in json.loads(result.output)] == ["k"]

@@ -45,14 +45,21 @@ def table_names(lake: Lake) -> list[str]:
 
 
 def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per lake table.
+
+    An object-store lake (s3://…) is read through the lake's own fsspec filesystem
+    registered in DuckDB: nothing is downloaded first and no DuckDB extension is fetched
+    (extension auto-install/auto-load is off: it would reach out to the internet)."""
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
     if not lake.local:
-        raise NotImplementedError("querying an object-store lake is not supported yet")
+        con.register_filesystem(lake.root.fs)
     for name in table_names(lake):
         files = lake.list_files(lake.table_dir(name))
         if files:
-            paths = [f.path for f in files]
+            paths = [f.path if lake.local else str(f) for f in files]
             src = f"read_parquet({paths!r}, union_by_name = true)"
         else:
             schema = TABLES.get(name, (pa.schema([]), ()))[0]
