@@ -107,11 +107,20 @@ def running_seaweedfs(tmp: Path, bucket: str = "riverbed-test") -> Iterator[Seaw
     try:
         for key, value in env.items():
             mp.setenv(key, value)
+        _forget_filesystems()  # s3fs caches instances: one made for an earlier server
         _wait_ready(proc, bucket, log)
         yield SeaweedFS(endpoint=endpoint, bucket=bucket, log=log)
     finally:
         mp.undo()
+        _forget_filesystems()
         _stop(proc)
+
+
+def _forget_filesystems() -> None:
+    """Drop cached s3fs instances: they keep the endpoint they were created with."""
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], bucket: str, log: Path) -> None:

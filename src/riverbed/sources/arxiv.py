@@ -170,6 +170,11 @@ class ArxivCollector(SingleRequestCollector):
         return arxiv_query_url(source.url, source.query, source.limit or DEFAULT_LIMIT)
 
     def parse(self, source: Any, body: Body) -> ParseResult:
-        result = parse_arxiv(body.data, content_type=body.content_type, base_url=body.final_url)
+        result = parse_arxiv(
+            body.data,
+            content_type=body.content_type,
+            base_url=body.final_url,
+            now=body.observed_at,
+        )
         result.items = result.items[: source.limit or DEFAULT_LIMIT]
         return result

@@ -32,7 +32,11 @@ class SingleRequestCollector:
         raise NotImplementedError
 
     def parse(self, source: Any, body: Body) -> ParseResult:
-        """The items of `body`; raise `RiverbedError` when it is not what the kind expects."""
+        """The items of `body`; raise `RiverbedError` when it is not what the kind expects.
+
+        Dates relative to "now" ("2 hours ago", clamping of future dates) are taken relative
+        to `body.observed_at`, the first time these bytes were fetched: the same body always
+        gives the same items, on a re-run and in a replay."""
         raise NotImplementedError
 
     def finish(self, source: Any, body: Body) -> ParseResult:

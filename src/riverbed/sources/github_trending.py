@@ -170,4 +170,5 @@ class GithubTrendingCollector(SingleRequestCollector):
             content_type=body.content_type,
             base_url=body.final_url,
             since=source.since,
+            now=body.observed_at,
         )

@@ -198,5 +198,9 @@ class HtmlCollector(SingleRequestCollector):
         selectors = source.selectors
         mapping = selectors.model_dump() if hasattr(selectors, "model_dump") else selectors
         return parse_html_listing(
-            body.data, selectors=mapping, content_type=body.content_type, base_url=body.final_url
+            body.data,
+            selectors=mapping,
+            content_type=body.content_type,
+            base_url=body.final_url,
+            now=body.observed_at,
         )

@@ -342,5 +342,9 @@ class JsonApiCollector(SingleRequestCollector):
             source.fields.model_dump() if hasattr(source.fields, "model_dump") else source.fields
         )
         return parse_json_api(
-            body.data, items_path=source.items, fields=fields, base_url=body.final_url
+            body.data,
+            items_path=source.items,
+            fields=fields,
+            base_url=body.final_url,
+            now=body.observed_at,
         )

@@ -19,7 +19,12 @@ class RssCollector(SingleRequestCollector):
         return str(source.url)
 
     def parse(self, source: Any, body: Body) -> ParseResult:
-        return parse_feed(body.data, content_type=body.content_type, base_url=body.final_url)
+        return parse_feed(
+            body.data,
+            content_type=body.content_type,
+            base_url=body.final_url,
+            now=body.observed_at,
+        )
 
 
 def _all() -> tuple[Collector, ...]:

@@ -145,4 +145,9 @@ class YoutubeCollector(SingleRequestCollector):
         return youtube_feed_url(source.url, source.channel_id)
 
     def parse(self, source: Any, body: Body) -> ParseResult:
-        return parse_youtube(body.data, content_type=body.content_type, base_url=body.final_url)
+        return parse_youtube(
+            body.data,
+            content_type=body.content_type,
+            base_url=body.final_url,
+            now=body.observed_at,
+        )
