@@ -141,7 +141,7 @@ def query(
     except duckdb.Error as exc:
         err(f"SQL error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    except (OSError, NotImplementedError) as exc:
+    except OSError as exc:
         err(f"error: cannot read the lake: {exc}")
         raise typer.Exit(EXIT_RUN_FAILED) from None
     columns = [d[0] for d in cur.description or []]

@@ -27,10 +27,11 @@ class ErrorKind(StrEnum):
 class RiverbedError(Exception):
     """An error with a contract `error_kind`; its message is safe to record (no secrets)."""
 
-    def __init__(self, kind: ErrorKind, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str, http_status: int | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.http_status = http_status  # the response's status, when there was one
 
     def __str__(self) -> str:
         return f"{self.kind.value}: {self.message}"

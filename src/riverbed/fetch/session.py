@@ -206,7 +206,8 @@ class FetchSession:
         else:
             self._record(resp, fetch_id, None)
             kind = resp.error_kind or ErrorKind.HTTP_STATUS
-            raise RiverbedError(kind, resp.error_message or f"HTTP {resp.status} from {url}")
+            message = resp.error_message or f"HTTP {resp.status} from {url}"
+            raise RiverbedError(kind, message, http_status=resp.status)
         self.bodies.append(body)
         return body
 

@@ -285,8 +285,7 @@ async def _run(
                     if body.status == 304:
                         robots = Robots("rules", text)
                 except RiverbedError as e:
-                    status = _status_of(e)
-                    robots = robots_from_response(status, None, e.kind)
+                    robots = robots_from_response(_http_status(e), None, e.kind)
                 if not replay:
                     ttl = ROBOTS_RETRY if robots.mode == "unavailable" else ROBOTS_TTL
                     state["robots"] = {
@@ -314,7 +313,7 @@ async def _run(
             body = await session.get(target.url, trusted=False, accept=ARTICLE_TYPES)
         except RiverbedError as e:
             out.error = e
-            out.http_status = _status_of(e)
+            out.http_status = _http_status(e)
         else:
             out.body, out.content_type = body.data, body.content_type
             out.final_url, out.http_status = body.final_url, body.status
@@ -327,12 +326,9 @@ async def _run(
     return attempted, session.rows
 
 
-def _status_of(error: RiverbedError) -> int | None:
-    msg = error.message
-    if error.kind is ErrorKind.HTTP_STATUS and msg.startswith("HTTP "):
-        code = msg[5:8]
-        return int(code) if code.isdigit() else None
-    return None
+def _http_status(error: RiverbedError) -> int | None:
+    """The status of an HTTP error answer (not of a 200 refused for its content type)."""
+    return error.http_status if error.kind is ErrorKind.HTTP_STATUS else None
 
 
 # -- the CPU phase -------------------------------------------------------------------------
