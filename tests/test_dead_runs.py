@@ -10,52 +10,35 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from loopback import LoopbackHTTP, Reply
 from riverbed.orchestrate import GENERATED_MARK, LOCAL_INSTANCE, prepare_dagster_home
 
 ITEMS = Path(__file__).parent / "fixtures" / "platforms" / "hackernews" / "v0"
 
 
-class SlowHN:
+class SlowHN(LoopbackHTTP):
     """Hacker News on loopback; while `stall` is set the top-stories list never answers."""
 
     def __init__(self) -> None:
         self.stall = threading.Event()
         self.asked = threading.Event()
-        owner = self
+        super().__init__(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?")[0]
-                if path == "/v0/topstories.json":
-                    owner.asked.set()
-                    if owner.stall.is_set():
-                        time.sleep(60)
-                        return
-                file = ITEMS / path.removeprefix("/v0/")
-                body = file.read_bytes() if file.is_file() else b"null"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _respond(self, host: str, path_qs: str, headers: object) -> Reply | None:
+        path = path_qs.split("?", maxsplit=1)[0]
+        if path == "/v0/topstories.json":
+            self.asked.set()
+            if self.stall.is_set():
+                time.sleep(60)
+                return None
+        file = ITEMS / path.removeprefix("/v0/")
+        body = file.read_bytes() if file.is_file() else b"null"
+        return Reply(200, body, {"Content-Type": "application/json"})
 
 
 def _riverbed(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:

@@ -6,62 +6,43 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from loopback import LoopbackHTTP, Reply
 from netguard import loopback_only
 from riverbed.cli import app
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
 
 
-class LiveHN:
+class LiveHN(LoopbackHTTP):
     """One Hacker News story whose score and comment count change between requests."""
 
     def __init__(self) -> None:
         self.score, self.comments = 10, 2
-        owner = self
+        super().__init__(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?")[0]
-                if path == "/v0/topstories.json":
-                    doc: Any = [4242]
-                elif path == "/v0/item/4242.json":
-                    doc = {
-                        "by": "ada",
-                        "descendants": owner.comments,
-                        "id": 4242,
-                        "score": owner.score,
-                        "time": 1764000000,
-                        "title": "Rising: a story people discuss",
-                        "type": "story",
-                        "url": "https://rising.example.com/post",
-                    }
-                else:
-                    doc = None
-                body = json.dumps(doc).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _respond(self, host: str, path_qs: str, headers: object) -> Reply:
+        path = path_qs.split("?", maxsplit=1)[0]
+        doc: Any = None
+        if path == "/v0/topstories.json":
+            doc = [4242]
+        elif path == "/v0/item/4242.json":
+            doc = {
+                "by": "ada",
+                "descendants": self.comments,
+                "id": 4242,
+                "score": self.score,
+                "time": 1764000000,
+                "title": "Rising: a story people discuss",
+                "type": "story",
+                "url": "https://rising.example.com/post",
+            }
+        return Reply(200, json.dumps(doc).encode(), {"Content-Type": "application/json"})
 
 
 @pytest.fixture

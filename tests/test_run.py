@@ -3,14 +3,13 @@ source, exit codes."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from loopback import LoopbackHTTP, Reply
 from riverbed.cli import app
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
@@ -18,35 +17,18 @@ from riverbed.lake.query import connect
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
 
-class FeedServer:
+class FeedServer(LoopbackHTTP):
     """Serves feeds by Host header; `bodies[host]` is what that host returns now."""
 
     def __init__(self) -> None:
         self.bodies: dict[str, tuple[int, bytes]] = {}
         self.hits: dict[str, int] = {}
-        owner = self
+        super().__init__(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                host = (self.headers.get("Host") or "").split(":")[0]
-                owner.hits[host] = owner.hits.get(host, 0) + 1
-                status, body = owner.bodies.get(host, (404, b"not here"))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _respond(self, host: str, path: str, headers: object) -> Reply:
+        self.hits[host] = self.hits.get(host, 0) + 1
+        status, body = self.bodies.get(host, (404, b"not here"))
+        return Reply(status, body, {"Content-Type": "application/rss+xml"})
 
 
 @pytest.fixture

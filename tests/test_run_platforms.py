@@ -13,7 +13,6 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import dagster as dg
 import pytest
 from typer.testing import CliRunner
 
+from loopback import LoopbackHTTP, Reply
 from netguard import loopback_only
 from riverbed.cli import app
 from riverbed.lake import Lake
@@ -73,58 +73,36 @@ SITES: dict[str, dict[str, tuple[Path, str]]] = {
 }
 
 
-class PlatformSites:
+class PlatformSites(LoopbackHTTP):
     """Serves `SITES` by Host header and path. `scripted[(host, path)]` is a list of
-    (status, headers) answers consumed before the fixture is served (the last one repeats
-    when `repeat` is set for that key)."""
+    (status, headers) answers consumed before the fixture is served; `always[(host, path)]`
+    is answered every time."""
 
     def __init__(self) -> None:
         self.hits: list[tuple[str, str]] = []
         self.scripted: dict[tuple[str, str], list[tuple[int, dict[str, str]]]] = {}
         self.always: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
         self.lock = threading.Lock()
-        owner = self
+        super().__init__(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                host = (self.headers.get("Host") or "").split(":")[0]
-                path = self.path.split("?")[0]
-                with owner.lock:
-                    owner.hits.append((host, self.path))
-                    queue = owner.scripted.get((host, path))
-                    scripted = queue.pop(0) if queue else owner.always.get((host, path))
-                if scripted is not None:
-                    status, headers = scripted
-                    self._send(status, b'{"message": "Too Many Requests"}', headers)
-                    return
-                found = SITES.get(host, {}).get(path)
-                if found is None:
-                    self._send(404, b"not found", {"Content-Type": "text/plain"})
-                    return
-                file, ctype = found
-                self._send(200, file.read_bytes(), {"Content-Type": ctype})
-
-            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                for k, v in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def _respond(self, host: str, path_qs: str, headers: object) -> Reply:
+        path = path_qs.split("?", maxsplit=1)[0]
+        with self.lock:
+            self.hits.append((host, path_qs))
+            queue = self.scripted.get((host, path))
+            scripted = queue.pop(0) if queue else self.always.get((host, path))
+        if scripted is not None:
+            status, extra = scripted
+            body = b'{"message": "Too Many Requests"}'
+            return Reply(status, body, {"Content-Type": "application/json", **extra})
+        found = SITES.get(host, {}).get(path)
+        if found is None:
+            return Reply(404, b"not found", {"Content-Type": "text/plain"})
+        file, ctype = found
+        return Reply(200, file.read_bytes(), {"Content-Type": ctype})
 
     def count(self, host: str, path: str) -> int:
         return sum(1 for h, p in self.hits if h == host and p.split("?")[0] == path)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def catalogue_yaml(port: int) -> str:
