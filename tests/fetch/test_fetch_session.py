@@ -198,3 +198,54 @@ def test_replay_never_waits() -> None:
     reason, slept = wait(None, 20)
     assert reason is None
     assert slept < 0.1
+
+
+class VerdictTransport:
+    """A request whose verdict differs from its last attempt's own error: two 500s, then the
+    deadline ran out while waiting to retry (the case a CI run caught on a busy machine)."""
+
+    def __init__(self, kind: ErrorKind | None, message: str | None) -> None:
+        self.kind, self.message = kind, message
+
+    async def get(self, url: str, **_: object) -> FetchResponse:
+        attempts = [
+            Attempt(url, AT, 3, 500, 0, ErrorKind.HTTP_STATUS),
+            Attempt(url, AT, 3, 500, 0, ErrorKind.HTTP_STATUS, "HTTP 500"),
+        ]
+        return FetchResponse(
+            url=url,
+            final_url=url,
+            fetched_at=AT,
+            elapsed_ms=6,
+            status=500,
+            error_kind=self.kind,
+            error_message=self.message,
+            attempts=attempts,
+        )
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        (ErrorKind.TIMEOUT, f"no complete response within 2s (waiting 1.25s to retry): {URL}"),
+        (ErrorKind.HTTP_STATUS, f"HTTP 500 from {URL}"),
+        (ErrorKind.RATE_LIMITED, f"HTTP 429 from {URL} (Retry-After 90s exceeds 60)"),
+    ],
+)
+def test_replay_of_a_failed_request_gives_the_same_verdict(
+    kind: ErrorKind, message: str
+) -> None:
+    def failure(session: FetchSession) -> RiverbedError:
+        with pytest.raises(RiverbedError) as caught:
+            asyncio.run(session.get(URL))
+        return caught.value
+
+    store = MemoryStore()
+    live = session_over(VerdictTransport(kind, message), store, {})
+    first = failure(live)
+    replay = FetchSession(
+        ReplayTransport(live.rows, store), store, source_id="r", run_id="x", state={}, record=False
+    )
+    again = failure(replay)
+    assert (again.kind, again.message) == (first.kind, first.message) == (kind, message)
+    assert [r["error_kind"] for r in live.rows] == ["http_status", kind.value]

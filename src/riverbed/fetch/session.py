@@ -244,6 +244,7 @@ class FetchSession:
         if not self.record:
             return
         attempts = resp.attempts or []
+        verdict = resp.error_kind if body is None else None
         for n, a in enumerate(attempts):
             last = n == len(attempts) - 1
             self.rows.append(
@@ -258,11 +259,13 @@ class FetchSession:
                     "bytes": a.bytes,
                     "elapsed_ms": a.elapsed_ms,
                     "from_cache": bool(last and body is not None and body.from_cache),
-                    "error_kind": a.error_kind.value if a.error_kind else None,
-                    # the request's own verdict on its last attempt (e.g. "HTTP 404 from …"):
-                    # what a replay of this row answers with
-                    "error_message": a.error_message
-                    or (resp.error_message if last and body is None else None),
+                    # the last attempt of a failed request carries the request's own verdict
+                    # (e.g. a deadline that ran out while waiting to retry a 500): what a
+                    # replay of this row answers with, kind and message together
+                    "error_kind": (verdict.value if last and verdict else None)
+                    or (a.error_kind.value if a.error_kind else None),
+                    "error_message": (resp.error_message if last and verdict else None)
+                    or a.error_message,
                     "body_sha256": sha if last else None,
                     "content_type": body.content_type if last and body else None,
                     "observed_at": body.observed_at if last and body else None,
