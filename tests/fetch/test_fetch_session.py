@@ -232,9 +232,7 @@ class VerdictTransport:
         (ErrorKind.RATE_LIMITED, f"HTTP 429 from {URL} (Retry-After 90s exceeds 60)"),
     ],
 )
-def test_replay_of_a_failed_request_gives_the_same_verdict(
-    kind: ErrorKind, message: str
-) -> None:
+def test_replay_of_a_failed_request_gives_the_same_verdict(kind: ErrorKind, message: str) -> None:
     def failure(session: FetchSession) -> RiverbedError:
         with pytest.raises(RiverbedError) as caught:
             asyncio.run(session.get(URL))
