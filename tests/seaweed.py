@@ -87,6 +87,7 @@ def running_seaweedfs(tmp: Path, bucket: str = "riverbed-test") -> Iterator[Seaw
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",  # weed binds 0.0.0.0 by default
         "-master.telemetry=false",  # it would report usage statistics to seaweedfs.com
+        "-s3.port.iceberg=0",  # its Iceberg catalog takes the fixed port 8181: two servers clash
         "-s3",
         "-master.volumeSizeLimitMB=64",
         "-volume.max=20",
