@@ -87,7 +87,9 @@ def running_seaweedfs(tmp: Path, bucket: str = "riverbed-test") -> Iterator[Seaw
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",  # weed binds 0.0.0.0 by default
         "-master.telemetry=false",  # it would report usage statistics to seaweedfs.com
-        "-s3.port.iceberg=0",  # its Iceberg catalog takes the fixed port 8181: two servers clash
+        # its Iceberg catalog and Lance namespace take fixed ports (8181, 9101): two servers clash
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
         "-s3",
         "-master.volumeSizeLimitMB=64",
         "-volume.max=20",
