@@ -4,6 +4,8 @@
 a data folder under `tmp`, waits until a bucket can be created, sets the standard AWS
 variables (plus `AWS_ENDPOINT_URL`) for the duration, and stops it reliably: SIGTERM, then
 SIGKILL of the whole process group after a timeout (weed may ignore SIGTERM for a while).
+`server.stop()` / `server.start()` take it down and bring it back mid-test (same data folder,
+same ports). Without an identity configuration weed accepts any access key and secret.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -26,14 +28,33 @@ PORTS = ("master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc"
 START_TIMEOUT_S = 60.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class SeaweedFS:
     endpoint: str
     bucket: str
     log: Path
+    cmd: list[str] = field(default_factory=list, repr=False)
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def uri(self, prefix: str) -> str:
         return f"s3://{self.bucket}/{prefix}"
+
+    def start(self) -> None:
+        """Start weed (again: same data folder, same ports) and wait until it serves S3."""
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        _forget_filesystems()
+        _wait_ready(self.proc, self.bucket, self.log)
+
+    def stop(self) -> None:
+        """Stop weed; its S3 port refuses connections until `start()`."""
+        if self.proc is not None:
+            _stop(self.proc)
+        _forget_filesystems()
 
 
 def _free_ports(n: int) -> list[int]:
@@ -75,7 +96,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_seaweedfs(tmp: Path, bucket: str = "riverbed-test") -> Iterator[SeaweedFS]:
+def running_seaweedfs(
+    tmp: Path, bucket: str = "riverbed-test", secret_key: str = "riverbed-test"
+) -> Iterator[SeaweedFS]:
+    """`bucket` (3+ characters, S3 rules) is created; `secret_key` is the
+    AWS_SECRET_ACCESS_KEY set for the test (weed accepts any)."""
     ports = dict(zip(PORTS, _free_ports(len(PORTS)), strict=True))
     data = tmp / "weed-data"
     data.mkdir(parents=True, exist_ok=True)
@@ -98,25 +123,23 @@ def running_seaweedfs(tmp: Path, bucket: str = "riverbed-test") -> Iterator[Seaw
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     env = {
         "AWS_ACCESS_KEY_ID": "riverbed-test",
-        "AWS_SECRET_ACCESS_KEY": "riverbed-test",
+        "AWS_SECRET_ACCESS_KEY": secret_key,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_REGION": "us-east-1",
         "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
         "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
     }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    log.write_bytes(b"")
+    server = SeaweedFS(endpoint=endpoint, bucket=bucket, log=log, cmd=cmd)
     mp = pytest.MonkeyPatch()
     try:
         for key, value in env.items():
             mp.setenv(key, value)
-        _forget_filesystems()  # s3fs caches instances: one made for an earlier server
-        _wait_ready(proc, bucket, log)
-        yield SeaweedFS(endpoint=endpoint, bucket=bucket, log=log)
+        server.start()  # s3fs caches instances: one made for an earlier server is dropped
+        yield server
     finally:
         mp.undo()
-        _forget_filesystems()
-        _stop(proc)
+        server.stop()
 
 
 def _forget_filesystems() -> None:
@@ -135,7 +158,11 @@ def _wait_ready(proc: subprocess.Popen[bytes], bucket: str, log: Path) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"weed exited with {proc.returncode}: {log.read_text()[-2000:]}")
         try:
-            s3fs.S3FileSystem(skip_instance_cache=True).mkdir(bucket)
+            fs = s3fs.S3FileSystem(skip_instance_cache=True)
+            with contextlib.suppress(FileExistsError):  # restarted on its old data
+                fs.mkdir(bucket)
+            fs.pipe(f"{bucket}/.ready-probe", b"ok")  # the volume server takes writes too
+            fs.rm(f"{bucket}/.ready-probe")
             return
         except Exception as exc:  # not up yet
             last = exc

@@ -37,11 +37,7 @@ _FOLDED = {
 
 def table_names(lake: Lake) -> list[str]:
     """Tables present in the lake (folders under `tables/`) plus every known table."""
-    found = set(TABLES)
-    tables_dir = lake.path("tables")
-    if tables_dir.exists():
-        found.update(p.name for p in tables_dir.iterdir() if p.is_dir())
-    return sorted(found)
+    return sorted(set(TABLES) | set(lake.list_dirs(lake.path("tables"))))
 
 
 def connect(lake: Lake) -> duckdb.DuckDBPyConnection:

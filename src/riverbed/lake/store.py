@@ -6,25 +6,131 @@ Layout under the root:
   raw/<sha256[:2]>/<sha256>.zst                               bronze: raw response bodies
   state/sources/<source_id>.json                              per-source fetch state
   published/                                                  rendered digests and feeds
+
+Writes are atomic from a reader's point of view: a local file is written under a temporary
+name and renamed; an object is one PUT, or one multipart upload that becomes visible only
+when it completes (and is aborted when the write fails). Parquet is written and read in
+row groups, so a large table streams through a bounded buffer.
+
+Every storage failure is a `LakeError` (an `OSError`) naming the operation, the object, the
+S3 endpoint and the underlying reason, with credentials redacted.
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
 import json
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
+from riverbed.fetch.redact import REDACTED, redact_text, redact_url
+
+try:  # the object-store client's own errors (s3fs passes some through untranslated)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    _STORAGE_ERRORS: tuple[type[BaseException], ...] = (
+        OSError,
+        ValueError,  # s3fs turns botocore's parameter validation (a bad bucket name) into one
+        BotoCoreError,
+        ClientError,
+    )
+except ImportError:  # pragma: no cover - botocore comes with s3fs
+    _STORAGE_ERRORS = (OSError, ValueError)
+
+
+class _ProducerFailed(Exception):
+    """The batches given to `write_batches` raised: their own error, not the lake's."""
+
+
+# Rows per Parquet row group, and per batch when a table is scanned: the unit that sits in
+# memory at once when a table is written or read.
+ROW_GROUP_ROWS = 64 * 1024
+# Objects up to this size are one PUT; larger ones are a multipart upload of parts this size
+# (at most this much is buffered per open object). S3's minimum part size is 5 MiB.
+S3_PART_BYTES = 16 * 2**20
+# A dead or unreachable endpoint fails within seconds, not minutes. botocore's "standard"
+# retry mode makes at most 3 attempts per request (backoff: random up to 1 s, then 2 s) on
+# connection errors, throttling and 5xx; s3fs retries a failed call once more (2 calls, its
+# own short backoff of 0.1 s). Worst case for a refused connection: 2 x (1 + 2 s) + 0.1 s,
+# about 6 s per operation. A connection attempt gives up after 5 s (an endpoint dropping
+# packets); a response that stalls for 60 s is an error too.
+S3_CONFIG: dict[str, Any] = {
+    "connect_timeout": 5,
+    "read_timeout": 60,
+    "retries": {"max_attempts": 3, "mode": "standard"},
+}
+S3_CALL_RETRIES = 2
+
+
+class LakeError(OSError):
+    """A lake operation failed: `cannot <op> <uri>: <reason> (S3 endpoint <url>)`."""
+
 
 def _is_local(path: UPath) -> bool:
     return path.protocol in ("", "file", "local")
+
+
+def _storage_options(protocol: str) -> dict[str, Any]:
+    if protocol in ("s3", "s3a"):
+        # a fresh dict each time: botocore rewrites the retries mapping it is given
+        return {"config_kwargs": {**S3_CONFIG, "retries": dict(S3_CONFIG["retries"])}}
+    return {}
+
+
+def s3_endpoint() -> str:
+    """The S3 endpoint requests go to (redacted), as botocore chooses it from the environment."""
+    url = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    return redact_url(url) if url else "AWS S3 (no AWS_ENDPOINT_URL)"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(out) < 10 and seen not in out:
+        out.append(seen)
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return out
+
+
+def _reason(exc: BaseException) -> str:
+    """The underlying reason, short: `connection refused`, `timed out`, `AccessDenied: …`."""
+    chain = _chain(exc)
+    names = {type(e).__name__ for e in chain}
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "connection refused"
+    if names & {"ConnectTimeoutError", "ReadTimeoutError", "TimeoutError", "ServerTimeoutError"}:
+        return "timed out"
+    for e in chain:
+        response = getattr(e, "response", None)
+        if isinstance(response, Mapping) and isinstance(response.get("Error"), Mapping):
+            error = response["Error"]
+            return f"{error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": ")
+    if "EndpointConnectionError" in names:
+        return "cannot connect"
+    if isinstance(exc, PermissionError):
+        return "access denied"
+    innermost = chain[-1]
+    return f"{type(innermost).__name__}: {innermost}"
+
+
+_BUCKETS: set[tuple[str, str]] = set()  # (endpoint, bucket) seen to exist in this process
+
+
+def _ensure_bucket(path: UPath) -> None:
+    """Create the bucket on the first write to it (once per process and endpoint)."""
+    bucket = path.path.split("/", 1)[0]
+    key = (s3_endpoint(), bucket)
+    if key not in _BUCKETS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _BUCKETS.add(key)
 
 
 class Lake:
@@ -35,11 +141,17 @@ class Lake:
         if "://" not in text:
             text = str(Path(text).expanduser().absolute())
         self.uri = text
-        self.root = UPath(text)
+        self.shown = redact_url(text)  # for messages: credentials removed
+        self.root = UPath(text, **_storage_options(text.split("://", 1)[0]))
         self.local = _is_local(self.root)
+        if not self.local and hasattr(self.root.fs, "retries"):
+            self.root.fs.retries = S3_CALL_RETRIES
 
     def __repr__(self) -> str:
-        return f"Lake({self.uri!r})"
+        return f"Lake({self.shown!r})"
+
+    def __str__(self) -> str:
+        return self.shown
 
     # -- paths -----------------------------------------------------------------------------
     def path(self, *parts: str) -> UPath:
@@ -52,64 +164,179 @@ class Lake:
         parts = [f"{k}={v}" for k, v in (partition or {}).items()]
         return self.table_dir(name).joinpath(*parts, "part.parquet")
 
-    # -- bytes -----------------------------------------------------------------------------
-    def write_bytes(self, path: UPath, data: bytes) -> None:
-        """Write atomically: readers see the old object or the new one, never a partial one.
+    # -- errors ----------------------------------------------------------------------------
+    def error(self, op: str, path: UPath | None, exc: BaseException) -> LakeError:
+        """`cannot <op> <path>: <reason>`, plus the endpoint for an object store; redacted."""
+        where = redact_url(str(path)) if path is not None else self.shown
+        text = f"cannot {op} {where}: {_reason(exc)}"
+        if not self.local:
+            text += f" (S3 endpoint {s3_endpoint()})"
+        text = redact_text(text)
+        # credentials quoted outside a URL (s3fs names a bucket `user:password@bucket`)
+        for url in (
+            self.uri,
+            os.environ.get("AWS_ENDPOINT_URL_S3"),
+            os.environ.get("AWS_ENDPOINT_URL"),
+        ):
+            userinfo = urlsplit(url or "").netloc.rpartition("@")[0]
+            if userinfo:
+                text = text.replace(userinfo, REDACTED)
+        return LakeError(text)
 
-        Local files go to a temporary name in the same folder and are renamed; an object
-        store PUT is already atomic.
+    @contextlib.contextmanager
+    def _io(self, op: str, path: UPath | None) -> Iterator[None]:
+        """Storage failures inside become one `LakeError`; the original exception is not
+        chained (its text may carry an endpoint URL with credentials)."""
+        try:
+            yield
+        except (FileNotFoundError, LakeError, _ProducerFailed):
+            raise
+        except _STORAGE_ERRORS as exc:
+            raise self.error(op, path, exc) from None
+
+    # -- bytes -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _sink(self, path: UPath) -> Iterator[IO[bytes]]:
+        """A binary file whose content appears at `path` only when the block ends normally.
+
+        Local: a temporary file in the same folder, fsync'd and renamed over the target
+        (removed on failure). Object store: the store's own atomicity, one PUT up to
+        `S3_PART_BYTES`, else one multipart upload completed at the end and aborted on
+        failure — a reader sees the previous object or the new one, never a part.
         """
         if self.local:
             target = Path(path.path)
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-            with tmp.open("wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            tmp.replace(target)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            try:
+                with tmp.open("wb") as fh:
+                    yield fh
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                tmp.replace(target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            return
+        _ensure_bucket(path)
+        fh = path.fs.open(path.path, "wb", block_size=S3_PART_BYTES)
+        try:
+            yield fh
+        except BaseException:
+            with contextlib.suppress(Exception):
+                if hasattr(fh, "discard"):
+                    fh.discard()  # aborts a multipart upload; nothing becomes visible
+            fh.closed = True  # never commit what was written so far
+            raise
+        fh.close()  # the PUT, or the multipart upload's completion
+
+    def write_bytes(self, path: UPath, data: bytes) -> None:
+        """Write atomically: readers see the old object or the new one, never a partial one."""
+        with self._io("write", path), self._sink(path) as fh:
+            fh.write(data)
 
     def read_bytes(self, path: UPath) -> bytes | None:
         try:
-            return path.read_bytes()
+            with self._io("read", path):
+                return path.read_bytes()
         except FileNotFoundError:
             return None
 
     def exists(self, path: UPath) -> bool:
-        return path.exists()
+        with self._io("check", path):
+            return path.exists()
 
     # -- parquet ---------------------------------------------------------------------------
     def write_table(self, path: UPath, table: pa.Table) -> None:
-        """The one Parquet writer (zstd, statistics on)."""
-        buf = io.BytesIO()
-        pq.write_table(table, buf, compression="zstd")
-        self.write_bytes(path, buf.getvalue())
+        """The one Parquet writer (zstd, statistics on), in row groups of `ROW_GROUP_ROWS`."""
+        self.write_batches(path, table.schema, table.to_batches(max_chunksize=ROW_GROUP_ROWS))
+
+    def write_batches(
+        self, path: UPath, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
+    ) -> int:
+        """Stream record batches into one Parquet object, a row group at a time: only the
+        current batch (and, on S3, one part) is held in memory. Atomic (see `_sink`); a
+        failure while producing the batches leaves the previous object untouched."""
+        rows = 0
+        failure: list[BaseException] = []
+
+        def pulled() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from batches
+            except Exception as exc:
+                failure.append(exc)
+                raise _ProducerFailed from None
+
+        try:
+            with (
+                self._io("write", path),
+                self._sink(path) as fh,
+                pq.ParquetWriter(fh, schema, compression="zstd") as writer,
+            ):
+                for batch in pulled():
+                    writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
+                    rows += batch.num_rows
+        except _ProducerFailed:
+            raise failure[0] from None
+        return rows
 
     def read_table(self, path: UPath, schema: pa.Schema | None = None) -> pa.Table | None:
-        data = self.read_bytes(path)
-        if data is None:
+        try:
+            with self._io("read", path), self._open(path) as fh:
+                table = pq.ParquetFile(fh).read()
+        except FileNotFoundError:
             return None
-        table = pq.read_table(io.BytesIO(data))
         return conform(table, schema) if schema is not None else table
 
     def read_tables(self, paths: Iterable[UPath], schema: pa.Schema) -> pa.Table:
-        tables = [t for p in paths if (t := self.read_table(p, schema)) is not None]
-        if not tables:
-            return schema.empty_table()
-        return pa.concat_tables(tables)
+        return pa.Table.from_batches(list(self.scan(paths, schema)), schema=schema)
+
+    def scan(
+        self, paths: Iterable[UPath], schema: pa.Schema, batch_size: int = ROW_GROUP_ROWS
+    ) -> Iterator[pa.RecordBatch]:
+        """The rows of every file in `paths`, conformed to `schema`, a batch at a time: one
+        row group per file is in memory at once. Missing files are skipped."""
+        for path in paths:
+            try:
+                with self._io("read", path), self._open(path) as fh:
+                    parquet = pq.ParquetFile(fh)
+                    for batch in parquet.iter_batches(batch_size=batch_size):
+                        yield conform_batch(batch, schema)
+            except FileNotFoundError:
+                continue
+
+    @contextlib.contextmanager
+    def _open(self, path: UPath) -> Iterator[Any]:
+        """A seekable reader: a local path (memory-mapped by Parquet) or the store's file
+        object (range reads, at most one part read ahead)."""
+        if self.local:
+            target = Path(path.path)
+            if not target.exists():
+                raise FileNotFoundError(str(target))
+            yield str(target)
+            return
+        with path.fs.open(path.path, "rb", block_size=S3_PART_BYTES) as fh:
+            yield fh
 
     def list_files(self, directory: UPath, suffix: str = ".parquet") -> list[UPath]:
         """Every file under `directory` ending in `suffix`, sorted; [] when it does not exist."""
         try:
-            if not directory.exists():
-                return []
-            found = [p for p in directory.rglob(f"*{suffix}") if not p.name.startswith(".")]
+            with self._io("list", directory):
+                if not directory.exists():
+                    return []
+                found = [p for p in directory.rglob(f"*{suffix}") if not p.name.startswith(".")]
         except FileNotFoundError:
             return []
         return sorted(found, key=lambda p: p.path)
+
+    def list_dirs(self, directory: UPath) -> list[str]:
+        """The names of the folders directly under `directory`, sorted; [] when it is absent."""
+        try:
+            with self._io("list", directory):
+                if not directory.exists():
+                    return []
+                return sorted(p.name for p in directory.iterdir() if p.is_dir())
+        except FileNotFoundError:
+            return []
 
     # -- json state ------------------------------------------------------------------------
     def read_json(self, path: UPath) -> Any:
@@ -123,14 +350,24 @@ class Lake:
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Cast `table` to `schema`: missing columns become nulls, extra columns are dropped, so a
     table written by an older version still reads."""
-    columns = []
+    return pa.Table.from_arrays(_conformed(table, schema), schema=schema)
+
+
+def conform_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """`conform` for one record batch."""
+    return pa.RecordBatch.from_arrays(_conformed(batch, schema), schema=schema)
+
+
+def _conformed(data: pa.Table | pa.RecordBatch, schema: pa.Schema) -> list[Any]:
+    columns: list[Any] = []
+    names = data.schema.names
     for fld in schema:
-        if fld.name in table.column_names:
-            col = table.column(fld.name)
+        if fld.name in names:
+            col = data.column(fld.name)
             columns.append(col if col.type == fld.type else col.cast(fld.type))
         else:
-            columns.append(pa.nulls(table.num_rows, type=fld.type))
-    return pa.Table.from_arrays(columns, schema=schema)
+            columns.append(pa.nulls(data.num_rows, type=fld.type))
+    return columns
 
 
 def rows_to_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
