@@ -40,6 +40,24 @@ DateOpt = Annotated[
     str | None, typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC); default today")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv")]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="in_process (default) | multiprocess | celery | k8s (env RIVERBED_EXECUTOR);"
+        " see docs/deployment.md",
+    ),
+]
+
+
+def resolve_executor(value: str | None) -> str:
+    from riverbed.defs.executors import executor_name
+
+    try:
+        return executor_name(value or os.environ.get("RIVERBED_EXECUTOR") or "in_process")
+    except ValueError as exc:
+        err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def err(message: str) -> None:
@@ -223,9 +241,11 @@ def run(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     fmt: FormatOpt = "table",
+    executor: ExecutorOpt = None,
 ) -> None:
     """Materialise the pipeline: every due source, then everything downstream, for a day."""
-    _run(sources, lake, date, quiet, fmt, force=all_sources, select=select)
+    chosen = resolve_executor(executor)
+    _run(sources, lake, date, quiet, fmt, force=all_sources, select=select, executor=chosen)
 
 
 @app.command()
@@ -235,9 +255,10 @@ def replay(
     lake: LakeOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     fmt: FormatOpt = "table",
+    executor: ExecutorOpt = None,
 ) -> None:
     """Re-derive every table of a day from the stored raw responses, with no network."""
-    _run(sources, lake, date, quiet, fmt, replay=True)
+    _run(sources, lake, date, quiet, fmt, replay=True, executor=resolve_executor(executor))
 
 
 @app.command()
@@ -248,12 +269,16 @@ def demo(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     fmt: FormatOpt = "table",
+    executor: ExecutorOpt = None,
 ) -> None:
     """Run the whole pipeline offline on the bundled demo corpus (served on 127.0.0.1)."""
     from riverbed.demo.run import run_demo
 
     check_format(fmt, ("table", "json"))
-    raise typer.Exit(run_demo(lake=lake, keep_server=keep_server, quiet=quiet, fmt=fmt))
+    chosen = resolve_executor(executor)
+    raise typer.Exit(
+        run_demo(lake=lake, keep_server=keep_server, quiet=quiet, fmt=fmt, executor=chosen)
+    )
 
 
 # -- status / ui ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from riverbed.defs.automation import (
     publish_after_collect,
 )
 from riverbed.defs.collect import collect_assets
+from riverbed.defs.executors import build_executor
 from riverbed.defs.io import LakeIOManager
 from riverbed.defs.publish import digest, source_health
 from riverbed.defs.refine import errors, fetches, item_metrics, items, stories
@@ -39,9 +40,7 @@ def build_definitions() -> dg.Definitions:
             "catalogue": CatalogueResource(path=sources_path()),
             "lake_io": LakeIOManager(uri=uri),
         },
-        executor=dg.multiprocess_executor.configured(
-            {"start_method": {"forkserver": {}}, "max_concurrent": 2}
-        ),
+        executor=build_executor(),
     )
 
 

@@ -139,12 +139,21 @@ def run_pipeline(
     force: bool = False,
     select: str | None = None,
     progress: Progress | None = None,
+    executor: str = "in_process",
 ) -> RunSummary:
-    """Materialise the pipeline for `date` (default: today UTC) through Dagster."""
+    """Materialise the pipeline for `date` (default: today UTC) through Dagster.
+
+    `executor` (see `riverbed.defs.executors`): `in_process` runs every step in this process,
+    one run after the other; any other executor runs the collect runs side by side (their steps
+    spread over the executor's workers), then the daily run."""
     started = time.monotonic()
     say = progress or (lambda _msg: None)
     os.environ["RIVERBED_LAKE"] = lake_uri
     os.environ["RIVERBED_SOURCES"] = catalogue_path
+    from riverbed.defs.executors import executor_name
+
+    executor = executor_name(executor)
+    os.environ["RIVERBED_EXECUTOR"] = executor  # the code location the workers load agrees
     prepare_dagster_home()
 
     import dagster as dg
@@ -180,6 +189,7 @@ def run_pipeline(
         keys = dg.AssetSelection.from_string(select).resolve(graph)
         selected = {k.to_user_string() for k in keys}
 
+    launches: list[Launch] = []
     for kind in KINDS:
         if selected is not None and f"{kind}_items" not in selected:
             continue
@@ -190,54 +200,115 @@ def run_pipeline(
             say(f"collect {kind}: nothing due")
             continue
         order = list(instance.get_dynamic_partitions(f"{kind}_sources"))
-        job = defs.resolve_job_def(f"collect_{kind}")
         for first, last in contiguous_ranges(order, due):
-            say(f"collect {kind}: {first} … {last} ({'replay' if replay else 'live'})")
-            result = job.execute_in_process(
-                instance=instance,
-                tags={
-                    **range_tags(date, first, last),
-                    **process_tags(),
-                    "riverbed/replay": str(replay).lower(),
-                },
-                run_config={
-                    "ops": {f"{kind}_items": {"config": {"replay": replay}}},
-                    **QUIET_LOGS,
-                },
-                raise_on_error=False,
+            launches.append(
+                Launch(
+                    job=f"collect_{kind}",
+                    what=f"collect {kind}: {first} … {last} ({'replay' if replay else 'live'})",
+                    tags={**range_tags(date, first, last), "riverbed/replay": str(replay).lower()},
+                    run_config={"ops": {f"{kind}_items": {"config": {"replay": replay}}}},
+                )
             )
-            summary.run_ids.append(result.run_id)
-            if not result.success:
-                summary.failed_runs[result.run_id] = _failure_cause(result)
+    runner = _Runner(defs, instance, executor, say)
+    runner.run_all(launches, summary)
 
     daily_assets = [
         k for k in defs.resolve_job_def("refine_and_publish").asset_layer.executable_asset_keys
     ]
     chosen = [k for k in daily_assets if selected is None or k.to_user_string() in selected]
     if chosen:
-        say(f"refine and publish {date}")
-        result = defs.resolve_job_def("refine_and_publish").execute_in_process(
-            instance=instance,
-            partition_key=date,
-            asset_selection=chosen,
-            tags=process_tags(),
-            run_config={
-                **QUIET_LOGS,
-                **(
-                    {"ops": {"articles": {"config": {"replay": replay}}}}
-                    if dg.AssetKey("articles") in chosen
-                    else {}
-                ),
-            },
-            raise_on_error=False,
+        daily = Launch(
+            job="refine_and_publish",
+            what=f"refine and publish {date}",
+            tags={"dagster/partition": date},
+            run_config=(
+                {"ops": {"articles": {"config": {"replay": replay}}}}
+                if dg.AssetKey("articles") in chosen
+                else {}
+            ),
+            assets=chosen,
         )
-        summary.run_ids.append(result.run_id)
-        if not result.success:
-            summary.failed_runs[result.run_id] = _failure_cause(result)
+        runner.run_all([daily], summary)
 
     summary.sources = _source_rows(lake, date, set(summary.run_ids), replay)
     summary.wall_s = time.monotonic() - started
     return summary
+
+
+@dataclass
+class Launch:
+    """One Dagster run to make: a job, its tags and run config (and asset subset)."""
+
+    job: str
+    what: str
+    tags: dict[str, str]
+    run_config: dict[str, Any]
+    assets: list[Any] | None = None
+
+
+class _Runner:
+    """Executes launches: in this process one after the other, or (any other executor) each
+    run from a reconstructable job, side by side in child processes that only wait on their
+    run's steps while the executor's workers do the work. Processes, not threads: Dagster
+    configures `logging` while a run starts, and two runs starting in threads of one process
+    deadlock on the logging locks (seen with the Postgres event log)."""
+
+    def __init__(self, defs: Any, instance: Any, executor: str, say: Progress) -> None:
+        self.defs, self.instance, self.executor, self.say = defs, instance, executor, say
+
+    def run_all(self, launches: list[Launch], summary: RunSummary) -> None:
+        for launch in launches:
+            self.say(launch.what)
+        if self.executor == "in_process":
+            results = [self._in_process(launch) for launch in launches]
+        elif len(launches) == 1:
+            results = [_execute_launch(launches[0])]
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["riverbed.definitions"])
+            with ProcessPoolExecutor(min(8, len(launches)), mp_context=context) as pool:
+                results = list(pool.map(_execute_launch, launches))
+        for run_id, cause in results:
+            summary.run_ids.append(run_id)
+            if cause is not None:
+                summary.failed_runs[run_id] = cause
+
+    def _in_process(self, launch: Launch) -> tuple[str, str | None]:
+        tags = {**launch.tags, **process_tags()}
+        partition = tags.pop("dagster/partition", None)
+        result = self.defs.resolve_job_def(launch.job).execute_in_process(
+            instance=self.instance,
+            partition_key=partition,
+            asset_selection=launch.assets,
+            tags=tags,
+            run_config={**launch.run_config, **QUIET_LOGS},
+            raise_on_error=False,
+        )
+        return result.run_id, None if result.success else _failure_cause(result)
+
+
+def _execute_launch(launch: Launch) -> tuple[str, str | None]:
+    """One run through the code location's executor; the workers load the same code location
+    (`riverbed.definitions`, configured by the same environment)."""
+    import dagster as dg
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    repo = ReconstructableRepository.for_module("riverbed.definitions", "defs")
+    with (
+        dg.DagsterInstance.get() as instance,
+        dg.execute_job(
+            repo.get_reconstructable_job(launch.job),
+            instance=instance,
+            run_config={**launch.run_config, **QUIET_LOGS},
+            tags={**launch.tags, **process_tags()},
+            asset_selection=launch.assets,
+            raise_on_error=False,
+        ) as result,
+    ):
+        return result.run_id, None if result.success else _failure_cause(result)
 
 
 def _failure_cause(result: Any) -> str:

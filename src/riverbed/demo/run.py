@@ -32,7 +32,11 @@ def _point_resolve_at(path: Path, port: int) -> None:
 
 
 def run_demo(
-    lake: str | None = None, keep_server: bool = False, quiet: bool = False, fmt: str = "table"
+    lake: str | None = None,
+    keep_server: bool = False,
+    quiet: bool = False,
+    fmt: str = "table",
+    executor: str = "in_process",
 ) -> int:
     from riverbed.cli import EXIT_USAGE, _exit_code, err, guarded, load_or_exit, resolve_lake
     from riverbed.core.catalogue import PLATFORM_KINDS
@@ -46,7 +50,9 @@ def run_demo(
     demo_dir = DEMO_DIR.absolute()
     demo_dir.mkdir(parents=True, exist_ok=True)
     lake_uri = resolve_lake(lake or str(demo_dir / "lake"))
-    os.environ["DAGSTER_HOME"] = str(demo_dir / "dagster")
+    if executor == "in_process" or not os.environ.get("DAGSTER_HOME"):
+        # a demo instance of its own; distributed executors share the configured one (Postgres)
+        os.environ["DAGSTER_HOME"] = str(demo_dir / "dagster")
     prepare_dagster_home()
     say = (lambda _m: None) if quiet or fmt == "json" else err
 
@@ -81,6 +87,7 @@ def run_demo(
             day.isoformat(),
             force=True,
             progress=say,
+            executor=executor,
         )
         if keep_server:
             err(f"serving the demo corpus on 127.0.0.1:{port}; Ctrl-C stops")

@@ -34,7 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -393,7 +393,10 @@ Job = tuple[bytes, str, str | None, str | None, str | None]  # body, url, type, 
 def _extract_many(jobs: list[Job]) -> list[Extraction]:
     """Extract in a process pool when there is enough work (CPU-bound, GIL-bound)."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < POOL_MIN_PAGES or workers < 2:
+    # a daemonic process (a Celery prefork worker's pool process) may not start children:
+    # there the parallelism is the workers' own
+    daemonic = current_process().daemon
+    if len(jobs) < POOL_MIN_PAGES or workers < 2 or daemonic:
         return [_extract_job(j) for j in jobs]
     try:
         ctx = get_context("forkserver")
