@@ -11,7 +11,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -209,7 +209,12 @@ def run_pipeline(
                     run_config={"ops": {f"{kind}_items": {"config": {"replay": replay}}}},
                 )
             )
-    runner = _Runner(defs, instance, executor, say)
+    resources = {
+        "lake": {"config": {"uri": lake_uri}},
+        "lake_io": {"config": {"uri": lake_uri}},
+        "catalogue": {"config": {"path": catalogue_path}},
+    }
+    runner = _Runner(defs, instance, executor, say, resources)
     runner.run_all(launches, summary)
 
     daily_assets = [
@@ -253,10 +258,16 @@ class _Runner:
     configures `logging` while a run starts, and two runs starting in threads of one process
     deadlock on the logging locks (seen with the Postgres event log)."""
 
-    def __init__(self, defs: Any, instance: Any, executor: str, say: Progress) -> None:
+    def __init__(
+        self, defs: Any, instance: Any, executor: str, say: Progress, resources: dict[str, Any]
+    ) -> None:
         self.defs, self.instance, self.executor, self.say = defs, instance, executor, say
+        # every run says which lake and catalogue it works on: a worker's own environment
+        # may name others (the run config is also what the UI shows for the run)
+        self.common = {"resources": resources, **QUIET_LOGS}
 
     def run_all(self, launches: list[Launch], summary: RunSummary) -> None:
+        launches = [replace(x, run_config={**x.run_config, **self.common}) for x in launches]
         for launch in launches:
             self.say(launch.what)
         if self.executor == "in_process":
@@ -284,7 +295,7 @@ class _Runner:
             partition_key=partition,
             asset_selection=launch.assets,
             tags=tags,
-            run_config={**launch.run_config, **QUIET_LOGS},
+            run_config=launch.run_config,
             raise_on_error=False,
         )
         return result.run_id, None if result.success else _failure_cause(result)
@@ -302,7 +313,7 @@ def _execute_launch(launch: Launch) -> tuple[str, str | None]:
         dg.execute_job(
             repo.get_reconstructable_job(launch.job),
             instance=instance,
-            run_config={**launch.run_config, **QUIET_LOGS},
+            run_config=launch.run_config,
             tags={**launch.tags, **process_tags()},
             asset_selection=launch.assets,
             raise_on_error=False,

@@ -2,7 +2,7 @@
 Redis (Celery broker and result backend), Postgres (the Dagster instance) and N
 `dagster-celery` workers started exactly as docs/deployment.md tells an operator to.
 
-`celery_stack(tmp, workers=2)` yields a `Stack`: the environment a `riverbed` command needs to
+`celery_stack(tmp)` yields a `Stack`: the environment a `riverbed` command needs to
 run on it (`stack.env`), the worker processes, and the Dagster instance to inspect.
 """
 
@@ -96,7 +96,7 @@ def base_env(work: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def celery_stack(tmp: Path, *, workers: int = 2, lake: str = "lake") -> Iterator[Stack]:
+def celery_stack(tmp: Path) -> Iterator[Stack]:
     with (
         running_seaweedfs(tmp / "s3", bucket="riverbed-celery") as s3,
         running_redis(tmp) as redis_url,
@@ -110,7 +110,6 @@ def celery_stack(tmp: Path, *, workers: int = 2, lake: str = "lake") -> Iterator
         env.update(
             {
                 "DAGSTER_HOME": str(home),
-                "RIVERBED_LAKE": s3.uri(lake),
                 "RIVERBED_EXECUTOR": "celery",
                 "RIVERBED_CELERY_BROKER": redis_url,
                 "RIVERBED_CELERY_BACKEND": redis_url.rsplit("/", 1)[0] + "/1",
@@ -124,9 +123,10 @@ def celery_stack(tmp: Path, *, workers: int = 2, lake: str = "lake") -> Iterator
                 _stop_worker(w)
 
 
-def start_workers(stack: Stack, n: int, tmp: Path, sources: Path) -> None:
-    """N workers, one pool process each, as an operator starts them (docs/deployment.md)."""
-    env = {**stack.env, "RIVERBED_SOURCES": str(sources)}
+def start_workers(stack: Stack, n: int, tmp: Path) -> None:
+    """N workers, one pool process each, as an operator starts them (docs/deployment.md).
+    They are told no lake and no catalogue: each run's config names both."""
+    env = dict(stack.env)
     for i in range(n):
         name = f"w{len(stack.workers) + 1}"
         log = tmp / f"worker-{name}.log"

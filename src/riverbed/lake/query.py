@@ -57,10 +57,11 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
         if files:
             paths = [f.path if lake.local else str(f) for f in files]
             src = f"read_parquet({paths!r}, union_by_name = true)"
-        else:
-            schema = TABLES.get(name, (pa.schema([]), ()))[0]
-            con.register(f"__empty_{name}", schema.empty_table())
+        elif name in TABLES:  # known but not written yet: an empty table of its schema
+            con.register(f"__empty_{name}", TABLES[name][0].empty_table())
             src = f"__empty_{name}"
+        else:  # a folder without files and a schema nobody knows: nothing to show
+            continue
         body = _FOLDED.get(name, "SELECT * FROM {src}").format(src=src)
         con.execute(f'CREATE VIEW "{name}" AS {body}')
     return con
