@@ -21,18 +21,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery_cluster import Stack, celery_stack, start_workers
 
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
-from celery_cluster import Stack, celery_stack, start_workers
 from test_demo_e2e import CURRENT_STATE
 
 pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT_S = 420
 KILLED_STEP = "rss_items"  # the longest collect step of the demo (160 feeds onto S3)
-# Columns that differ between any two live runs (when, which run, which request).
+# Columns that differ between any two live runs: when, which run, which request.
 VOLATILE = ("_at", "run_id", "fetch_id", "elapsed_ms", "latency_ms")
+# A story's members and numbers are the same in any two runs of one corpus; which member
+# represents it (title, excerpt, first source, list order) follows which source was observed
+# first, and a re-executed step is observed later by design.
+STABLE_STORIES = (
+    "story_id, canonical_url, n_sources, list_sort(item_ids) AS item_ids,"
+    " list_sort(source_ids) AS source_ids, score, comments"
+)
 
 
 def _cli(stack: Stack, work: Path, *args: str, **env: str) -> subprocess.Popen[str]:
@@ -58,7 +65,8 @@ def _snapshot(uri: str, tables: list[str], *, stable: bool = False) -> dict[str,
         cols = [r[0] for r in con.execute(f"describe {table}").fetchall()]
         if stable:
             cols = [c for c in cols if not any(c.endswith(v) or c == v for v in VOLATILE)]
-        rows = con.execute(f"select {', '.join(cols)} from {table}").fetchall()
+        shown = STABLE_STORIES if stable and table == "stories" else ", ".join(cols)
+        rows = con.execute(f"select {shown} from {table}").fetchall()
         out[table] = sorted(repr(r) for r in rows)
     return out
 
@@ -185,4 +193,11 @@ def test_killing_the_pool_process_mid_step_requeues_the_step_and_the_run_complet
     # the pool process was replaced: each worker still has one
     assert all(len(w.pool_pids()) == 1 for w in stack.workers)
     tables = [t for t in CURRENT_STATE if t != "digest"]
-    assert _snapshot(uri, tables, stable=True) == _snapshot(reference_uri, tables, stable=True)
+    killed, reference = (
+        _snapshot(uri, tables, stable=True),
+        _snapshot(reference_uri, tables, stable=True),
+    )
+    for table in tables:
+        only_killed = sorted(set(killed[table]) - set(reference[table]))[:3]
+        only_reference = sorted(set(reference[table]) - set(killed[table]))[:3]
+        assert killed[table] == reference[table], (table, only_killed, only_reference)
