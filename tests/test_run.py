@@ -154,4 +154,6 @@ def test_a_failing_dagster_step_exits_3_naming_step_and_cause(project, tmp_path)
     (lake / "tables").write_text("tables cannot be written here")
     result = run("--lake", str(lake))
     assert result.exit_code == 3
-    assert "failed: rss_items: NotADirectoryError" in result.output
+    # the lake's error names the operation and the object, then the OS error
+    assert "failed: rss_items: LakeError: cannot write " in result.output
+    assert "NotADirectoryError" in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from riverbed.defs.articles import articles
+from riverbed.defs.articles import articles, articles_unique
 from riverbed.defs.automation import (
     catalogue_sensor,
     collect_jobs,
@@ -33,6 +33,7 @@ def build_definitions() -> dg.Definitions:
             digest,
             source_health,
         ],
+        asset_checks=[articles_unique],
         jobs=[*collect_jobs.values(), daily_job],
         sensors=[catalogue_sensor, publish_after_collect],
         resources={

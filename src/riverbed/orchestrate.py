@@ -8,6 +8,7 @@ then the daily refine/publish run.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -159,6 +160,7 @@ def run_pipeline(
     import dagster as dg
 
     from riverbed.definitions import build_definitions
+    from riverbed.defs.articles import articles_run_config
     from riverbed.defs.automation import range_tags
     from riverbed.defs.collect import KINDS
     from riverbed.defs.partitions import sync_source_partitions
@@ -226,11 +228,7 @@ def run_pipeline(
             job="refine_and_publish",
             what=f"refine and publish {date}",
             tags={"dagster/partition": date},
-            run_config=(
-                {"ops": {"articles": {"config": {"replay": replay}}}}
-                if dg.AssetKey("articles") in chosen
-                else {}
-            ),
+            run_config=articles_run_config(replay) if dg.AssetKey("articles") in chosen else {},
             assets=chosen,
         )
         runner.run_all([daily], summary)
@@ -328,7 +326,11 @@ def _failure_cause(result: Any) -> str:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             err = event.step_failure_data.error
             cause = err.cause or err
-            return f"{event.step_key}: {cause.cls_name}: {cause.message.strip()}"
+            # Dagster's message repeats the exception's qualified name: keep the text only
+            message = re.sub(
+                rf"^([\w.]+\.)?{re.escape(cause.cls_name or '')}: ", "", cause.message.strip()
+            )
+            return f"{event.step_key}: {cause.cls_name}: {message}"
     return "the run failed (see `riverbed ui`)"
 
 

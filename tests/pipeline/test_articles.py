@@ -335,3 +335,58 @@ def test_replay_rebuilds_the_same_rows_without_network(sites, tmp_path):
 )
 def test_robots_response_rules(status, error, mode):
     assert robots_from_response(status, "User-agent: *\n", error).mode == mode
+
+
+def test_buckets_split_by_host_and_merge_to_the_single_step_result(sites, tmp_path):
+    """What the Dagster graph does (plan once, one step per bucket of hosts, merge) gives the
+    rows one step gives, with the budget decided over all hosts and noted once."""
+    from riverbed.pipeline.articles import (
+        bucket_of,
+        collect_planned,
+        merge_results,
+        plan_articles,
+    )
+
+    hosts = ["news.example.com", "blog.example.org", "flaky.example.io"]
+    stories = []
+    for n in range(9):
+        host = hosts[n % 3]
+        sites.pages[(host, f"/a{n}")] = (200, article_html(f"A{n}"), "text/html")
+        stories.append(story(n, f"http://{host}/a{n}"))
+    cfg = settings(sites, article_budget=7)
+
+    single = run(Lake(tmp_path / "one"), stories, cfg, now=NOW)
+
+    lake = Lake(tmp_path / "buckets")
+    plan = plan_articles(lake, stories, [], cfg, now=NOW)
+    assert len(plan.fetch) == 7 and len(plan.deferred) == 2
+    parts = [plan.bucket(i, 4) for i in range(4)]
+    assert sum(1 for p in parts if p.targets) == 3  # these three hosts hash apart
+    for i, part in enumerate(parts):  # a host lives in exactly one bucket
+        assert all(bucket_of(t.url, 4) == i for t in part.targets)
+    assert sorted(t.url for p in parts for t in p.targets) == sorted(s["url"] for s in stories)
+    merged = merge_results(
+        [
+            collect_planned(
+                lake,
+                p,
+                cfg,
+                DATE,
+                "run-1",
+                now=NOW,
+                first=i == 0,
+                deferred_total=len(plan.deferred),
+            )
+            for i, p in enumerate(parts)
+        ]
+    )
+
+    def stable(result: Any) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k != "fetched_at"} for r in result.table.to_pylist()]
+
+    assert stable(merged) == stable(single)
+    assert merged.counts == single.counts == {"ok": 7, "skipped": 2}
+    notes = [e for e in Journal(lake).read("errors", DATE).to_pylist() if e["url"] is None]
+    assert [(e["error_kind"], e["message"]) for e in notes] == [
+        ("budget_exhausted", "2 article pages left for later runs (article_budget 7 per run)")
+    ]

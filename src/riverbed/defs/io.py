@@ -1,5 +1,6 @@
 """The Parquet IO manager: one object per asset partition, written through the lake's one
-atomic Parquet writer. Never pickles.
+atomic Parquet writer. Never pickles. Step outputs that are no asset (the steps inside a graph
+asset) are Parquet too, under `runs/<run_id>/<step>/<output>[/<mapping key>]`.
 
 A step that materialises many partitions at once (a collect step over a range of sources)
 returns a mapping partition key -> table; a step that reads many upstream partitions (the
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 import pyarrow as pa
+from upath import UPath
 
 from riverbed.lake import Lake
 
@@ -32,9 +34,18 @@ class LakeIOManager(dg.ConfigurableIOManager):
     def _name(self, key: dg.AssetKey) -> str:
         return key.path[-1]
 
+    def _step_path(self, context: dg.OutputContext) -> UPath:
+        """Where a step output that is no asset (inside a graph asset) lives: under the run."""
+        *parts, last = context.get_identifier()
+        return self.lake.path("runs", *parts, f"{last}.parquet")
+
     def handle_output(
         self, context: dg.OutputContext, obj: pa.Table | Mapping[str, pa.Table]
     ) -> None:
+        if not context.has_asset_key:  # a step's output handed to the next step
+            assert isinstance(obj, pa.Table)
+            self.lake.write_table(self._step_path(context), obj)
+            return
         lake, name = self.lake, self._name(context.asset_key)
         if not context.has_asset_partitions:
             assert isinstance(obj, pa.Table)
@@ -60,7 +71,13 @@ class LakeIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> pa.Table:
         lake = self.lake
         upstream = context.upstream_output
-        assert upstream is not None and upstream.asset_key is not None
+        assert upstream is not None
+        if not upstream.has_asset_key:
+            table = lake.read_table(self._step_path(upstream))
+            if table is None:
+                raise FileNotFoundError(f"step output {upstream.get_identifier()} is missing")
+            return table
+        assert upstream.asset_key is not None
         name = self._name(upstream.asset_key)
         if not context.has_asset_partitions:
             table = lake.read_table(lake.partition_path(name))

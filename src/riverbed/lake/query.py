@@ -8,7 +8,6 @@ its earliest sighting). History tables are plain unions of their days.
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from riverbed.lake.schemas import TABLES
 from riverbed.lake.store import Lake

@@ -412,6 +412,51 @@ def _extract_many(jobs: list[Job]) -> list[Extraction]:
 # -- the step ------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class ArticlePlan:
+    """What a run does with each of the day's article targets, decided once for all buckets:
+    fetch now (new, or due for a retry, within the budget, ranked stories first), defer (over
+    the budget) or keep the last known row."""
+
+    targets: list[Target]  # story order
+    fetch: set[str]  # URLs fetched this run
+    deferred: set[str]  # URLs left for later runs
+    budget: int
+
+    def bucket(self, index: int, buckets: int) -> ArticlePlan:
+        """The part of the plan whose hosts hash to `index` (hosts never straddle buckets:
+        robots.txt, pacing and host state stay with one worker)."""
+        mine = [t for t in self.targets if bucket_of(t.url, buckets) == index]
+        urls = {t.url for t in mine}
+        return ArticlePlan(mine, self.fetch & urls, self.deferred & urls, self.budget)
+
+
+def bucket_of(url: str, buckets: int) -> int:
+    digest = hashlib.sha256(host_of(url).encode()).digest()
+    return int.from_bytes(digest[:8], "big") % max(buckets, 1)
+
+
+def plan_articles(
+    lake: Lake,
+    stories: Sequence[Mapping[str, Any]],
+    items: Sequence[Mapping[str, Any]],
+    settings: Any,
+    *,
+    replay: bool = False,
+    now: datetime | None = None,
+) -> ArticlePlan:
+    now = now or datetime.now(UTC)
+    hosts = HostStates(lake)
+    targets = targets_of(stories, items)
+    wanted = [
+        t.url for t in targets if replay or _due(hosts.get(host_of(t.url))["urls"].get(t.url), now)
+    ]
+    budget = getattr(settings, "article_budget", len(wanted))
+    if replay:
+        return ArticlePlan(targets, set(wanted), set(), budget)
+    return ArticlePlan(targets, set(wanted[:budget]), set(wanted[budget:]), budget)
+
+
 def collect_articles(
     lake: Lake,
     stories: Sequence[Mapping[str, Any]],
@@ -424,22 +469,50 @@ def collect_articles(
     now: datetime | None = None,
 ) -> ArticlesResult:
     """Rows of the day's `articles` table; journals fetches and errors; updates host state."""
+    plan = plan_articles(lake, stories, items, settings, replay=replay, now=now)
+    return collect_planned(lake, plan, settings, date, run_id, replay=replay, now=now, first=True)
+
+
+def merge_results(parts: Sequence[ArticlesResult]) -> ArticlesResult:
+    """The buckets of one run as one result (rows ordered by URL, as one bucket orders them)."""
+    tables = [p.table for p in parts if p.table.num_rows]
+    table = pa.concat_tables(tables) if tables else ARTICLES.empty_table()
+    counts: dict[str, int] = defaultdict(int)
+    for p in parts:
+        for outcome, n in p.counts.items():
+            counts[outcome] += n
+    return ArticlesResult(
+        table.sort_by("canonical_url"),
+        dict(counts),
+        fetched=sum(p.fetched for p in parts),
+        deferred=sum(p.deferred for p in parts),
+    )
+
+
+def collect_planned(
+    lake: Lake,
+    plan: ArticlePlan,
+    settings: Any,
+    date: str,
+    run_id: str,
+    *,
+    replay: bool = False,
+    now: datetime | None = None,
+    first: bool = True,
+    deferred_total: int | None = None,
+) -> ArticlesResult:
+    """Carry out (a bucket of) a plan. `first`: this part also records the run-level budget
+    note (`deferred_total` pages deferred over all buckets)."""
     now = now or datetime.now(UTC)
     journal, store, hosts = Journal(lake), BlobStore(lake), HostStates(lake)
-    targets = targets_of(stories, items)
-
-    # what to fetch now: new URLs and those due for a retry, in story order, up to the budget
-    records: dict[str, dict[str, Any] | None] = {}
-    wanted: list[Target] = []
-    for t in targets:
-        record = hosts.get(host_of(t.url))["urls"].get(t.url)
-        records[t.url] = record
-        if replay or _due(record, now):
-            wanted.append(t)
-    budget = getattr(settings, "article_budget", len(wanted))
-    fetch_now = wanted if replay else wanted[:budget]
-    deferred = [] if replay else wanted[budget:]
-    deferred_urls = {t.url for t in deferred}
+    targets = plan.targets
+    records: dict[str, dict[str, Any] | None] = {
+        t.url: hosts.get(host_of(t.url))["urls"].get(t.url) for t in targets
+    }
+    fetch_now = [t for t in targets if t.url in plan.fetch]
+    deferred_urls = plan.deferred
+    budget = plan.budget
+    n_deferred = len(deferred_urls) if deferred_total is None else deferred_total
 
     url_states: dict[str, UrlState] = {}
     for t in fetch_now:
@@ -550,8 +623,8 @@ def collect_articles(
     for t in targets:
         if t.url in rows:
             continue
-        record = records.get(t.url)
-        if t.url in deferred_urls or record is None or "outcome" not in record:
+        known = records.get(t.url)
+        if t.url in deferred_urls or known is None or "outcome" not in known:
             rows[t.url] = _row(
                 t,
                 Extraction(
@@ -564,8 +637,8 @@ def collect_articles(
                 run_id,
             )
             continue
-        rows[t.url] = _remembered_row(lake, t, record, date)
-    if deferred:
+        rows[t.url] = _remembered_row(lake, t, known, date)
+    if first and n_deferred:
         error_rows.append(
             {
                 "error_key": stable_id("articles", "budget", date, run_id),
@@ -575,7 +648,7 @@ def collect_articles(
                 "url": None,
                 "item_id": None,
                 "error_kind": ErrorKind.BUDGET_EXHAUSTED.value,
-                "message": f"{len(deferred)} article pages left for later runs "
+                "message": f"{n_deferred} article pages left for later runs "
                 f"(article_budget {budget} per run)",
                 "at": now,
             }
@@ -589,7 +662,7 @@ def collect_articles(
     counts: dict[str, int] = defaultdict(int)
     for r in rows.values():
         counts[r["outcome"]] += 1
-    return ArticlesResult(table, dict(counts), fetched=len(fetch_now), deferred=len(deferred))
+    return ArticlesResult(table, dict(counts), fetched=len(fetch_now), deferred=len(deferred_urls))
 
 
 def _remembered_row(lake: Lake, t: Target, record: Mapping[str, Any], date: str) -> dict[str, Any]:
