@@ -439,7 +439,17 @@ def test_k8s_executor_config_valid() -> None:
 def test_k8s_executor_per_step_keys_are_riverbed_steps() -> None:
     from riverbed.definitions import defs
 
-    ops = {node.name for job in defs.get_repository_def().get_all_jobs() for node in job.nodes}
+    def op_names(graph: dg.GraphDefinition) -> set[str]:
+        # the k8s executor keys per-step config by the op's own name, also inside a graph asset
+        names: set[str] = set()
+        for node in graph.nodes:
+            if isinstance(node.definition, dg.GraphDefinition):
+                names |= op_names(node.definition)
+            else:
+                names.add(node.name)
+        return names
+
+    ops = {n for job in defs.get_repository_def().get_all_jobs() for n in op_names(job.graph)}
     per_step = load(EXECUTOR)["execution"]["config"]["per_step_k8s_config"]
     assert per_step, "no per-step resources"
     assert set(per_step) <= ops, f"not riverbed steps: {sorted(set(per_step) - ops)}"
