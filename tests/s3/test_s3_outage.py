@@ -31,7 +31,7 @@ from riverbed.lake.query import connect
 from seaweed import SeaweedFS, running_seaweedfs
 from test_run_platforms import PlatformSites, catalogue_yaml
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # one long module fixture
 
 SECRET = "rbSECRETkey-8c1f2e9d4b7a"
 TABLES = [
