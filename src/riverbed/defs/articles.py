@@ -9,7 +9,6 @@ A graph of three steps, so that distributed executors share the work:
 Buckets: `RIVERBED_ARTICLE_BUCKETS` (default 4). The work itself is `pipeline.articles`.
 """
 
-
 import os
 from collections.abc import Iterator
 from typing import Any
