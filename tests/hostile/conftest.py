@@ -96,7 +96,10 @@ def _start(name: str, tmp: Path, catalogue: str) -> tuple[subprocess.Popen[bytes
 @dataclass
 class Finished:
     exit_code: int
-    peak_rss_mb: float  # the child itself, exact (`wait4`'s ru_maxrss)
+    # the child itself: its VmHWM (the kernel's high-water mark of its own address space),
+    # sampled until it exits. Not `wait4`'s ru_maxrss: the kernel folds the forking process's
+    # high-water mark into the child's at exec, so a big pytest process would show as the child
+    peak_rss_mb: float
     helpers_peak_mb: float  # the largest peak (VmHWM) of any process the child started
     tree_peak_mb: float  # the largest sum of RSS over the child and its processes, sampled
     wall_s: float
@@ -137,31 +140,33 @@ def _memory_kb(pid: int) -> tuple[int, int]:
 
 
 def _wait_all(procs: dict[str, subprocess.Popen[bytes]]) -> dict[str, Finished]:
-    """Reap every child with `wait4` (exit code and exact peak RSS of the child), sampling the
-    memory of the processes each child starts in the meantime."""
+    """Reap every child, sampling the memory of each child and of the processes it
+    starts in the meantime."""
     done: dict[str, Finished] = {}
     helpers = dict.fromkeys(procs, 0)
     tree = dict.fromkeys(procs, 0)
+    own = dict.fromkeys(procs, 0)
     started = time.monotonic()
     give_up = started + RUN_DEADLINE_S
     while len(done) < len(procs):
         for name, proc in procs.items():
             if name in done:
                 continue
-            total = _memory_kb(proc.pid)[0]
+            total, hwm = _memory_kb(proc.pid)  # Popen returns after the exec
+            own[name] = max(own[name], hwm)
             for pid in _descendants(proc.pid):
                 rss, hwm = _memory_kb(pid)
                 total += rss
                 helpers[name] = max(helpers[name], hwm)
             tree[name] = max(tree[name], total)
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status = os.waitpid(proc.pid, os.WNOHANG)
             if pid:
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 done[name] = Finished(
                     exit_code=proc.returncode,
-                    peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+                    peak_rss_mb=own[name] / 1024,  # KiB
                     helpers_peak_mb=helpers[name] / 1024,
-                    tree_peak_mb=max(tree[name], usage.ru_maxrss) / 1024,
+                    tree_peak_mb=max(tree[name], own[name]) / 1024,
                     wall_s=time.monotonic() - started,
                 )
         if time.monotonic() > give_up:
