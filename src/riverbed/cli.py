@@ -290,7 +290,11 @@ def status(sources: SourcesOpt = None, lake: LakeOpt = None, fmt: FormatOpt = "t
 
     check_format(fmt, ("table", "json"))
     catalogue = load_or_exit(resolve_sources(sources))
-    rows = source_status(Lake(resolve_lake(lake)), catalogue.sources, datetime.now(UTC))
+    try:
+        rows = source_status(Lake(resolve_lake(lake)), catalogue.sources, datetime.now(UTC))
+    except OSError as exc:
+        err(f"error: cannot read the lake: {exc}")
+        raise typer.Exit(EXIT_RUN_FAILED) from None
     cols = ["source_id", "status", "last_success_at", "items_new", "error_rate", "stale"]
     typer.echo(render(rows, cols, fmt))
 

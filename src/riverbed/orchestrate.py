@@ -233,7 +233,12 @@ def run_pipeline(
         )
         runner.run_all([daily], summary)
 
-    summary.sources = _source_rows(lake, date, set(summary.run_ids), replay)
+    try:
+        summary.sources = _source_rows(lake, date, set(summary.run_ids), replay)
+    except OSError:
+        if not summary.failed_runs:
+            raise
+        # the lake is why the runs failed: their causes say so, the summary stays empty
     summary.wall_s = time.monotonic() - started
     return summary
 

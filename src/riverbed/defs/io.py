@@ -82,7 +82,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
         if not context.has_asset_partitions:
             table = lake.read_table(lake.partition_path(name))
             if table is None:
-                raise FileNotFoundError(f"{name} has not been materialised in {lake.uri}")
+                raise FileNotFoundError(f"{name} has not been materialised in {lake.shown}")
             return table
         pdef = context.asset_partitions_def
         tables = []
