@@ -228,7 +228,11 @@ def run_pipeline(
             job="refine_and_publish",
             what=f"refine and publish {date}",
             tags={"dagster/partition": date},
-            run_config=articles_run_config(replay) if dg.AssetKey("articles") in chosen else {},
+            run_config=(
+                articles_run_config(replay, buckets=1 if executor == "in_process" else 0)
+                if dg.AssetKey("articles") in chosen
+                else {}
+            ),
             assets=chosen,
         )
         runner.run_all([daily], summary)

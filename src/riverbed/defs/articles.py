@@ -51,11 +51,16 @@ PLAN_PART = pa.schema(
 class ArticlesConfig(dg.Config):
     replay: bool = False
     """Rebuild from the day's stored responses (bronze), no network."""
+    buckets: int = 0
+    """Steps to split the hosts into; 0: `RIVERBED_ARTICLE_BUCKETS` (default 4)."""
 
 
-def articles_run_config(replay: bool) -> dict[str, Any]:
-    """Run config of the daily job for the articles graph."""
-    return {"ops": {"articles": {"ops": {"articles_plan": {"config": {"replay": replay}}}}}}
+def articles_run_config(replay: bool, buckets: int = 0) -> dict[str, Any]:
+    """Run config of the daily job for the articles graph. An in-process run gains nothing
+    from buckets (its steps run one after the other, each starting its own extraction pool):
+    it asks for one."""
+    config = {"replay": replay, "buckets": buckets}
+    return {"ops": {"articles": {"ops": {"articles_plan": {"config": config}}}}}
 
 
 def _part_table(plan: ArticlePlan, *, replay: bool, first: bool, deferred_total: int) -> pa.Table:
@@ -129,8 +134,9 @@ def articles_plan(
         rows = []
     ranked = [r.story for r in rank_stories(rows, date, limit=len(rows))]  # budget: best first
     plan = plan_articles(lake.lake, ranked, items.to_pylist(), settings, replay=config.replay)
-    for i in range(ARTICLE_BUCKETS):
-        part = plan.bucket(i, ARTICLE_BUCKETS)
+    buckets = config.buckets if config.buckets > 0 else ARTICLE_BUCKETS
+    for i in range(buckets):
+        part = plan.bucket(i, buckets)
         yield dg.DynamicOutput(
             _part_table(
                 part, replay=config.replay, first=i == 0, deferred_total=len(plan.deferred)
