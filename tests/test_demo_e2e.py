@@ -6,16 +6,15 @@ One module-scoped run of the whole thing (about half a minute); every test reads
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from cli_runner import run_cli
 from riverbed.core.urls import canonical_url
 from riverbed.demo.corpus import build_corpus
 from riverbed.demo.platforms import PLATFORM_SOURCES
@@ -59,21 +58,8 @@ main()
 """
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIVERBED_", "DAGSTER_"))}
-    env["PYTHONWARNINGS"] = "ignore"
-    return env
-
-
 def _cli(workdir: Path, *args: str, network_off: bool = False) -> subprocess.CompletedProcess[str]:
-    cmd = (
-        [sys.executable, "-c", NETWORK_OFF, *args]
-        if network_off
-        else [sys.executable, "-m", "riverbed.cli", *args]
-    )
-    return subprocess.run(
-        cmd, check=False, cwd=workdir, env=_env(), capture_output=True, text=True, timeout=300
-    )
+    return run_cli(workdir, *args, bootstrap=NETWORK_OFF if network_off else None)
 
 
 def _snapshot(lake: Path) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cli_runner import clean_env
 from seaweed import SeaweedFS, _stop, running_seaweedfs
 from services import Postgres, running_postgres, running_redis
 
@@ -89,10 +90,8 @@ def _environ(env: dict[str, str]) -> Iterator[None]:
 
 
 def base_env(work: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIVERBED_", "DAGSTER_"))}
-    env["PYTHONWARNINGS"] = "ignore"
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
+    # `dagster-celery` starts `celery` by name: the venv's scripts first on PATH
+    return clean_env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
 @contextlib.contextmanager

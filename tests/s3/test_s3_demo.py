@@ -8,14 +8,13 @@ One module-scoped run of everything (about a minute)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from cli_runner import run_cli
 from riverbed.lake import Lake
 from riverbed.lake.query import connect, table_names
 from seaweed import running_seaweedfs
@@ -58,12 +57,7 @@ main()
 
 
 def _cli(work: Path, *args: str, network_off: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIVERBED_", "DAGSTER_"))}
-    env["PYTHONWARNINGS"] = "ignore"
-    cmd = [sys.executable, *(["-c", NETWORK_OFF] if network_off else ["-m", "riverbed.cli"])]
-    return subprocess.run(
-        [*cmd, *args], check=False, cwd=work, env=env, capture_output=True, text=True, timeout=300
-    )
+    return run_cli(work, *args, bootstrap=NETWORK_OFF if network_off else None)
 
 
 def _counts(uri: str | Path) -> dict[str, int]:

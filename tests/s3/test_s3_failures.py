@@ -4,10 +4,8 @@ with a short message, and credentials in the endpoint never reach a message."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from cli_runner import clean_env, run_cli
 from riverbed.lake import Lake
 from riverbed.lake import store as lake_store
 from riverbed.lake.store import LakeError
@@ -156,17 +155,7 @@ def test_credentials_in_the_lake_uri_are_redacted(s3):
 
 
 def _cli(tmp: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("RIVERBED_", "DAGSTER_"))}
-    full.update(env, PYTHONWARNINGS="ignore", DAGSTER_HOME=str(tmp / "dagster"))
-    return subprocess.run(
-        [sys.executable, "-m", "riverbed.cli", *args],
-        check=False,
-        cwd=tmp,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(tmp, *args, env=clean_env(**env, DAGSTER_HOME=str(tmp / "dagster")))
 
 
 @pytest.mark.parametrize("broken", ["credentials", "dead"])

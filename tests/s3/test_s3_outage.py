@@ -14,9 +14,7 @@ lake's tables and files, nor the Dagster instance (every event: metadata, failur
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cli_runner import clean_env, run_cli
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
 from seaweed import SeaweedFS, running_seaweedfs
@@ -50,17 +49,7 @@ TABLES = [
 
 
 def _cli(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIVERBED_", "DAGSTER_"))}
-    env.update(PYTHONWARNINGS="ignore", DAGSTER_HOME=str(work / "dagster"))
-    return subprocess.run(
-        [sys.executable, "-m", "riverbed.cli", *args],
-        check=False,
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(work, *args, env=clean_env(DAGSTER_HOME=str(work / "dagster")))
 
 
 def _snapshot(uri: str) -> dict[str, list[str]]:
