@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cli_runner import clean_env
+from riverbed.orchestrate import GENERATED_MARK, LOCAL_INSTANCE
 from seaweed import SeaweedFS, _stop, running_seaweedfs
 from services import Postgres, running_postgres, running_redis
 
@@ -56,18 +57,10 @@ class Stack:
 
 
 def instance_yaml(pg: Postgres) -> str:
-    return f"""telemetry:
-  enabled: false
-storage:
-  postgres:
-    postgres_url: "{pg.url}"
-concurrency:
-  pools:
-    default_limit: 1
-run_retries:
-  enabled: true
-  max_retries: 0
-"""
+    """riverbed's local instance settings on Postgres storage (without the generated-file mark:
+    `riverbed` would otherwise rewrite the file back to SQLite)."""
+    local = LOCAL_INSTANCE.removeprefix(GENERATED_MARK + "\n")
+    return f'{local}storage:\n  postgres:\n    postgres_url: "{pg.url}"\n'
 
 
 def _children(pid: int) -> list[int]:
