@@ -173,11 +173,53 @@ ARTICLES = pa.schema(
     ]
 )
 
+# -- enrich group ---------------------------------------------------------------------------------
+
+EMBEDDINGS = pa.schema(
+    [
+        ("date", STR),
+        ("story_id", STR),
+        ("content_key", STR),  # hash of the text embedded: the cache key
+        ("model", STR),  # the embedder's name, e.g. hashing-v1 or all-MiniLM-L6-v2
+        ("vector", pa.list_(pa.float32())),  # L2-normalised
+    ]
+)
+
+ENRICHMENTS = pa.schema(
+    [
+        ("date", STR),
+        ("story_id", STR),
+        ("lang", STR),
+        ("keywords", STR_LIST),
+        ("topic_id", STR),
+        ("summary", STR),
+        ("summary_method", STR),  # extractive | llm:<model>:<prompt version>
+        ("interest", STR),  # the best-matching settings.interests phrase, None below threshold
+        ("interest_score", pa.float64()),
+        ("content_key", STR),
+        ("embedding_model", STR),
+    ]
+)
+
+TOPICS = pa.schema(
+    [
+        ("digest_date", STR),
+        ("topic_id", STR),
+        ("label", STR),
+        ("story_ids", STR_LIST),
+        ("size", pa.int64()),
+        ("keywords", STR_LIST),
+    ]
+)
+
 # table name -> (schema, key columns that identify a row inside one date partition)
 TABLES: dict[str, tuple[pa.Schema, tuple[str, ...]]] = {
     "items": (ITEMS, ("item_id",)),
     "stories": (STORIES, ("story_id",)),
     "articles": (ARTICLES, ("canonical_url",)),
+    "embeddings": (EMBEDDINGS, ("story_id",)),
+    "enrichments": (ENRICHMENTS, ("story_id",)),
+    "topics": (TOPICS, ("digest_date", "topic_id")),
     "digest": (DIGEST, ("digest_date", "story_id")),
     "item_metrics": (ITEM_METRICS, ("item_id", "observed_at")),
     "fetches": (FETCHES, ("fetch_id", "attempt")),
