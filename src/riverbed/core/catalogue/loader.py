@@ -361,6 +361,10 @@ class _Parser:
                 for i in range(len(notify)):
                     self._expand_at(("settings", "notify", i, "url"))
                     self._expand_mapping(("settings", "notify", i, "headers"))
+            llm = ("settings", "enrich", "summaries", "llm")
+            for key in ("base_url", "api_key", "model"):
+                # unset: the summariser stays unconfigured and is skipped with a reason
+                self._expand_at((*llm, key), missing_is_empty=True)
 
     def _expand_mapping(self, loc: Loc) -> None:
         mapping = _get(self.data, loc)

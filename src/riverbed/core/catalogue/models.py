@@ -632,6 +632,56 @@ def _check_user_agent(value: str) -> str:
     return value
 
 
+class LLMSettings(StrictModel):
+    """An OpenAI-compatible chat-completions endpoint for summaries. `base_url` and `api_key`
+    usually come from the environment (`${OPENAI_BASE_URL}`); an unset variable leaves the
+    summariser unconfigured (skipped with a reason) rather than failing the catalogue."""
+
+    base_url: str = Field(default="", repr=False)  # e.g. http://127.0.0.1:11434/v1
+    model: NonEmptyStr = "gpt-4o-mini"
+    api_key: str = Field(default="", repr=False)
+    max_tokens_per_run: int = Field(default=50_000, ge=0, le=100_000_000)
+    max_output_tokens: int = Field(default=120, ge=16, le=4096)
+    timeout_s: float = Field(default=60.0, gt=0, le=600)
+    concurrency: int = Field(default=4, ge=1, le=64)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                check_http_url(value)
+            except ValueError:
+                raise ValueError("invalid base_url (expected http(s)://host[:port]/path)") from None
+        return value.rstrip("/")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
+
+
+class SummarySettings(StrictModel):
+    method: Literal["extractive", "llm"] = "extractive"
+    llm: LLMSettings | None = None
+
+    @model_validator(mode="after")
+    def _llm_needs_endpoint(self) -> SummarySettings:
+        if self.method == "llm" and self.llm is None:
+            raise FieldValueError(("llm",), "summaries.method is llm but no llm endpoint is set")
+        return self
+
+
+class EnrichSettings(StrictModel):
+    """The enrich stage: which embedder, how many topics, how summaries are written."""
+
+    # auto: the packaged sentence-transformers model when the `ai` extra is installed,
+    # else the dependency-free hashing embedder
+    embeddings: Literal["auto", "hashing", "minilm"] = "auto"
+    max_topics: int = Field(default=12, ge=1, le=200)
+    summaries: SummarySettings = Field(default_factory=SummarySettings)
+
+
 class Settings(StrictModel):
     """The optional `settings` block: fetch limits, safety, interests, rules, notifications."""
 
@@ -653,6 +703,7 @@ class Settings(StrictModel):
     keep: list[Rule] = Field(default_factory=list)
     block: list[Rule] = Field(default_factory=list)
     notify: list[NotifyTarget] = Field(default_factory=list)
+    enrich: EnrichSettings = Field(default_factory=EnrichSettings)
 
     @model_validator(mode="after")
     def _connect_within_total(self) -> Settings:
