@@ -3,6 +3,11 @@
 `await client.get(url, headers=..., validators=..., trusted=...)` returns a `FetchResponse`
 and never raises for network or HTTP trouble: `error_kind` (contract vocabulary) and a
 redacted `error_message` say what went wrong, and `attempts` lists every hop tried.
+`await client.post(url, body, headers=..., trusted=...)` is the same request with a body
+(an API call such as an OpenAI-compatible endpoint): same deadline, safety, credentials,
+proxy, retries and body limits, but redirects are not followed (a 3xx ends the request with
+`http_status`: re-sending a body to wherever a Location points is not something to do
+silently).
 
 Behaviour in one place:
 - Deadline: `timeout_s` of wall-clock time per logical request — connects, every retry and
@@ -148,6 +153,8 @@ class _Call:
     final_url: str
     timeout_s: float
     limit: int
+    method: str = "GET"
+    data: bytes | None = None  # request body (POST), re-sent as is on a retry
     accept: tuple[str, ...] | None = None  # media types worth reading (None: any)
     scope: asyncio.Timeout | None = None
     deadline: float | None = None  # loop time
@@ -182,7 +189,7 @@ class _Call:
 
 
 class HttpClient:
-    """Async HTTP GET with the safety, limits and retries every collector needs.
+    """Async HTTP GET (and POST) with the safety, limits and retries every collector needs.
 
     Use as `async with HttpClient(settings) as client:`. `dns` replaces the system resolver
     (tests use it to make DNS answers up without a query).
@@ -305,10 +312,46 @@ class HttpClient:
             limit=max_body_bytes if max_body_bytes is not None else self.settings.max_body_bytes,
             accept=tuple(a.lower() for a in accept) if accept else None,
         )
+        return await self._request(call, url, headers or {}, validators, trusted)
+
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        headers: Mapping[str, str] | None = None,
+        trusted: bool = False,
+        max_body_bytes: int | None = None,
+        timeout_s: float | None = None,
+        accept: tuple[str, ...] | None = None,
+    ) -> FetchResponse:
+        """POST `body` to `url` (give its Content-Type in `headers`). Like `get` in every
+        way except: no conditional validators, and redirects are not followed (a 3xx is
+        returned as `http_status`). 429/5xx and connection failures are retried with the same
+        body, so use it for requests that are safe to repeat (or set `retries=0`)."""
+        call = _Call(
+            url=url,
+            final_url=url,
+            timeout_s=timeout_s if timeout_s is not None else self.settings.timeout_s,
+            limit=max_body_bytes if max_body_bytes is not None else self.settings.max_body_bytes,
+            method="POST",
+            data=body,
+            accept=tuple(a.lower() for a in accept) if accept else None,
+        )
+        return await self._request(call, url, headers or {}, None, trusted)
+
+    async def _request(
+        self,
+        call: _Call,
+        url: str,
+        headers: Mapping[str, str],
+        validators: Validators | None,
+        trusted: bool,
+    ) -> FetchResponse:
         try:
             async with asyncio.timeout(None) as scope:
                 call.scope = scope
-                return await self._run(call, url, headers or {}, validators, trusted)
+                return await self._run(call, url, headers, validators, trusted)
         except TimeoutError as exc:
             if not scope.expired():  # not our deadline: an unexpected timeout from below
                 return self._internal_error(call, exc)
@@ -400,7 +443,7 @@ class HttpClient:
             status = hop.status
             assert status is not None
             location = hop.headers.get("location")
-            if status in REDIRECT_STATUSES and location:
+            if status in REDIRECT_STATUSES and location and call.method == "GET":
                 redirects += 1
                 shown = redact_url(str(current))
                 if redirects > s.max_redirects:
@@ -454,6 +497,8 @@ class HttpClient:
         message = f"HTTP {status} from {shown}"
         if hop.message:
             message += f" ({hop.message})"
+        elif status in REDIRECT_STATUSES and call.method != "GET":
+            message += f" (redirects are not followed for {call.method})"
         kind = ErrorKind.RATE_LIMITED if status == 429 else ErrorKind.HTTP_STATUS
         return self._response(call, final_url, status, kind, message, hop.headers)
 
@@ -544,7 +589,8 @@ class HttpClient:
             hop = await self._send(call, url, headers, which, proxy)
             self._close_in_flight(call, hop.error_kind, hop.message)
         log.debug(
-            "GET %s -> %s %s (%d bytes)",
+            "%s %s -> %s %s (%d bytes)",
+            call.method,
             shown,
             hop.status,
             hop.error_kind or "",
@@ -573,8 +619,13 @@ class HttpClient:
     ) -> _Hop:
         shown = redact_url(str(url))
         try:
-            async with self._session(which).get(
-                url, headers=headers, allow_redirects=False, proxy=proxy
+            async with self._session(which).request(
+                call.method,
+                url,
+                headers=headers,
+                data=call.data,
+                allow_redirects=False,
+                proxy=proxy,
             ) as resp:
                 status = call.current_status = resp.status
                 hop = _Hop(status=status, headers=_lower_headers(resp.headers))
