@@ -99,10 +99,17 @@ class DigestEntry:
     first_seen_at: datetime
     source_ids: list[str]
     discussions: list[Discussion]
-    excerpt: str | None = None  # plain text
+    excerpt: str | None = None  # plain text: the article's or the feed's opening
     topic_id: str | None = None
     topic_label: str | None = None
     tags: list[str] = field(default_factory=list)
+    # Display order of the story's topic group (1 = the group holding the best-ranked story).
+    topic_rank: int | None = None
+    summary: str | None = None  # plain text; renderers show it instead of the excerpt
+    summary_method: str | None = None  # extractive | llm:<model>:<prompt version>
+    keywords: list[str] = field(default_factory=list)
+    interest: str | None = None  # the settings.interests phrase the story matches
+    interest_score: float | None = None
 
 
 @dataclass(slots=True)

@@ -81,6 +81,17 @@ DIGEST = pa.schema(
         ("first_seen_at", TS),
         ("excerpt", STR),
         ("tags", STR_LIST),
+        ("topic_label", STR),
+        ("topic_rank", pa.int64()),  # display order of the story's topic group
+        ("summary", STR),
+        ("summary_method", STR),
+        ("keywords", STR_LIST),
+        ("interest", STR),
+        ("interest_score", pa.float64()),
+        # the ranking terms behind `score` (core/ranking.py), each in [0, 1]
+        ("recency", pa.float64()),
+        ("reach", pa.float64()),
+        ("velocity", pa.float64()),
     ]
 )
 
