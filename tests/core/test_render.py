@@ -28,12 +28,14 @@ from lxml import etree
 
 from riverbed.core.models import Digest, DigestEntry, Discussion
 from riverbed.core.render import (
+    escape_markdown,
     render_digest_html,
     render_digest_markdown,
     render_index_html,
     render_json_feed,
     render_rss,
 )
+from riverbed.core.render.view import topic_order
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "render" / "digest.json"
 FEED_URL = "https://news.example.org/riverbed/feed.xml"
@@ -99,15 +101,18 @@ def test_html_has_one_card_per_story_grouped_by_topic(digest: Digest) -> None:
     doc = lxml.html.document_fromstring(render_digest_html(digest))
     cards = doc.xpath("//article[@class='story']")
     assert len(cards) == len(digest.entries)
-    sections = [s.findtext("h2") for s in doc.xpath("//section[@class='topic']")]
-    # groups in order of their best-ranked story; unlabelled stories last
+    sections = [s.find("h2").text_content() for s in doc.xpath("//section[@class='topic']")]
+    # groups in order of their best-ranked story, each with its story count; unlabelled last
     assert sections == [
-        "databases",
-        "machine learning",
-        "programming languages",
-        "linux",
-        "Other stories",
+        "databases · 4 stories",
+        "machine learning · 2 stories",
+        "programming languages · 2 stories",
+        "linux · 2 stories",
+        "Other stories · 2 stories",
     ]
+    # the order the digest rows carry (topic_rank) is the order the page shows
+    by_group = sorted(digest.entries, key=lambda e: (e.topic_rank, e.rank))
+    assert [int(r.text) for r in doc.xpath("//div[@class='rank']")] == [e.rank for e in by_group]
     ranks_in_databases = [
         int(r.text) for r in doc.xpath("//section[@id='t-1']//div[@class='rank']")
     ]
@@ -144,8 +149,18 @@ def test_html_card_shows_title_link_sources_discussions_excerpt_why_and_time(
                 assert f"{d.comments} comment" in engagement
             if d.score is not None:
                 assert f"{d.score} point" in engagement
-        if entry.excerpt:
-            assert card.xpath(".//p[@class='excerpt']")[0].text_content() == entry.excerpt
+        # the summary replaces the excerpt when there is one
+        shown = [p.text_content() for p in card.xpath(".//p[@class='summary']")]
+        excerpts = [p.text_content() for p in card.xpath(".//p[@class='excerpt']")]
+        if entry.summary:
+            assert (shown, excerpts) == ([entry.summary], [])
+        else:
+            assert (shown, excerpts) == ([], [entry.excerpt] if entry.excerpt else [])
+        keywords = card.xpath(".//p[@class='keywords']")
+        if entry.keywords:
+            assert keywords[0].text_content() == "Keywords: " + ", ".join(entry.keywords)
+        else:
+            assert not keywords
         assert entry.why in card.xpath(".//p[@class='why']")[0].text_content()
         times = [t.get("datetime") for t in card.iter("time")]
         if entry.published_at is not None:
@@ -222,7 +237,15 @@ def test_markdown_has_every_story_with_its_links(digest: Digest) -> None:
         for d in entry.discussions:
             if d.comments_url:
                 assert f"]({d.comments_url})" in md
-    assert "## databases" in md
+    assert "## databases · 4 stories\n" in md
+    assert "## Other stories · 2 stories\n" in md
+    # summary where there is one, else the excerpt; keywords on their own line
+    for entry in digest.entries:
+        if entry.summary:
+            assert f"> {escape_markdown(entry.summary)}\n" in md
+        if entry.keywords:
+            assert "Keywords: " + escape_markdown(", ".join(entry.keywords)) in md
+    assert digest.entries[0].excerpt[:40] not in md  # summarised: excerpt not shown
     pg = by_rank(digest)[0]
     assert f"### 1. [{pg.title}]({pg.url}) (postgresql.org)" in md
     # link-less story: title not linked
@@ -258,14 +281,23 @@ def test_rss_has_one_item_per_story(digest: Digest) -> None:
             assert item.findtext("link") == entry.url
         else:  # a link-less post points at its discussion
             assert item.findtext("link") == entry.discussions[0].comments_url
-        assert [c.text for c in item.findall("category")] == entry.tags
+        # the topic first, then the tags, each once
+        expected = list(
+            dict.fromkeys([*([entry.topic_label] if entry.topic_label else []), *entry.tags])
+        )
+        assert [c.text for c in item.findall("category")] == expected
         body = lxml.html.fragment_fromstring(item.findtext("description"), create_parent="div")
         hrefs = {a.get("href") for a in body.iter("a")}
         for d in entry.discussions:
             if d.comments_url:
                 assert d.comments_url in hrefs
-        if entry.excerpt:
-            assert entry.excerpt in body.text_content()
+        text = body.text_content()
+        if entry.summary:
+            assert entry.summary in text and (entry.excerpt or "") not in text
+        elif entry.excerpt:
+            assert entry.excerpt in text
+        if entry.topic_label:
+            assert f"Topic: {entry.topic_label}" in text
 
 
 def test_rss_without_urls_leaves_out_channel_link_and_self(digest: Digest) -> None:
@@ -288,13 +320,18 @@ def test_json_feed_items(digest: Digest) -> None:
         assert item.get("url") == (entry.url or entry.discussions[0].comments_url)
         published = datetime.fromisoformat(item["date_published"].replace("Z", "+00:00"))
         assert published == min(entry.published_at or entry.first_seen_at, entry.first_seen_at)
-        assert item.get("tags", []) == entry.tags
+        topic = [entry.topic_label] if entry.topic_label else []
+        assert item.get("tags", []) == list(dict.fromkeys([*topic, *entry.tags]))
+        assert item.get("summary") == (entry.summary or entry.excerpt)
         ext = item["_riverbed"]
         assert ext["rank"] == entry.rank
         assert ext["score"] == entry.score
         assert ext["why"] == entry.why
         assert ext["source_ids"] == entry.source_ids
         assert ext["topic_label"] == entry.topic_label
+        assert ext["summary_method"] == entry.summary_method
+        assert ext["keywords"] == entry.keywords
+        assert (ext["interest"], ext["interest_score"]) == (entry.interest, entry.interest_score)
         assert [d["source_id"] for d in ext["discussions"]] == [
             d.source_id for d in entry.discussions
         ]
@@ -303,6 +340,98 @@ def test_json_feed_items(digest: Digest) -> None:
         ]
         body = lxml.html.fragment_fromstring(item["content_html"], create_parent="div")
         assert "Why:" in body.text_content()
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ([], []),
+        ([None, None], [1, 1]),
+        (["db", "ml", "db"], [1, 2, 1]),
+        # the unlabelled group comes after every labelled one, even holding the best story
+        ([None, "ml", "db", None, "ml"], [3, 1, 2, 3, 1]),
+        (["b", "a", "b", "a"], [1, 2, 1, 2]),  # order of best rank, not of the label
+    ],
+)
+def test_topic_order_follows_each_groups_best_rank(
+    labels: list[str | None], expected: list[int]
+) -> None:
+    assert topic_order(labels) == expected
+
+
+@pytest.mark.parametrize(
+    ("summary", "excerpt", "shown_class", "shown"),
+    [
+        ("A two-sentence summary.", "The feed's opening.", "summary", "A two-sentence summary."),
+        (None, "The feed's opening.", "excerpt", "The feed's opening."),
+        ("  \n\t ", "The feed's opening.", "excerpt", "The feed's opening."),
+        ("Only a summary.", None, "summary", "Only a summary."),
+        (None, None, None, None),
+    ],
+)
+def test_a_card_shows_the_summary_else_the_excerpt(
+    digest: Digest,
+    summary: str | None,
+    excerpt: str | None,
+    shown_class: str | None,
+    shown: str | None,
+) -> None:
+    entry = by_rank(digest)[0]
+    entry.summary, entry.excerpt = summary, excerpt
+    d = Digest(digest_date=digest.digest_date, generated_at=digest.generated_at, entries=[entry])
+    doc = lxml.html.document_fromstring(render_digest_html(d))
+    texts = {
+        p.get("class"): p.text_content()
+        for p in doc.xpath("//p[@class='summary' or @class='excerpt']")
+    }
+    assert texts == ({shown_class: shown} if shown_class else {})
+    feed = json.loads(render_json_feed(d, feed_url=None, title="t"))
+    assert feed["items"][0].get("summary") == shown
+    md = render_digest_markdown(d)
+    assert ("> " in md) == (shown is not None)
+
+
+def test_a_topic_of_one_story_says_one_story(digest: Digest) -> None:
+    entries = by_rank(digest)[:2]
+    entries[1].topic_label = "a topic of its own"
+    d = Digest(digest_date=digest.digest_date, generated_at=digest.generated_at, entries=entries)
+    doc = lxml.html.document_fromstring(render_digest_html(d))
+    headings = [h.text_content() for h in doc.xpath("//section[@class='topic']/h2")]
+    assert headings == ["databases · 1 story", "a topic of its own · 1 story"]
+    nav = [a.text for a in doc.xpath("//nav[@class='topics']//a")]
+    assert nav == ["databases (1)", "a topic of its own (1)"]
+
+
+def test_hostile_topic_labels_keywords_and_summaries_are_shown_as_text() -> None:
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    d = hostile_digest([evil])
+    page = render_digest_html(d)
+    doc = lxml.html.document_fromstring(page)
+    assert_inert(doc, fragment=False)
+    assert [h.text_content() for h in doc.xpath("//section[@class='topic']/h2")] == [
+        f"{evil} · 2 stories"
+    ]
+    assert [p.text_content() for p in doc.xpath("//p[@class='summary']")] == [evil]
+    assert {p.text_content() for p in doc.xpath("//p[@class='keywords']")} == {
+        f"Keywords: {evil}, ok"
+    }
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    md = render_digest_markdown(d)
+    assert "## \\<script\\>alert(1)\\</script\\>" in md
+    assert "Keywords: \\<script\\>" in md
+    assert re.search(r"(?<!\\)<", md) is None
+    root = parse_rss(render_rss(d, feed_url=None, title="t"))
+    categories = [c.text for c in root.find("channel/item").findall("category")]
+    assert categories == [evil, "ok"]  # the topic label, then the tags (the label is one)
+    for desc in root.iter("description"):
+        if desc.getparent().tag == "item":
+            body = lxml.html.fragment_fromstring(desc.text, create_parent="div")
+            assert_inert(body, fragment=True)
+            assert f"Keywords: {evil}, ok" in body.text_content()
+    feed = json.loads(render_json_feed(d, feed_url=None, title="t"))
+    first = feed["items"][0]
+    assert first["summary"] == evil and first["tags"] == [evil, "ok"]
+    assert first["_riverbed"]["keywords"] == [evil, "ok"]
 
 
 def test_times_without_a_zone_are_taken_as_utc(digest: Digest) -> None:
@@ -460,6 +589,11 @@ def hostile_digest(corpus: list[str]) -> Digest:
                     topic_id=evil,
                     topic_label=evil if n % 2 else None,
                     tags=[evil, "ok"],
+                    summary=evil if rank % 2 else None,
+                    summary_method=evil,
+                    keywords=[evil, "ok"],
+                    interest=evil,
+                    interest_score=0.5,
                 )
             )
     return Digest(

@@ -2,66 +2,150 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
 from riverbed.core.models import Digest, DigestEntry, Discussion
-from riverbed.core.ranking import rank_stories
+from riverbed.core.ranking import Interest, rank_stories
 from riverbed.core.render import (
     render_digest_html,
     render_digest_markdown,
     render_json_feed,
     render_rss,
 )
+from riverbed.core.render.view import topic_order
 from riverbed.core.stories import EXCERPT_CHARS
 from riverbed.core.text import shorten
-from riverbed.lake.schemas import DIGEST
-from riverbed.lake.store import Lake, rows_to_table
+from riverbed.lake.schemas import ARTICLES, DIGEST, ENRICHMENTS, ITEM_METRICS, TOPICS
+from riverbed.lake.store import Lake, conform, rows_to_table
 
 DIGEST_SIZE = 50
 
 
+def _rows(table: pa.Table | None, schema: pa.Schema, columns: list[str]) -> list[dict[str, Any]]:
+    """`table`'s rows with only `columns` (missing columns read as None); [] for None."""
+    if table is None or table.num_rows == 0:
+        return []
+    return conform(table, schema).select(columns).to_pylist()
+
+
+def _topic_labels(topics: pa.Table | None, date: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(topic_id -> label, story_id -> topic_id) from the day's `topics` rows."""
+    labels: dict[str, str] = {}
+    members: dict[str, str] = {}
+    for t in _rows(topics, TOPICS, ["digest_date", "topic_id", "label", "story_ids"]):
+        if t["topic_id"] is None or t["digest_date"] not in (None, date):
+            continue
+        if t["label"]:
+            labels[t["topic_id"]] = t["label"]
+        for sid in t["story_ids"] or []:
+            members.setdefault(sid, t["topic_id"])
+    return labels, members
+
+
 def digest_rows(
-    stories: pa.Table, date: str, limit: int = DIGEST_SIZE, articles: pa.Table | None = None
+    stories: pa.Table,
+    date: str,
+    limit: int = DIGEST_SIZE,
+    articles: pa.Table | None = None,
+    *,
+    enrichments: pa.Table | None = None,
+    topics: pa.Table | None = None,
+    item_metrics: pa.Table | None = None,
 ) -> list[dict[str, Any]]:
-    """The day's ranked digest entries. A story whose article was extracted (`ok`) shows the
-    article's opening as its excerpt; otherwise the feed's."""
-    ranked = rank_stories(stories.to_pylist(), date, limit=limit)
+    """The day's digest: the `limit` best stories (formula in `core.ranking`), in display
+    order: grouped by topic (groups ordered by their best story, stories by rank; stories
+    without a topic last). `rank` is the global rank, `topic_rank` the group's position.
+
+    Every enrichment table is optional (None or empty): without `item_metrics` velocity comes
+    from the engagement the stories recorded, without `enrichments` there is no interest term,
+    summary or keywords, without `topics` no grouping. The excerpt is the opening of the
+    story's extracted article (`ok`) when there is one, else the feed's; the summary is the
+    enricher's (renderers show it in place of the excerpt)."""
+    enriched = {
+        e["story_id"]: e
+        for e in _rows(
+            enrichments,
+            ENRICHMENTS,
+            [
+                "story_id",
+                "keywords",
+                "topic_id",
+                "summary",
+                "summary_method",
+                "interest",
+                "interest_score",
+            ],
+        )
+    }
+    metrics = _rows(
+        item_metrics, ITEM_METRICS, ["item_id", "source_id", "observed_at", "score", "comments"]
+    )
+    ranked = rank_stories(
+        stories.to_pylist(),
+        date,
+        limit=limit,
+        item_metrics=metrics,
+        interests={
+            sid: Interest(e["interest"], e["interest_score"]) for sid, e in enriched.items()
+        },
+    )
     article_text = {
         a["story_id"]: a["text"]
-        for a in (articles.to_pylist() if articles is not None else [])
+        for a in _rows(articles, ARTICLES, ["story_id", "outcome", "text"])
         if a["outcome"] == "ok" and a["text"]
     }
-    return [
-        {
-            "digest_date": date,
-            "rank": n,
-            "story_id": r.story["story_id"],
-            "topic_id": None,
-            "title": r.story["title"],
-            "url": r.story["url"],
-            "score": r.score,
-            "why": r.why,
-            "discussions": r.story["discussions"],
-            "source_ids": r.story["source_ids"],
-            "n_sources": r.story["n_sources"],
-            "published_at": r.story["published_at"],
-            "first_seen_at": r.story["first_seen_at"],
-            "excerpt": (
-                shorten(article_text[r.story["story_id"]], EXCERPT_CHARS)
-                if r.story["story_id"] in article_text
-                else r.story["excerpt"]
-            ),
-            "tags": r.story["tags"],
-        }
-        for n, r in enumerate(ranked, start=1)
-    ]
+    labels, topic_members = _topic_labels(topics, date)
+    rows = []
+    for n, r in enumerate(ranked, start=1):
+        sid = r.story["story_id"]
+        e = enriched.get(sid, {})
+        topic_id = e.get("topic_id") or topic_members.get(sid)
+        rows.append(
+            {
+                "digest_date": date,
+                "rank": n,
+                "story_id": sid,
+                "topic_id": topic_id,
+                "topic_label": labels.get(topic_id) if topic_id else None,
+                "title": r.story["title"],
+                "url": r.story["url"],
+                "score": r.score,
+                "why": r.why,
+                "discussions": r.story["discussions"],
+                "source_ids": r.story["source_ids"],
+                "n_sources": r.story["n_sources"],
+                "published_at": r.story["published_at"],
+                "first_seen_at": r.story["first_seen_at"],
+                "excerpt": (
+                    shorten(article_text[sid], EXCERPT_CHARS)
+                    if sid in article_text
+                    else r.story["excerpt"]
+                ),
+                "tags": r.story["tags"],
+                "summary": e.get("summary") or None,
+                "summary_method": e.get("summary_method") if e.get("summary") else None,
+                "keywords": list(e.get("keywords") or []),
+                "interest": r.interest_label,
+                "interest_score": r.interest if e.get("interest_score") is not None else None,
+                "recency": round(r.recency, 6),
+                "reach": round(r.reach, 6),
+                "velocity": round(r.velocity, 6),
+            }
+        )
+    for row, group in zip(rows, topic_order([r["topic_label"] for r in rows]), strict=True):
+        row["topic_rank"] = group
+    return sorted(rows, key=lambda r: (r["topic_rank"], r["rank"]))
 
 
 def digest_table(rows: list[dict[str, Any]]) -> pa.Table:
     return rows_to_table(rows, DIGEST)
+
+
+_DISCUSSION_FIELDS = tuple(f.name for f in fields(Discussion))
 
 
 def to_digest(rows: list[dict[str, Any]], date: str, title: str = "riverbed digest") -> Digest:
@@ -79,10 +163,20 @@ def to_digest(rows: list[dict[str, Any]], date: str, title: str = "riverbed dige
             published_at=r["published_at"],
             first_seen_at=r["first_seen_at"],
             source_ids=list(r["source_ids"]),
-            discussions=[Discussion(**d) for d in r["discussions"]],
+            # only the fields a Discussion has: the lake's struct may grow
+            discussions=[
+                Discussion(**{k: d.get(k) for k in _DISCUSSION_FIELDS}) for d in r["discussions"]
+            ],
             excerpt=r.get("excerpt"),
             topic_id=r.get("topic_id"),
+            topic_label=r.get("topic_label"),
             tags=list(r.get("tags") or []),
+            topic_rank=r.get("topic_rank"),
+            summary=r.get("summary"),
+            summary_method=r.get("summary_method"),
+            keywords=list(r.get("keywords") or []),
+            interest=r.get("interest"),
+            interest_score=r.get("interest_score"),
         )
         for r in rows
     ]

@@ -1,5 +1,8 @@
 """The digest as RSS 2.0 and JSON Feed 1.1 — one item per story, GUID/id = story_id.
 
+An item's summary is the story's summary (else its excerpt); its categories (RSS) or tags
+(JSON Feed) are the story's topic label followed by its tags.
+
 Both are pure and deterministic: every date comes from the digest (`generated_at`, the
 entries' times), never from the clock, so the same digest gives the same bytes. Every string
 goes through the same cleaning as the HTML page (XML-invalid characters and lone surrogates
@@ -77,8 +80,8 @@ def render_rss(digest: Digest, *, feed_url: str | None, title: str) -> bytes:
         comments = next((d.comments_url for d in e.discussions if d.comments_url), None)
         if comments:
             _sub(item, "comments", comments)
-        for tag in e.tags:
-            _sub(item, "category", tag)
+        for category in e.categories:
+            _sub(item, "category", category)
         _sub(item, "guid", e.story_id, isPermaLink="false")
         _sub(item, "pubDate", _rfc822(e.date))
     return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -90,11 +93,11 @@ def _json_item(e: EntryView) -> dict[str, Any]:
         item["url"] = e.link
     item["title"] = e.title
     item["content_html"] = render_entry_fragment(e)
-    if e.excerpt:
-        item["summary"] = e.excerpt
+    if e.text:
+        item["summary"] = e.text
     item["date_published"] = iso8601(e.date)
-    if e.tags:
-        item["tags"] = list(e.tags)
+    if e.categories:
+        item["tags"] = e.categories
     item["_riverbed"] = {
         "rank": e.rank,
         "score": e.score,
@@ -102,6 +105,10 @@ def _json_item(e: EntryView) -> dict[str, Any]:
         "source_ids": list(e.source_ids),
         "topic_id": e.topic_id,
         "topic_label": e.topic_label,
+        "summary_method": e.summary_method,
+        "keywords": list(e.keywords),
+        "interest": e.interest,
+        "interest_score": e.interest_score,
         "published_at": iso8601(e.published_at) if e.published_at is not None else None,
         "first_seen_at": iso8601(e.first_seen_at),
         "discussions": [
@@ -120,7 +127,8 @@ def _json_item(e: EntryView) -> dict[str, Any]:
 
 def render_json_feed(digest: Digest, *, feed_url: str | None, title: str) -> bytes:
     """JSON Feed 1.1 (UTF-8). Items carry riverbed's own fields under `_riverbed`
-    (rank, score, why, source_ids, topic, times, discussions)."""
+    (rank, score, why, source_ids, topic, summary method, keywords, interest, times,
+    discussions)."""
     entries = entry_views(digest)
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,

@@ -54,8 +54,8 @@ def _entry(e: EntryView) -> list[str]:
         meta.append(f"score {e.score:.3f}")
     if meta:
         lines += ["_" + " · ".join(meta) + "_", ""]
-    if e.excerpt:
-        lines += [f"> {_escape_line_start(escape_markdown(e.excerpt))}", ""]
+    if e.text:
+        lines += [f"> {_escape_line_start(escape_markdown(e.text))}", ""]
     if e.why:
         lines += [f"Why: {escape_markdown(e.why)}", ""]
     for d in e.discussions:
@@ -67,6 +67,8 @@ def _entry(e: EntryView) -> list[str]:
         lines.append(f"- {item}")
     if e.discussions:
         lines.append("")
+    if e.keywords:
+        lines += ["Keywords: " + escape_markdown(", ".join(e.keywords)), ""]
     if e.tags:
         lines += ["Tags: " + escape_markdown(", ".join(e.tags)), ""]
     return lines
@@ -88,7 +90,7 @@ def render_digest_markdown(digest: Digest, *, heading: str | None = None) -> str
         lines += ["No stories in this digest.", ""]
     for group in topic_groups(entries):
         if group.label:
-            lines += [f"## {escape_markdown(group.label)}", ""]
+            lines += [f"## {escape_markdown(group.label)} · {group.count}", ""]
         for e in group.entries:
             lines += _entry(e)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -17,13 +17,16 @@ from riverbed.core.render.sanitize import plain_text, safe_url
 
 TITLE_CHARS = 300
 EXCERPT_CHARS = 600
+SUMMARY_CHARS = 600
 WHY_CHARS = 400
 LABEL_CHARS = 80  # source ids, tags, topic labels
 ID_CHARS = 200
 MAX_DISCUSSIONS = 40
 MAX_TAGS = 20
+MAX_KEYWORDS = 12
 MAX_SOURCES = 40
 UNTITLED = "(untitled)"
+OTHER_TOPIC = "Other stories"
 
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -67,6 +70,22 @@ class EntryView:
     topic_id: str | None
     topic_label: str | None
     tags: list[str]
+    summary: str  # '' when the story was not summarised
+    summary_method: str | None
+    keywords: list[str]
+    interest: str | None
+    interest_score: float | None
+
+    @property
+    def text(self) -> str:
+        """What a card shows of the story's content: its summary, else its excerpt."""
+        return self.summary or self.excerpt
+
+    @property
+    def categories(self) -> list[str]:
+        """Feed categories: the topic label, then the tags (each once)."""
+        labels = [self.topic_label] if self.topic_label else []
+        return list(dict.fromkeys([*labels, *self.tags]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +93,12 @@ class TopicGroup:
     label: str | None  # None: the single list of a digest without topics
     anchor: str
     entries: list[EntryView]
+
+    @property
+    def count(self) -> str:
+        """'4 stories'."""
+        n = len(self.entries)
+        return f"{n} {'story' if n == 1 else 'stories'}"
 
 
 def utc(dt: datetime) -> datetime:
@@ -171,6 +196,11 @@ def entry_view(e: DigestEntry) -> EntryView:
         topic_id=plain_text(e.topic_id, ID_CHARS) or None,
         topic_label=label(e.topic_label) or None,
         tags=_dedupe(list(e.tags), MAX_TAGS),
+        summary=plain_text(e.summary, SUMMARY_CHARS),
+        summary_method=label(e.summary_method) or None,
+        keywords=_dedupe(list(e.keywords), MAX_KEYWORDS),
+        interest=label(e.interest) or None,
+        interest_score=_finite(e.interest_score),
     )
 
 
@@ -180,22 +210,31 @@ def entry_views(digest: Digest) -> list[EntryView]:
     return [entry_view(e) for e in ordered]
 
 
+def topic_order(labels: list[str | None]) -> list[int]:
+    """The group position of each story, for stories given best rank first: one group per
+    topic label, groups ordered by their best story; stories without a label form one group
+    after every labelled one."""
+    order: dict[str, int] = {}
+    for name in labels:
+        if name and name not in order:
+            order[name] = len(order) + 1
+    return [order[name] if name else len(order) + 1 for name in labels]
+
+
 def topic_groups(entries: list[EntryView]) -> list[TopicGroup]:
-    """One group per topic label, ordered by each group's best rank, stories without a label
-    last under 'Other stories'; a single unlabelled group when no entry has a topic."""
+    """One group per topic label, ordered by each group's best rank (`topic_order`), stories
+    without a label last under 'Other stories'; a single unlabelled group when no entry has a
+    topic. `entries` best rank first, as `entry_views` gives them."""
     if not any(e.topic_label for e in entries):
         return [TopicGroup(label=None, anchor="stories", entries=entries)]
-    by_label: dict[str, list[EntryView]] = {}
-    rest: list[EntryView] = []
-    for e in entries:
-        if e.topic_label:
-            by_label.setdefault(e.topic_label, []).append(e)
-        else:
-            rest.append(e)
-    groups = [
-        TopicGroup(label=name, anchor=f"t-{n}", entries=members)
-        for n, (name, members) in enumerate(by_label.items(), start=1)
+    groups: dict[int, list[EntryView]] = {}
+    for e, n in zip(entries, topic_order([e.topic_label for e in entries]), strict=True):
+        groups.setdefault(n, []).append(e)
+    return [
+        TopicGroup(
+            label=members[0].topic_label or OTHER_TOPIC,
+            anchor=f"t-{n}" if members[0].topic_label else "t-other",
+            entries=members,
+        )
+        for n, members in sorted(groups.items())
     ]
-    if rest:
-        groups.append(TopicGroup(label="Other stories", anchor="t-other", entries=rest))
-    return groups
