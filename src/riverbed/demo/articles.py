@@ -2,7 +2,7 @@
 a perfect extractor would return from it.
 
 Every article the feeds and platform posts link to (blog posts and news stories,
-`timeline.Article`) has a realistic HTML page on its own (host, path): site header and
+`model.Article`) has a realistic HTML page on its own (host, path): site header and
 navigation, the article (title, byline, `<time datetime>`, 5-8 paragraphs, a subheading,
 sometimes a bulleted list, a code block or a quote), a related-links sidebar, reader
 comments, a footer full of links, and — per site — a cookie banner, JSON-LD and Open Graph
@@ -73,8 +73,8 @@ from html import escape
 from urllib.parse import urlsplit
 
 from riverbed.demo.feeds import ItemSpec
-from riverbed.demo.model import HTML, ROBOTS_TXT, Doc
-from riverbed.demo.plan import NEWS_SITES, Plan, build_plan
+from riverbed.demo.model import HTML, PRESS_RELEASE, ROBOTS_TXT, Article, DateContent, Doc
+from riverbed.demo.plan import Plan, build_plan
 from riverbed.demo.text import (
     Slots,
     brand_title,
@@ -87,7 +87,7 @@ from riverbed.demo.text import (
     summary_html,
     usable_templates,
 )
-from riverbed.demo.timeline import Article, DateContent, generate_date
+from riverbed.demo.timeline import generate_date
 from riverbed.demo.words import (
     ARTICLE_SENTENCES,
     COMMENT_LINES,
@@ -98,6 +98,8 @@ from riverbed.demo.words import (
     NEWS_BY_KIND,
     NEWS_SENTENCES,
     NEWSLETTER_PITCHES,
+    PRESS_BY_KIND,
+    PRESS_SENTENCES,
     SENTENCES,
     TOPIC_BY_TAG,
 )
@@ -155,6 +157,13 @@ class ArticlePage:
     author: str | None = None
     published: datetime | None = None
     site_name: str = ""
+    event: str = ""  # the URL of the origin article of the event it reports ("" = `url`)
+    relation: str = "origin"  # how it relates to that event (`riverbed.demo.model.ORIGIN`…)
+
+    @property
+    def event_key(self) -> str:
+        """The event this link belongs to: the URL of the event's origin article."""
+        return self.event or self.url
 
     @property
     def host(self) -> str:
@@ -228,14 +237,16 @@ def site_styles(plan: Plan, seed: int) -> dict[str, SiteStyle]:
     others = [f for f in companies if f is not disallowed]
     unavailable, walled, shell = rng.sample(others, 3)
     styles: dict[str, SiteStyle] = {}
-    for fp in plan.by_kind("company", "personal", "news"):
+    for fp in plan.by_kind("company", "personal", "news", "wire", "crosspost"):
         host = fp.spec.host
         if host in styles:
             continue  # a news site has two feeds
         r = random.Random(f"{seed}:site:{host}")
-        if fp.kind == "news":
+        if fp.kind in ("news", "wire"):
             template = "classic" if r.random() < 0.2 else "newsroom"
             cookie, ld, og, comments = r.random() < 0.6, True, True, r.random() < 0.5
+        elif fp.kind == "crosspost":  # a hosted blogging platform
+            template, cookie, ld, og, comments = "platform", False, True, True, True
         else:
             weights = (3, 3, 0, 2, 1) if fp.kind == "company" else (1, 2, 0, 0, 3)
             template = r.choices(TEMPLATES, weights=weights)[0]
@@ -315,6 +326,8 @@ class _Prose:
     def __init__(self, rng: random.Random, slots: Slots, story_kind: str | None) -> None:
         if story_kind is None:  # a blog post
             pool = SENTENCES + ARTICLE_SENTENCES
+        elif story_kind.startswith("press:"):  # a company's own announcement
+            pool = PRESS_SENTENCES + PRESS_BY_KIND.get(story_kind.removeprefix("press:"), ())
         else:
             pool = NEWS_SENTENCES + NEWS_BY_KIND.get(story_kind, ())
         self.rng, self.slots = rng, slots
@@ -333,7 +346,8 @@ class _Prose:
 
 def body_blocks(rng: random.Random, slots: Slots, *, story_kind: str | None) -> list[Block]:
     """An article body: a blog post (`story_kind` None) has 5-8 paragraphs of 3-5 sentences,
-    sometimes a list or a code block; a news story 7-10 short paragraphs."""
+    sometimes a list or a code block; a news story (`story_kind` a STORY_TITLES kind) or a
+    company's announcement of one (`"press:<kind>"`) 7-10 short paragraphs."""
     news = story_kind is not None
     prose = _Prose(rng, slots, story_kind)
     blocks: list[Block] = []
@@ -1036,12 +1050,20 @@ def article_page(
     *,
     news: bool,
 ) -> tuple[ArticlePage, Doc]:
-    """The page of one corpus article, and the document the replay server sends for it."""
+    """The page of one corpus article, and the document the replay server sends for it.
+
+    A copy (`art.copy_of`) has its origin's body and description, and its credit line as
+    the last paragraph; the rest of its page is its own."""
     rng = random.Random(f"{seed}:{art.url}")
     fate = random.Random(f"{seed}:fate:{art.url}").random()
     story_kind = art.story_kind if news else None
-    blocks = body_blocks(rng, art.slots, story_kind=story_kind)
-    description = _Prose(rng, art.slots, story_kind).take(1)
+    if story_kind and art.relation == PRESS_RELEASE:
+        story_kind = f"press:{story_kind}"
+    text_rng = random.Random(f"{seed}:{art.copy_of}") if art.copy_of else rng
+    blocks = body_blocks(text_rng, art.slots, story_kind=story_kind)
+    description = _Prose(text_rng, art.slots, story_kind).take(1)
+    if art.credit:
+        blocks.append(Block("p", (art.credit,)))
     comments = _comments(rng, art.slots, art.published)
     robots = style.robots_kind(art.path)
     status, known = 200, ""
@@ -1097,6 +1119,8 @@ def article_page(
         author=art.author,
         published=art.published,
         site_name=art.site_name,
+        event=art.event,
+        relation=art.relation,
     )
     return page, Doc(body, HTML, status=status, last_modified=art.published)
 
@@ -1233,7 +1257,6 @@ def build_window(
 ) -> Window:
     """The article pages, documents and extra feed items of the dates of one corpus."""
     window = Window(site_styles(plan, seed))
-    news_hosts = {host for host, _, _ in NEWS_SITES}
     # A blog without dates in its post paths can publish one slug on two dates: the later
     # post is the page served at that URL (and the one listed), as on a real site.
     pages: dict[tuple[str, str], ArticlePage] = {}
@@ -1244,7 +1267,7 @@ def build_window(
         for art in content.articles:
             siblings = [(a.url, a.title) for a in by_host[art.host] if a is not art][:4]
             page, doc = article_page(
-                seed, art, window.styles[art.host], siblings, news=art.host in news_hosts
+                seed, art, window.styles[art.host], siblings, news=bool(art.story_kind)
             )
             pages.pop((art.host, art.path), None)
             pages[(art.host, art.path)] = page

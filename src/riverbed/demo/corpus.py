@@ -54,6 +54,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 from riverbed.demo.articles import (
     ArticlePage,
@@ -66,12 +67,19 @@ from riverbed.demo.articles import (
 )
 from riverbed.demo.broken import BROKEN_SOURCES, BrokenSource, broken_documents
 from riverbed.demo.feeds import FeedFormat, ItemSpec, render_feed
+from riverbed.demo.labels import EventLabels, page_key
 from riverbed.demo.model import (
     DEMO_TIMEOUT_S,
     HTML,
+    HTTPS,
+    ORIGIN,
     PIXEL_PNG,
+    SIBLING,
     SLOW_DELAY_S,
+    DateContent,
     Doc,
+    DupEvent,
+    EventMember,
     FeedInfo,
     Occurrence,
     PlatformPost,
@@ -91,6 +99,8 @@ __all__ = [
     "BrokenSource",
     "Corpus",
     "Doc",
+    "DupEvent",
+    "EventLabels",
     "FeedInfo",
     "Occurrence",
     "PlatformPost",
@@ -120,6 +130,10 @@ class Corpus:
     # every article link of the window: its page, known main text and expected outcome
     article_pages: list[ArticlePage] = field(default_factory=list)
     site_styles: dict[str, SiteStyle] = field(default_factory=dict)  # host -> layout, robots
+    # the event of every item: the ground truth for near-duplicate story merging
+    labels: EventLabels = field(default_factory=lambda: EventLabels({}))
+    # the labelled near-duplicate groups: events under two URLs or more
+    near_duplicates: list[DupEvent] = field(default_factory=list)
     _article_index: PageIndex | None = field(default=None, repr=False, compare=False)
 
     def expected_article(self, url: str) -> tuple[str, str | None] | None:
@@ -369,6 +383,7 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
             documents[(host, "/robots.txt")] = robots
     documents = {key: _with_defaults(doc, window_start) for key, doc in sorted(documents.items())}
 
+    labels = _labels(plan.feeds, articles.pages, [p.record for p in posts])
     shared: list[SharedStory] = []
     for c in contents:
         for share in c.shares:
@@ -391,7 +406,70 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
         ),
         article_pages=articles.pages,
         site_styles=articles.styles,
+        labels=labels,
+        near_duplicates=_near_duplicates(contents, kept),
     )
+
+
+def _labels(
+    feeds: Iterable[FeedPlan], pages: Iterable[ArticlePage], posts: Iterable[PlatformPost]
+) -> EventLabels:
+    """The event of every article link, feed entry and platform post of the corpus."""
+    events: dict[tuple[str, str], str] = {}
+    relations: dict[tuple[str, str], str] = {}
+    for page in pages:
+        events[page_key(page.url)] = page.event_key
+        if page.relation != ORIGIN:
+            relations[page_key(page.url)] = page.relation
+    for fp in feeds:  # links that are no article: a sponsor's home page
+        for entry in fp.spec.items:
+            if entry.link:
+                link = urljoin(fp.spec.url, entry.link)
+                events.setdefault(page_key(link), link)
+    by_post = {}
+    for post in posts:
+        event = events.get(page_key(post.article_url)) if post.article_url else None
+        by_post[(post.source_id, post.external_id)] = (
+            event or f"post:{post.source_id}:{post.external_id}"
+        )
+    return EventLabels(events, by_post, relations)
+
+
+def _near_duplicates(contents: Iterable[DateContent], kept: set[tuple[str, str]]) -> list[DupEvent]:
+    """Events under two URLs or more: other articles of the event (`riverbed.demo.events`)
+    and aggregators' https:// spellings of its origin."""
+    members: dict[str, list[EventMember]] = {}
+    kinds: dict[str, str] = {}
+    for c in contents:
+        by_url = {a.url: a for a in c.articles}
+        for art in sorted(c.articles, key=lambda a: (a.published, a.url)):
+            if art.relation in (ORIGIN, SIBLING):
+                continue
+            origin = by_url[art.event_key]
+            if art.event_key not in members:
+                members[art.event_key] = [
+                    EventMember(origin.url, origin.title, ORIGIN, origin.site_name)
+                ]
+                kinds[art.event_key] = origin.story_kind or "blog"
+            members[art.event_key].append(
+                EventMember(art.url, art.title, art.relation, art.site_name)
+            )
+        for share in c.shares:
+            https = [
+                EventMember(o.url, o.title, HTTPS, o.source_id)
+                for o, guid in share.occurrences
+                if o.variant == HTTPS and (o.source_id, guid) in kept
+            ]
+            if not https:
+                continue
+            if share.url not in members:
+                origin = by_url[share.url]
+                members[share.url] = [
+                    EventMember(origin.url, origin.title, ORIGIN, origin.site_name)
+                ]
+                kinds[share.url] = share.kind
+            members[share.url] += https
+    return [DupEvent(key, kinds[key], tuple(m)) for key, m in members.items()]
 
 
 def _with_defaults(doc: Doc, fallback: datetime) -> Doc:

@@ -1,6 +1,6 @@
-"""Records of the demo corpus: what the replay server serves (`Doc`) and what the
-generator knows about feeds, platform posts and shared stories (for tests and the demo
-summary)."""
+"""Records of the demo corpus: what the replay server serves (`Doc`), what the generator
+knows about feeds, platform posts, shared stories and the events behind them (for tests and
+the demo summary), and what one calendar date publishes (`Article`, `DateContent`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+
+from riverbed.demo.feeds import ItemSpec
 
 DEMO_TIMEOUT_S = 2.0  # the demo catalogue's settings.timeout_s
 SLOW_DELAY_S = 30.0  # how long the slow sources stall: far past any sane demo timeout
@@ -55,6 +57,91 @@ class SharedStory:
     @property
     def source_ids(self) -> list[str]:
         return sorted({o.source_id for o in self.occurrences})
+
+
+# How an article relates to the event it reports (`Article.relation`, `EventMember.relation`)
+ORIGIN = "origin"  # the event's first article (a news story, a blog post, anything else)
+COVERAGE = "coverage"  # another outlet's own story on the event: own URL, headline and text
+SYNDICATED = "syndicated"  # a news story republished by a partner: same text, another URL
+CROSSPOST = "crosspost"  # a blog post republished on a blogging platform by its author
+PRESS_RELEASE = "press_release"  # the company's own announcement of the event, on its blog
+HTTPS = "https"  # an aggregator's https:// spelling of a member (canonicalisation keeps it)
+SIBLING = "sibling"  # its own event, but a hard negative: same kind and product, other facts
+
+
+@dataclass(slots=True)
+class Article:
+    """One page a publisher put out on a date: a blog post, a news story, or another URL of
+    an event (`relation`)."""
+
+    host: str
+    path: str
+    url: str
+    site_name: str
+    title: str
+    author: str
+    published: datetime
+    slots: dict[str, str]
+    image_url: str | None
+    thin: bool = False
+    story_kind: str = ""  # a news story's kind (STORY_TITLES), "" for a blog post
+    event: str = ""  # the URL of the event's origin article; "" = this article's own URL
+    relation: str = ORIGIN
+    copy_of: str = ""  # syndicated and cross-posted copies: the URL whose text they republish
+    credit: str = ""  # a copy's credit line: the last paragraph of its body
+    like: str = ""  # a sibling: the URL of the event it is easily mistaken for
+
+    @property
+    def event_key(self) -> str:
+        """The event this article reports: the URL of the event's origin article."""
+        return self.event or self.url
+
+
+@dataclass(slots=True)
+class PendingShare:
+    url: str
+    title: str
+    kind: str
+    occurrences: list[tuple[Occurrence, str]]  # (occurrence, guid of that entry)
+
+
+@dataclass(slots=True)
+class DateContent:
+    """Everything published on one calendar date (`riverbed.demo.timeline.generate_date`)."""
+
+    items: dict[str, list[ItemSpec]] = field(default_factory=dict)
+    articles: list[Article] = field(default_factory=list)
+    discussions: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    images: set[tuple[str, str]] = field(default_factory=set)
+    shares: list[PendingShare] = field(default_factory=list)
+    dead_links: list[str] = field(default_factory=list)  # linked, never published: 404
+    self_posts: list[str] = field(default_factory=list)  # items linking their own thread
+
+
+@dataclass(frozen=True, slots=True)
+class EventMember:
+    """One URL of an event, as its publisher wrote it (an https spelling: as the aggregator
+    wrote it), with the headline it carried."""
+
+    url: str
+    title: str
+    relation: str  # ORIGIN | COVERAGE | SYNDICATED | CROSSPOST | PRESS_RELEASE | HTTPS
+    site_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DupEvent:
+    """A labelled near-duplicate group: one real-world event under two URLs or more, which
+    exact-URL merging cannot join (reworded titles, syndicated copies, press releases,
+    https spellings)."""
+
+    key: str  # the origin article's URL (`Article.event_key`)
+    kind: str  # a STORY_TITLES kind, or "blog"
+    members: tuple[EventMember, ...]  # the origin first, then in order of publication
+
+    @property
+    def relations(self) -> set[str]:
+        return {m.relation for m in self.members}
 
 
 @dataclass(frozen=True, slots=True)

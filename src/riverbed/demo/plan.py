@@ -5,7 +5,9 @@ later day."""
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from riverbed.demo.feeds import CONTENT_TYPES, FeedFormat, FeedSpec
@@ -45,6 +47,30 @@ FEED_PATHS: dict[FeedFormat, tuple[str, ...]] = {
     FeedFormat.RDF10: ("/index.rdf", "/rss10.rdf"),
     FeedFormat.RSS091: ("/rss091.xml", "/backend.rss"),
 }
+# Syndicators republish other publishers' articles under their own URLs: a news wire
+# (partner newsrooms' stories) and a blogging platform (posts cross-posted by their authors).
+# host, site name, plan kind, feed role, format, feed path, description
+SYNDICATORS: tuple[tuple[str, str, str, str, FeedFormat, str, str], ...] = (
+    (
+        "www.devnewswire.com",
+        "DevNews Wire",
+        "wire",
+        "news",
+        FeedFormat.RSS20,
+        "/feed/",
+        "Technology news from partner newsrooms",
+    ),
+    (
+        "www.codeleaf.pub",
+        "Codeleaf",
+        "crosspost",
+        "blog",
+        FeedFormat.ATOM10,
+        "/feed.atom",
+        "Engineering writing, cross-posted by its authors",
+    ),
+)
+
 POST_PATHS = (
     "/{yyyy}/{mm}/{dd}/{slug}/",
     "/posts/{slug}",
@@ -62,7 +88,7 @@ class FeedPlan:
     spec: FeedSpec  # items empty: filled per date
     brand: str
     site_name: str
-    kind: str  # company | personal | news | community | newsletter | planet
+    kind: str  # company | personal | news | community | newsletter | planet | wire | crosspost
     rate: int  # entries per date
     authors: list[tuple[str, str | None]]  # (name, email)
     post_path: str
@@ -74,6 +100,27 @@ class FeedPlan:
     relative_links: bool = False
     repeats_entry: bool = False
     topics: tuple[str, ...] = ()
+
+    def entry_guid(self, rng: random.Random, link: str, path: str, d: date) -> tuple[str, bool]:
+        """The GUID this feed gives an entry linking `link` (at `path`, published on `d`),
+        and whether it is a permalink."""
+        style = self.guid_style
+        if style == "permalink" and not self.relative_links:
+            return link, True
+        if style == "wp":
+            return f"http://{self.spec.host}/?p={rng.randint(1000, 99999)}", False
+        if style == "uuid":
+            return f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}", False
+        return f"tag:{self.spec.host},{d.isoformat()}:{path}", False
+
+    def styled_title(self, title: str, product: str) -> tuple[str, bool]:
+        """`title` as this feed writes it (curly quotes, a `<code>` product name in an Atom
+        html title), and whether it is HTML."""
+        if self.smart_quotes:
+            title = title.replace("'", "\u2019")
+        if self.html_titles and product in title:
+            return title.replace(product, f"<code>{product}</code>", 1), True
+        return title, False
 
 
 @dataclass(slots=True)
@@ -315,6 +362,38 @@ def build_plan(seed: int) -> Plan:
                     **habits(fmt),
                 )
             )
+    # syndicators: a stream of their own, so the feeds above do not depend on them
+    srng = random.Random(f"{seed}:syndicators")
+    for host, name, kind, role, fmt, path, desc in SYNDICATORS:
+        sid = slugify(name)
+        feeds.append(
+            FeedPlan(
+                spec=_spec(
+                    srng,
+                    source_id=sid,
+                    host=host,
+                    fmt=fmt,
+                    title=name,
+                    description=desc,
+                    tags=["syndication", "news" if role == "news" else "blogs"],
+                    role=role,
+                    every="30m" if role == "news" else "1h",
+                    path=path,
+                ),
+                brand=sid.replace("-", ""),
+                site_name=name,
+                kind=kind,
+                rate=0,
+                authors=[],
+                post_path="",
+                guid_style="permalink" if kind == "wire" else "tag",
+                comments=False,
+                full_content=False,
+                smart_quotes=False,
+                html_titles=False,
+                topics=tuple(t.tag for t in TOPICS),
+            )
+        )
     # one publisher writes relative links, one repeats an entry
     rss_blogs = [f for f in feeds if f.kind == "company" and f.spec.format is FeedFormat.RSS20]
     rss_blogs[0].relative_links = True

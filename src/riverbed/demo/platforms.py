@@ -40,10 +40,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from riverbed.demo.model import Doc, PlatformPost
+from riverbed.demo.model import Article, DateContent, Doc, PlatformPost
 from riverbed.demo.plan import NEWS_SITES, Plan
 from riverbed.demo.text import brand_title, make_slots, sentences
-from riverbed.demo.timeline import Article, DateContent
 from riverbed.demo.words import FIRST_NAMES, LAST_NAMES, TOPIC_BY_TAG
 
 HN_HOST = "hacker-news.firebaseio.com"

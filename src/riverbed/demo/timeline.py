@@ -1,16 +1,18 @@
-"""What the demo's publishers put out on one calendar date: blog posts, news stories,
-aggregators picking stories up under variant URLs. Depends on (seed, date) only, so
-every corpus whose window covers the date sees the same items."""
+"""What the demo's publishers put out on one calendar date: blog posts, news stories, other
+URLs of the same events (`riverbed.demo.events`: coverage, syndicated copies, press
+releases), aggregators picking stories up under variant URLs — now and then under another
+URL of the event. Depends on (seed, date) only, so every corpus whose window covers the date
+sees the same items."""
 
 from __future__ import annotations
 
 import random
-import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from riverbed.demo.events import BlogPost, Copy, NewsStory, add_event_copies
 from riverbed.demo.feeds import FeedFormat, ItemSpec
-from riverbed.demo.model import Occurrence
+from riverbed.demo.model import Article, DateContent, Occurrence, PendingShare
 from riverbed.demo.plan import NEWS_SITES, FeedPlan, Plan
 from riverbed.demo.text import (
     Slots,
@@ -27,43 +29,10 @@ from riverbed.demo.text import (
 from riverbed.demo.words import FIRST_NAMES, SPONSORS, STORY_TITLES, TOPIC_BY_TAG
 
 SHARED_STORIES_PER_DATE = 21  # stories per date that aggregators pick up (~63 per corpus)
+COPY_LINK_RATE = 0.3  # an aggregator links another URL of the event, when it has one
 
 URL_VARIANTS = ("plain", "utm", "host_case", "trailing_slash", "https", "fragment", "utm_fragment")
 URL_VARIANT_WEIGHTS = (34, 20, 10, 12, 5, 10, 9)
-
-
-@dataclass(slots=True)
-class Article:
-    host: str
-    path: str
-    url: str
-    site_name: str
-    title: str
-    author: str
-    published: datetime
-    slots: Slots
-    image_url: str | None
-    thin: bool = False
-    story_kind: str = ""  # a news story's kind (STORY_TITLES), "" for a blog post
-
-
-@dataclass(slots=True)
-class PendingShare:
-    url: str
-    title: str
-    kind: str
-    occurrences: list[tuple[Occurrence, str]]  # (occurrence, guid of that entry)
-
-
-@dataclass(slots=True)
-class DateContent:
-    items: dict[str, list[ItemSpec]] = field(default_factory=dict)
-    articles: list[Article] = field(default_factory=list)
-    discussions: dict[tuple[str, str], bytes] = field(default_factory=dict)
-    images: set[tuple[str, str]] = field(default_factory=set)
-    shares: list[PendingShare] = field(default_factory=list)
-    dead_links: list[str] = field(default_factory=list)  # linked, never published: 404
-    self_posts: list[str] = field(default_factory=list)  # items linking their own thread
 
 
 def _host_case(host: str) -> str:
@@ -102,25 +71,6 @@ def url_variant(
     return url, variant
 
 
-def _guid(rng: random.Random, plan: FeedPlan, link: str, path: str, d: date) -> tuple[str, bool]:
-    style = plan.guid_style
-    if style == "permalink" and not plan.relative_links:
-        return link, True
-    if style == "wp":
-        return f"http://{plan.spec.host}/?p={rng.randint(1000, 99999)}", False
-    if style == "uuid":
-        return f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}", False
-    return f"tag:{plan.spec.host},{d.isoformat()}:{path}", False
-
-
-def _styled_title(plan: FeedPlan, title: str, product: str) -> tuple[str, bool]:
-    if plan.smart_quotes:
-        title = title.replace("'", "\u2019")
-    if plan.html_titles and product in title:
-        return title.replace(product, f"<code>{product}</code>", 1), True
-    return title, False
-
-
 def _story_slots(rng: random.Random, topic: str, year: int, brands: list[str]) -> Slots:
     slots = make_slots(rng, TOPIC_BY_TAG[topic], year, rng.choice(brands))
     second = rng.choice(brands)
@@ -154,7 +104,8 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
     out = DateContent(items={f.spec.source_id: [] for f in plan.feeds})
     used_paths: set[tuple[str, str]] = set()
     brands = [f.brand for f in plan.by_kind("company")]
-    posts_by_tag: dict[str, list[tuple[FeedPlan, ItemSpec, Article]]] = {}
+    posts_by_tag: dict[str, list[BlogPost]] = {}
+    blog_posts: list[BlogPost] = []
 
     def at(lo_s: int = 0, hi_s: int = 86399) -> datetime:
         return start + timedelta(seconds=rng.randint(lo_s, hi_s))
@@ -191,8 +142,8 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             if rng.random() < 0.5:
                 image = f"http://{fp.spec.host}/images/{slugify(title, 40)}-{when:%H%M}.png"
                 out.images.add((fp.spec.host, image.split(fp.spec.host, 1)[1]))
-            guid, perma = _guid(rng, fp, link, path, d)
-            shown, is_html = _styled_title(fp, title, slots["product"])
+            guid, perma = fp.entry_guid(rng, link, path, d)
+            shown, is_html = fp.styled_title(title, slots["product"])
             item = ItemSpec(
                 guid=guid,
                 title=shown,
@@ -229,13 +180,14 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             )
             out.articles.append(art)
             posts_by_tag.setdefault(tag, []).append((fp, item, art))
+            blog_posts.append((fp, item, art))
         if fp.repeats_entry and out.items[fp.spec.source_id]:
             first = out.items[fp.spec.source_id][0]
             out.items[fp.spec.source_id].append(replace(first))  # same GUID twice
 
     # 2. news stories; some become shared stories
     news_feeds = plan.by_kind("news")
-    stories: list[tuple[Article, str, list[FeedPlan], datetime, tuple[str, ...], str]] = []
+    stories: list[NewsStory] = []
     for host, site, topics in NEWS_SITES:
         feeds = [f for f in news_feeds if f.spec.host == host]
         all_feed, section_feed = feeds[0], feeds[1]
@@ -260,8 +212,8 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             out.articles.append(art)
             origin = [all_feed] + ([section_feed] if topic == topics[0] else [])
             for fp in origin:
-                guid, perma = _guid(rng, fp, url, path, d)
-                shown, is_html = _styled_title(fp, title, slots["product"])
+                guid, perma = fp.entry_guid(rng, url, path, d)
+                shown, is_html = fp.styled_title(title, slots["product"])
                 out.items[fp.spec.source_id].append(
                     ItemSpec(
                         guid=guid,
@@ -279,7 +231,19 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
                 )
             stories.append((art, kind, origin, when, tuple(forms), topic))
 
-    # 3. aggregators pick up shared stories, blog posts, self posts
+    # 3. other URLs of the same events: coverage, syndicated copies, press releases
+    copies = add_event_copies(plan, seed, d, out, stories, blog_posts, unique_path)
+    crng = random.Random(f"{seed}:copy-links:{d.isoformat()}")
+
+    def pick_link(url: str, title: str, when: datetime) -> tuple[str, str, datetime] | None:
+        """Sometimes an aggregator links another URL of the event than the origin's."""
+        others: list[Copy] = copies.get(url, [])
+        if not others or crng.random() >= COPY_LINK_RATE:
+            return None
+        other = crng.choice(others)
+        return other.url, other.title, max(when, other.published)
+
+    # 4. aggregators pick up shared stories, blog posts, self posts
     aggregators = plan.by_kind("community", "newsletter", "planet")
     pickers = [a for a in aggregators if a.kind != "planet"]
 
@@ -310,7 +274,7 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
                 fp.site_name, title, written, _comments(rng, slots)
             ).encode()
         guid = comments_url or f"tag:{fp.spec.host},{d.isoformat()}:{slugify(title)}"
-        shown, is_html = _styled_title(fp, title, slots["product"])
+        shown, is_html = fp.styled_title(title, slots["product"])
         out.items[fp.spec.source_id].append(
             ItemSpec(
                 guid=guid,
@@ -339,19 +303,24 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             share.occurrences.append(
                 (Occurrence(fp.spec.source_id, art.url, art.title, "plain"), origin_guid or "")
             )
+        solid = len(origin)  # entries linking the origin's URL, not spelled https
         for fp in _weighted_sample(rng, pickers, weights, k):
             title = headlines[0] if rng.random() < 0.6 else rng.choice(headlines[1:])
-            solid = sum(1 for o, _ in share.occurrences if o.variant != "https")
-            share.occurrences.append(
-                aggregate(
-                    fp,
-                    art.url,
-                    title,
-                    when,
-                    art.slots,
-                    origin_title=headlines[0] if solid >= 2 else None,
-                )
+            other = pick_link(art.url, title, when)
+            if other is not None:
+                link, retitled, seen = other
+                share.occurrences.append(aggregate(fp, link, retitled, seen, art.slots))
+                continue
+            occurrence = aggregate(
+                fp,
+                art.url,
+                title,
+                when,
+                art.slots,
+                origin_title=headlines[0] if solid >= 2 else None,
             )
+            solid += occurrence[0].variant != "https"
+            share.occurrences.append(occurrence)
         out.shares.append(share)
 
     for fp in aggregators:
@@ -363,10 +332,10 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             share.occurrences.append(
                 (Occurrence(blog.spec.source_id, art.url, art.title, "plain"), item.guid or "")
             )
+            moved = None if fp.kind == "planet" else pick_link(art.url, art.title, art.published)
+            url, title, when = moved or (art.url, art.title, art.published)
             share.occurrences.append(
-                aggregate(
-                    fp, art.url, art.title, art.published, art.slots, exact=fp.kind == "planet"
-                )
+                aggregate(fp, url, title, when, art.slots, exact=fp.kind == "planet")
             )
             out.shares.append(share)
         if fp.kind == "community" and rng.random() < 0.5:

@@ -621,6 +621,69 @@ NEWS_BY_KIND: dict[str, tuple[str, ...]] = {
         " | Investors pointed to the growth of {product} as the reason for the bet."
     ),
 }
+# A company's own announcement of an event a news story reports (press releases on its blog):
+# the same facts (slots) as the story, in the company's voice.
+PRESS_TITLES: dict[str, tuple[str, ...]] = {
+    "incident": _phrases(
+        "Incident report: the {service} outage"
+        " | What happened to {service} this week"
+        " | Postmortem: how {problem} took down {service}"
+        " | Update on this week's {service} incident"
+    ),
+    "acquisition": _phrases(
+        "{brand_title} is acquiring {brand2_title}"
+        " | Welcoming the {brand2_title} team to {brand_title}"
+        " | Why we are bringing {brand2_title} into {brand_title}"
+    ),
+    # the acquired company's post about the same deal
+    "acquired": _phrases(
+        "{brand2_title} is joining {brand_title}"
+        " | Our next chapter: {brand2_title} joins {brand_title}"
+    ),
+    "funding": _phrases(
+        "Announcing our ${money}M Series {round}"
+        " | We raised ${money}M to build better {thing} tooling"
+        " | Our Series {round}, and what comes next for {thing}"
+    ),
+}
+PRESS_SENTENCES = _phrases(
+    "Today we are sharing an update with our customers and the wider community."
+    " | We want to be open about what happened and what we are doing next."
+    " | Thank you to every customer who has trusted {brand_title} with {thing}."
+    " | If you have questions, our support team is ready to help."
+    " | We will keep this post updated as we have more to share."
+    " | Our {service} team has been working towards this for months."
+    " | None of this would be possible without the people who build {brand_title} every day."
+    " | We are hiring across engineering, support and product."
+    " | Customers were notified by email before this post went up."
+)
+PRESS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "incident": _phrases(
+        "For about {hours} hours, {service} returned errors for a large share of requests."
+        " | The trigger was {problem}, introduced during a routine configuration change."
+        " | No customer data was lost or exposed during the incident."
+        " | We have rolled out a fix and added monitoring for {problem}."
+        " | Over the next {n} weeks we will change how we deploy to {service}."
+        " | We are sorry for the disruption this caused, and we know it affected your work."
+    ),
+    "acquisition": _phrases(
+        "We have signed an agreement under which {brand_title} acquires {brand2_title}."
+        " | {brand2_title} customers keep their current plans and contracts."
+        " | The {brand2_title} team joins our platform group and keeps working on"
+        " {product} integration."
+        " | Together we can offer a much deeper {product} integration than either company"
+        " could alone."
+        " | The deal is expected to close within {n} weeks."
+    ),
+    "funding": _phrases(
+        "We have raised ${money}M in a Series {round} round led by our existing investors."
+        " | The new funding lets us grow the team and invest in {thing} tooling."
+        " | Over the past year our customer base tripled, most of it running {product}."
+        " | We plan to hire around {n}0 engineers over the next year."
+        " | Our roadmap for {thing} stays public, and the new money speeds it up."
+    ),
+}
+
 # Short imperatives for the bulleted lists some posts carry.
 LIST_LINES = _phrases(
     "Measure {metric} before and after every change"
