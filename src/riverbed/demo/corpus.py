@@ -22,6 +22,16 @@ origin's headline, and only stories that already have two members under one cano
 URL get one. `Corpus.shared_stories` records every such story with the URL its origin published
 and each occurrence as written.
 
+Near-duplicates (`riverbed.demo.events`): some events are also published under other URLs,
+which only near-duplicate merging can join — other outlets' coverage with reworded headlines
+and their own text, syndicated copies on a news wire (DevNews Wire) or a partner news site,
+blog posts cross-posted to a blogging platform (Codeleaf), companies' press releases about
+their own news — and aggregators sometimes link those instead of the origin. Sibling stories
+(same kind and product or company, other facts) are separate events beside them.
+`Corpus.near_duplicates` lists every event with two URLs or more (https spellings included)
+and `Corpus.labels` gives the event of every item the corpus serves: the ground truth
+`riverbed.demo.labels.score_merge` scores a `stories` table against.
+
 Platform sources (`riverbed.demo.platforms`): Hacker News (top), r/programming (hot) and
 Lobsters (hottest), served at their real hosts on the real API paths and JSON shapes. Their
 posts link to the same dates' articles, so stories merge across feeds and platforms; each

@@ -118,6 +118,7 @@ def run_demo(
         ("sources failed", f"{len(failed)} ({deliberate} deliberately broken)"),
         ("items", str(counts["items"])),
         ("stories", f"{counts['stories']} ({counts['multi']} in several sources)"),
+        *_near_duplicate_counts(con, day.isoformat()),
         *platforms,
         *_article_counts(con, day.isoformat()),
         ("errors", str(counts["errors"])),
@@ -156,6 +157,28 @@ def _counts(con: Any, date: str) -> dict[str, int]:
         "multi": one("select count(*) from stories where date = ? and n_sources > 1"),
         "errors": one('select count(*) from errors where cast("at" as date) = cast(? as date)'),
     }
+
+
+def _near_duplicate_counts(con: Any, date: str) -> list[tuple[str, str]]:
+    """A summary row of the day's stories that join several canonical URLs: what merging
+    beyond exact URLs did (none when nothing was merged that way)."""
+    n_stories, n_urls = con.execute(
+        """
+        with members as (
+            select story_id, unnest(item_ids) as item_id from stories where date = ?
+        ), merged as (
+            select story_id, count(distinct i.canonical_url) as urls
+            from members join items i using (item_id)
+            group by story_id
+            having count(distinct i.canonical_url) > 1
+        )
+        select count(*), coalesce(sum(urls), 0) from merged
+        """,
+        [date],
+    ).fetchone()
+    if not n_stories:
+        return []
+    return [("near-duplicates", f"{n_stories} stories merged beyond exact URL ({n_urls} URLs)")]
 
 
 def _article_counts(con: Any, date: str) -> list[tuple[str, str]]:
