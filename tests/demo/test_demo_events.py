@@ -83,9 +83,8 @@ def test_syndicated_copies_and_cross_posts_republish_the_origin_text(corpus: Cor
             assert title == original or (original in title and title != original)
             # (a blog without dates in its paths may reuse a slug on a later date: that
             # later post is what its URL serves, and not what was copied)
-            same = origin.published is not None and copy.published is not None
-            same = same and origin.published <= copy.published
-            if same and origin.kind == copy.kind == "good" and origin.detail != "paywall":
+            copied = origin.published and copy.published and origin.published <= copy.published
+            if copied and origin.kind == copy.kind == "good" and origin.detail != "paywall":
                 credit = copy.paragraphs[-1]
                 assert origin.site_name in credit
                 assert copy.body_text == origin.body_text + "\n\n" + credit
