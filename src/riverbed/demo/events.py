@@ -50,10 +50,10 @@ from riverbed.demo.plan import NEWS_SITES, FeedPlan, Plan
 from riverbed.demo.text import (
     Slots,
     capitalise,
-    content_html,
     fill,
+    news_content_html,
+    news_summary_html,
     slugify,
-    summary_html,
     usable_templates,
 )
 from riverbed.demo.words import (
@@ -201,8 +201,8 @@ class _Publisher:
                 fp,
                 art,
                 [topic, kind],
-                summary_html(self.rng, slots, art.url, image),
-                content_html(self.rng, slots, image) if fp.full_content else None,
+                news_summary_html(self.rng, slots, kind, art.url, image),
+                news_content_html(self.rng, slots, kind, image) if fp.full_content else None,
             )
         return art
 

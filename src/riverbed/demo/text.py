@@ -11,7 +11,15 @@ import random
 import re
 from html import escape
 
-from riverbed.demo.words import BIGNUMS, POST_TITLES, SENTENCES, SERVICES, Topic
+from riverbed.demo.words import (
+    BIGNUMS,
+    NEWS_BY_KIND,
+    NEWS_SENTENCES,
+    POST_TITLES,
+    SENTENCES,
+    SERVICES,
+    Topic,
+)
 
 Slots = dict[str, str]
 
@@ -134,6 +142,37 @@ def content_html(rng: random.Random, slots: Slots, image_url: str | None) -> str
     code += f"{escape(slots['product'])} {escape(slots['version'])}</code></pre>"
     paras.insert(2, code)
     paras.insert(1, f"<h2>{escape(capitalise(slots['thing']))}</h2>")
+    return "\n".join(paras)
+
+
+def _news_prose(rng: random.Random, slots: Slots, kind: str, count: int) -> str:
+    """`count` sentences of a news story of `kind`: a lede naming the story's facts (what
+    such a story says), then what a story of its kind or any story says."""
+    specific = usable_templates(NEWS_BY_KIND.get(kind, ()), slots)
+    general = usable_templates(NEWS_SENTENCES, slots)
+    lede = rng.choice([t for t in specific if "{" in t] or specific or general)
+    rest = [t for t in specific + general if t != lede]
+    return " ".join(fill(t, slots) for t in [lede, *rng.sample(rest, k=count - 1)])
+
+
+def news_summary_html(
+    rng: random.Random, slots: Slots, kind: str, link: str, image_url: str | None
+) -> str:
+    """A news story's feed summary: two or three sentences of news prose from the story's
+    facts (`kind`: a STORY_TITLES kind), maybe an image, a link."""
+    parts = [f"<p>{escape(_news_prose(rng, slots, kind, rng.randint(2, 3)))}</p>"]
+    if image_url:
+        alt = escape(slots["thing"], quote=True)
+        parts.append(f'<p><img src="{escape(image_url)}" alt="{alt}" width="640" height="360"></p>')
+    parts.append(f'<p><a href="{escape(link)}">Continue reading &#8594;</a></p>')
+    return "\n".join(parts)
+
+
+def news_content_html(rng: random.Random, slots: Slots, kind: str, image_url: str | None) -> str:
+    """A news story's full content in a feed: three short paragraphs of news prose."""
+    paras = [f"<p>{escape(_news_prose(rng, slots, kind, 2))}</p>" for _ in range(3)]
+    if image_url:
+        paras.insert(1, f'<figure><img src="{escape(image_url)}" alt=""></figure>')
     return "\n".join(paras)
 
 

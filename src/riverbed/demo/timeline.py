@@ -21,6 +21,8 @@ from riverbed.demo.text import (
     content_html,
     discussion_page,
     make_slots,
+    news_content_html,
+    news_summary_html,
     post_title,
     sentences,
     slugify,
@@ -223,8 +225,10 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
                         author=author,
                         categories=[topic, kind],
                         guid_is_permalink=perma,
-                        summary_html=summary_html(rng, slots, url, image),
-                        content_html=content_html(rng, slots, image) if fp.full_content else None,
+                        summary_html=news_summary_html(rng, slots, kind, url, image),
+                        content_html=news_content_html(rng, slots, kind, image)
+                        if fp.full_content
+                        else None,
                         image_url=image,
                         title_is_html=is_html,
                     )
