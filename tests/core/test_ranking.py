@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from riverbed.core.ranking import (
+    SOURCE_EVIDENCE_ITEMS,
     W_INTEREST,
     W_REACH,
     W_RECENCY,
@@ -68,6 +69,12 @@ def obs(item: str, source: str, hours_before_now: float, score: int, comments: i
 
 def by_id(ranked: list[Any]) -> dict[str, Any]:
     return {r.story["story_id"]: r for r in ranked}
+
+
+def crowd(source: str, n: int = 4) -> list[dict[str, Any]]:
+    """`n` slow stories on `source` (1 point in 30 h), so that it has enough items with
+    engagement for full per-source credit (`SOURCE_EVIDENCE_ITEMS`)."""
+    return [story(f"{source}-bg{i}", 30, discussions=[disc(source, 1)]) for i in range(n)]
 
 
 # --- weights and terms --------------------------------------------------------------------
@@ -177,7 +184,19 @@ def test_member_velocity(
     assert r.best is not None
     assert r.best.per_hour == pytest.approx(per_hour)
     assert r.best.measured is measured
-    assert r.velocity == (1.0 if per_hour > 0 else 0.0)  # alone on its platform
+    # alone on its platform: its best, but one item is a fifth of the evidence needed
+    assert r.velocity == pytest.approx(1 / SOURCE_EVIDENCE_ITEMS if per_hour > 0 else 0.0)
+
+
+@pytest.mark.parametrize(("items", "top_share"), [(1, 0.2), (2, 0.4), (4, 0.8), (5, 1.0), (9, 1.0)])
+def test_a_source_with_few_engaged_items_gets_partial_credit(items: int, top_share: float) -> None:
+    stories = [story("top", 5, discussions=[disc("blog", 0, 40)])] + [
+        story(f"other{i}", 5, discussions=[disc("blog", 0, 1)]) for i in range(items - 1)
+    ]
+    r = by_id(rank_stories(stories, DAY, now=NOW))
+    assert r["top"].velocity == pytest.approx(top_share)
+    for i in range(items - 1):
+        assert r[f"other{i}"].velocity == pytest.approx(top_share / 40)
 
 
 def test_velocity_is_normalised_per_source_so_a_busy_platform_does_not_drown_a_quiet_one() -> None:
@@ -187,6 +206,8 @@ def test_velocity_is_normalised_per_source_so_a_busy_platform_does_not_drown_a_q
         story("lob_top", 5, discussions=[disc("lobsters", 12)], item_ids=["l1"]),
         story("lob_quarter", 5, discussions=[disc("lobsters", 3)], item_ids=["l2"]),
         story("feed", 5, discussions=[disc("blog")]),
+        *crowd("hn", 3),
+        *crowd("lobsters", 3),
     ]
     metrics = [
         obs("h1", "hn", 2, 0),
@@ -199,8 +220,10 @@ def test_velocity_is_normalised_per_source_so_a_busy_platform_does_not_drown_a_q
         obs("l2", "lobsters", 0, 3),  # +1.5/h
     ]
     r = by_id(rank_stories(stories, DAY, item_metrics=metrics, now=NOW))
-    assert {k: v.velocity for k, v in r.items()} == pytest.approx(
-        {"hn_fast": 1.0, "hn_half": 0.5, "lob_top": 1.0, "lob_quarter": 0.25, "feed": 0.0}
+    assert {k: r[k].velocity for k in ("hn_fast", "hn_half", "lob_top", "lob_quarter", "feed")} == (
+        pytest.approx(
+            {"hn_fast": 1.0, "hn_half": 0.5, "lob_top": 1.0, "lob_quarter": 0.25, "feed": 0.0}
+        )
     )
     w = weights(False)
     assert r["hn_fast"].score == pytest.approx(r["lob_top"].score, abs=1e-6)
@@ -223,7 +246,8 @@ def test_a_story_takes_its_best_member_relative_to_its_own_platform() -> None:
         obs("l1", "lobsters", 1, 0),
         obs("l1", "lobsters", 0, 30),  # 30/h: lobsters' best
     ]
-    r = by_id(rank_stories([s, other], DAY, item_metrics=metrics, now=NOW))["both"]
+    stories = [s, other, *crowd("hn", 3), *crowd("lobsters", 4)]
+    r = by_id(rank_stories(stories, DAY, item_metrics=metrics, now=NOW))["both"]
     assert r.velocity == pytest.approx(1.0)
     assert r.best is not None and r.best.source_id == "lobsters"
     assert "rising fast on lobsters: +30 points/h" in r.why
@@ -237,7 +261,8 @@ def test_members_missing_from_the_metrics_use_the_engagement_the_story_recorded(
         item_ids=["h1", "r1"],
     )
     metrics = [obs("h1", "hn", 2, 0), obs("h1", "hn", 0, 10)]  # reddit not observed
-    [r] = rank_stories([s], DAY, item_metrics=metrics, now=NOW)
+    stories = [s, *crowd("hn"), *crowd("reddit")]
+    r = by_id(rank_stories(stories, DAY, item_metrics=metrics, now=NOW))["mixed"]
     # both members are the best of their platform (share 1); the faster one speaks for it:
     # reddit at 600 over 5 h, not hn at +5/h measured
     assert r.velocity == 1.0
@@ -342,7 +367,8 @@ def test_ranking_ignores_input_order_and_ties_break_on_story_id() -> None:
                     discussions=[disc("hackernews", 200, 70)]
                     + [disc(s) for s in ("lobsters", "reddit", "tildes")],
                     item_ids=["h"],
-                )
+                ),
+                *crowd("hackernews"),
             ],
             [obs("h", "hackernews", 2, 30, 10), obs("h", "hackernews", 0, 200, 70)],
             {"x": Interest("databases", 0.7)},
@@ -354,11 +380,23 @@ def test_ranking_ignores_input_order_and_ties_break_on_story_id() -> None:
             [
                 story("x", 10, discussions=[disc("hn", 40, 12)]),
                 story("y", 10, discussions=[disc("hn", 100, 60)]),
+                *crowd("hn", 3),
             ],
             None,
             {},
             "popular on hn: 40 points, 12 comments · 10 h old",
             id="not measured, half the platform's best",
+        ),
+        pytest.param(
+            [
+                story("x", 10, discussions=[disc("hn", 100, 60)]),
+                story("y", 10, discussions=[disc("hn", 40, 12)]),
+                *crowd("hn", 3),
+            ],
+            None,
+            {},
+            "top on hn: 100 points, 60 comments · 10 h old",
+            id="not measured, the platform's best",
         ),
         pytest.param(
             [

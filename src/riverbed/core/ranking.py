@@ -29,8 +29,10 @@ Every term lies in [0, 1] and the weights sum to 1, so the score does too:
                  not look explosive.
              Each member's velocity is divided by the highest velocity of its source among the
              day's stories, so a busy platform does not drown a quiet one (the top item of
-             every platform scores 1); the story takes its best member. 0 when no member
-             reports engagement (plain feeds).
+             every platform scores 1). A source that reports engagement for fewer than 5 of
+             the day's items (a blog's comment count) counts for n/5 of that: one lonely
+             number is no evidence of a trend. The story takes its best member; 0 when no
+             member reports engagement (plain feeds).
 - interest = the story's `interest_score` (similarity to the best-matching phrase of
              `settings.interests`, clamped to [0, 1]). When no story has an interest (none
              configured, or no enrichments), the term is 0 everywhere and its weight is shared
@@ -41,8 +43,8 @@ Ties (scores equal to 6 decimals) break on story_id, so the order is total and d
 
 `Ranked.why` says in words which terms put a story there: its sources when there are several,
 its velocity when it is at least a quarter of its platform's best ("rising fast on
-hackernews: +85 points/h" from observations, "popular on lobsters: 40 points, 12 comments"
-otherwise), the interest it matches, and always its age.
+hackernews: +85 points/h" from observations; "top on lobsters: 40 points, 12 comments" or
+"popular on …" otherwise), the interest it matches, and always its age.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ MIN_SPAN_HOURS = 0.5  # observations closer than this measure noise, not a trend
 AGE_FLOOR_HOURS = 2.0
 VELOCITY_MENTION = 0.25  # share of the platform's best velocity worth a word in `why`
 VELOCITY_FAST = 0.6
+SOURCE_EVIDENCE_ITEMS = 5  # items with engagement a source needs for full normalised credit
 WHY_SOURCES = 3  # source names spelled out in `why`
 
 
@@ -252,7 +255,8 @@ def _velocity_words(v: Velocity, term: float) -> str:
         bits.append(f"{v.score} point{'' if v.score == 1 else 's'}")
     if v.comments is not None:
         bits.append(f"{v.comments} comment{'' if v.comments == 1 else 's'}")
-    lead = "hot" if term >= VELOCITY_FAST else "popular"
+    # without two observations we only know it leads its own source, not that it is rising
+    lead = "top" if term >= VELOCITY_FAST else "popular"
     return f"{lead} on {v.source_id}: {', '.join(bits)}"
 
 
@@ -302,9 +306,15 @@ def rank_stories(
 
     members = {s["story_id"]: _member_velocities(s, trends, reference) for s in stories}
     source_max: dict[str, float] = {}
+    source_items: dict[str, int] = {}
     for vs in members.values():
         for v in vs:
             source_max[v.source_id] = max(source_max.get(v.source_id, 0.0), v.per_hour)
+            source_items[v.source_id] = source_items.get(v.source_id, 0) + 1
+    scale = {
+        src: min(1.0, source_items[src] / SOURCE_EVIDENCE_ITEMS) / top if top > 0 else 0.0
+        for src, top in source_max.items()
+    }
 
     ranked = []
     for s in stories:
@@ -313,10 +323,7 @@ def rank_stories(
         recency = 0.5 ** (age_hours / HALF_LIFE_HOURS)
         reach = min(1.0, math.log2(1 + s["n_sources"]) / math.log2(1 + REACH_SATURATION))
         velocity, best = 0.0, None
-        shares = [
-            (v.per_hour / source_max[v.source_id] if source_max[v.source_id] > 0 else 0.0, v)
-            for v in members[s["story_id"]]
-        ]
+        shares = [(v.per_hour * scale[v.source_id], v) for v in members[s["story_id"]]]
         if shares:
             # the fastest member wins; equal shares go to the faster, then the first source
             velocity, best = min(
