@@ -1,0 +1,270 @@
+"""The enrichers' cache: values keyed by a hash of exactly what an enricher read, kept in
+the lake, so a re-run never recomputes an unchanged story.
+
+`content_key(*parts)` is the SHA-256 (hex) of the parts, each normalised (Unicode NFC,
+whitespace runs collapsed to one space, ends stripped) and length-prefixed, so ("ab", "c")
+and ("a", "bc") differ and None differs from "". The enricher's name and version are not in
+the key: they are the cache's namespace (`EnrichCache(lake, "keywords/v1")`), so a new
+version starts an empty cache and the old one can be deleted as a whole.
+
+Layout: `<lake>/cache/<namespace>/seg-<UTC time>-<random>-n<rows>.parquet`, append-only
+segment objects, each written whole through `Lake.write_table` (a temporary file and a
+rename locally, one PUT or multipart upload on S3), so a reader never sees half a segment
+and two runs writing at once never overwrite each other (no read-modify-write of a shared
+object). Columns: `h` (the key's first 64 bits as an int64, to find keys by reading one
+small column), `key`, `json` (the value as JSON) and `vector` (list<float32>, for values
+that are vectors).
+
+`get_many(keys)` reads the `h` column of every segment, then only the row groups that hold a
+wanted key. `put_many(values)` writes one segment, then compacts: when a namespace holds more
+than `MAX_SEGMENTS` small segments (under `BIG_SEGMENT_ROWS` rows) they are merged into one
+(latest value of a key wins, insertion order kept so recent entries stay together) and the
+merged segments deleted — the merged object is written before anything is deleted, so a
+crash in between leaves duplicates, never a loss, and a reader that listed a segment just
+deleted simply misses (and recomputes) its keys. Big segments are never rewritten, so the
+work per run stays bounded as the cache grows.
+
+Values are JSON-serialisable (str, numbers, lists, dicts, None); a numpy array or a list of
+floats of length `MIN_VECTOR` or more is stored as list<float32> and comes back as a list
+of floats (float32 precision).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from upath import UPath
+
+from riverbed.lake.store import Lake
+
+MAX_SEGMENTS = 16  # small segments in a namespace before they are merged into one
+BIG_SEGMENT_ROWS = 200_000  # a segment this big is final: never merged again
+ROW_GROUP_ROWS = 4_096  # the unit read for a hit (vectors: ~8 MB at 512 dims)
+MIN_VECTOR = 8  # a list of at least this many floats is stored as a vector
+SCHEMA = pa.schema(
+    [
+        ("h", pa.int64()),
+        ("key", pa.string()),
+        ("json", pa.string()),
+        ("vector", pa.list_(pa.float32())),
+    ]
+)
+_NAMESPACE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]*")
+_SEGMENT = re.compile(r"^seg-(?P<stamp>\d{8}T\d{12})-(?P<id>[0-9a-f]{8})-n(?P<rows>\d+)\.parquet$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
+
+
+def content_key(*parts: str | None) -> str:
+    """SHA-256 hex of the normalised, length-prefixed parts (see the module docstring)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if part is None:
+            digest.update(b"~")
+            continue
+        text = " ".join(unicodedata.normalize("NFC", str(part)).split())
+        data = text.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _h(key: str) -> int:
+    """The first 64 bits of a hex key as a signed int64 (any other key: hashed first)."""
+    head = key[:16]
+    try:
+        value = int(head, 16) if len(head) == 16 else None
+    except ValueError:
+        value = None
+    if value is None:
+        value = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def safe_namespace(namespace: str) -> str:
+    """`namespace` as a relative path: parts separated by "/", each made of letters, digits
+    and `._+=-` (anything else becomes "_"; "model:7b" -> "model_7b"); "." and ".." parts
+    and empty namespaces are refused (ValueError)."""
+    parts = [p for p in namespace.strip().split("/") if p]
+    if not parts:
+        raise ValueError("an enrichment cache needs a namespace, e.g. 'keywords/v1'")
+    safe = [_UNSAFE.sub("_", p) for p in parts]
+    for p in safe:
+        if not _NAMESPACE_PART.fullmatch(p):
+            raise ValueError(f"bad cache namespace part {p!r} in {namespace!r}")
+    return "/".join(safe)
+
+
+class EnrichCache:
+    """The cache of one enricher version in a lake (see the module docstring)."""
+
+    def __init__(self, lake: Lake, namespace: str) -> None:
+        self.lake = lake
+        self.namespace = safe_namespace(namespace)
+        self.root = lake.path("cache", *self.namespace.split("/"))
+
+    def __repr__(self) -> str:
+        return f"EnrichCache({self.lake.shown!r}, {self.namespace!r})"
+
+    # -- reading ---------------------------------------------------------------------------
+    def segments(self) -> list[UPath]:
+        """This namespace's segment objects, oldest first (not those of nested namespaces)."""
+        found = []
+        for path in self.lake.list_files(self.root):
+            if path.parent.path.rstrip("/") == self.root.path.rstrip("/") and _SEGMENT.match(
+                path.name
+            ):
+                found.append(path)
+        return sorted(found, key=lambda p: p.name)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The cached value of each of `keys` that has one (missing keys are absent; a
+        cached None is present). Later segments win over earlier ones."""
+        wanted = {_h(k): k for k in keys}
+        if not wanted:
+            return {}
+        wanted_h = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
+        found: dict[str, Any] = {}
+        for path in self.segments():
+            for row in self._rows_with(path, wanted_h):
+                key = row["key"]
+                if wanted.get(_h(key)) == key:
+                    found[key] = _decode(row)
+        return found
+
+    def _rows_with(self, path: UPath, wanted_h: np.ndarray) -> list[dict[str, Any]]:
+        """The rows of one segment whose `h` is wanted, reading only their row groups."""
+        try:
+            with path.open("rb") as fh:
+                parquet = pq.ParquetFile(fh)
+                hashes = parquet.read(columns=["h"]).column("h").to_numpy()
+                hits = np.flatnonzero(np.isin(hashes, wanted_h))
+                if not len(hits):
+                    return []
+                starts = np.cumsum(
+                    [0]
+                    + [
+                        parquet.metadata.row_group(i).num_rows
+                        for i in range(parquet.num_row_groups)
+                    ]
+                )
+                groups = sorted(set(np.searchsorted(starts, hits, side="right") - 1))
+                rows: list[dict[str, Any]] = []
+                for group in groups:
+                    table = parquet.read_row_group(group, columns=["key", "json", "vector"])
+                    local = (
+                        hits[(hits >= starts[group]) & (hits < starts[group + 1])] - starts[group]
+                    )
+                    rows.extend(table.take(pa.array(local)).to_pylist())
+                return rows
+        except FileNotFoundError:
+            return []  # compacted away since it was listed: its keys are recomputed
+        except pa.ArrowInvalid:
+            return []  # not Parquet (a damaged object): a miss; compaction removes it
+        except Exception as exc:  # the store's own errors (botocore's are not OSErrors)
+            raise self.lake.error("read", path, exc) from None
+
+    # -- writing ---------------------------------------------------------------------------
+    def put_many(self, values: Mapping[str, Any]) -> None:
+        """Store `values` (key -> value) as one new segment, then compact if segments have
+        piled up. Nothing is written for an empty mapping."""
+        if not values:
+            return
+        table = _table(values.items())
+        self.lake.write_table(self._new_segment_path(table.num_rows), table)
+        self.compact()
+
+    def compact(self, max_segments: int = MAX_SEGMENTS) -> bool:
+        """Merge the small segments into one when there are more than `max_segments`;
+        returns whether it did."""
+        small = [p for p in self.segments() if _rows_of(p) < BIG_SEGMENT_ROWS]
+        if len(small) <= max_segments:
+            return False
+        latest: dict[str, dict[str, Any]] = {}
+        for path in small:
+            try:
+                table = self.lake.read_table(path, SCHEMA)
+            except pa.ArrowInvalid:
+                table = None  # a damaged object: dropped with the others
+            if table is None:
+                continue  # another run compacted it already
+            for row in table.to_pylist():
+                latest.pop(row["key"], None)  # re-insert: the latest write is the newest
+                latest[row["key"]] = row
+        merged = _chunked(pa.Table.from_pylist(list(latest.values()), schema=SCHEMA))
+        # named after the newest merged segment, so segments written meanwhile stay newer
+        stamp = _SEGMENT.match(small[-1].name)
+        assert stamp is not None
+        self.lake.write_table(self._new_segment_path(merged.num_rows, stamp["stamp"]), merged)
+        for path in small:
+            self._delete(path)
+        return True
+
+    def _new_segment_path(self, rows: int, stamp: str | None = None) -> UPath:
+        stamp = stamp or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        return self.root / f"seg-{stamp}-{uuid.uuid4().hex[:8]}-n{rows}.parquet"
+
+    def _delete(self, path: UPath) -> None:
+        try:
+            path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            return
+        except Exception as exc:  # the store's own errors (botocore's are not OSErrors)
+            raise self.lake.error("delete", path, exc) from None
+
+
+def _rows_of(path: UPath) -> int:
+    m = _SEGMENT.match(path.name)
+    return int(m["rows"]) if m else 0
+
+
+def _is_vector(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1 and np.issubdtype(value.dtype, np.floating)
+    return (
+        isinstance(value, list)
+        and len(value) >= MIN_VECTOR
+        and all(isinstance(x, float) for x in value)
+    )
+
+
+def _table(items: Iterable[tuple[str, Any]]) -> pa.Table:
+    hs: list[int] = []
+    keys: list[str] = []
+    texts: list[str | None] = []
+    vectors: list[list[float] | None] = []
+    for key, value in items:
+        hs.append(_h(key))
+        keys.append(key)
+        if _is_vector(value):
+            texts.append(None)
+            vectors.append(np.asarray(value, dtype=np.float32).tolist())
+        else:
+            texts.append(json.dumps(value, ensure_ascii=False, sort_keys=True))
+            vectors.append(None)
+    return _chunked(
+        pa.Table.from_pydict(
+            {"h": hs, "key": keys, "json": texts, "vector": vectors}, schema=SCHEMA
+        )
+    )
+
+
+def _chunked(table: pa.Table) -> pa.Table:
+    """`table` in chunks of ROW_GROUP_ROWS: the lake writes one row group per chunk, small
+    enough that a hit reads little besides itself."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=ROW_GROUP_ROWS), schema=SCHEMA)
+
+
+def _decode(row: Mapping[str, Any]) -> Any:
+    if row["vector"] is not None:
+        return [float(x) for x in row["vector"]]
+    return json.loads(row["json"]) if row["json"] is not None else None

@@ -1,0 +1,395 @@
+"""Topics of one day: the day's stories clustered by embedding, each cluster labelled.
+
+Clustering (numpy only, deterministic, memory linear in the number of stories):
+1. Stories are taken in story_id order (the result does not depend on input order); rows
+   that are all zero (no text) get no topic. The day's mean vector is subtracted and rows
+   re-normalised: what every story shares (boilerplate, the embedder's own bias) then no
+   longer pulls unrelated stories together.
+2. Spherical k-means (cosine), seeded k-means++ start, into `k0 = min(m // 3, 3 *
+   max_topics)` clusters: deliberately more than wanted, so a topic is never forced to
+   share a cluster with another.
+3. Agglomeration of those clusters (average linkage, relative to each cluster's own
+   cohesion, so the threshold `MERGE_RATIO` does not depend on the embedder's scale).
+4. Clusters smaller than `min_topic_size(m)` and, past the `max_topics - 1` largest, all the
+   rest go to one "Other" topic, as do stories whose similarity to their own centroid is
+   under `OUTLIER_FRACTION` of the day's median (stories that fit nowhere).
+
+Labels are class-based TF-IDF (c-TF-IDF) over each topic's titles and text openings against
+the whole day: a term (word or two-word phrase, stop words dropped) scores the share of the
+topic's stories that use it times log(1 + stories / stories of the day using it). The best
+two or three terms that share no word make the label, printed as the stories spell them
+("Postgres · query planner"). A topic's id is a hash of the date and its smallest story_id,
+so the same stories give the same id on every run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from riverbed.core.ids import stable_id
+from riverbed.enrich.tokens import (
+    BREAK,
+    CJK,
+    LAST,
+    NOT_LAST,
+    NUMBER,
+    WORD,
+    display_form,
+    join,
+    prepare,
+    tokenize,
+)
+
+OTHER_LABEL = "Other"
+EMBEDDING_WEIGHT = 1.0  # of the centred embedding beside the day's TF-IDF (weight 1)
+TFIDF_DIM = 512
+MERGE_RATIO = 0.2  # see _merge: 1 ~ one topic split in two, 0 ~ unrelated
+OUTLIER_FRACTION = 0.35  # of the median story-centroid similarity: under it, "Other"
+MICRO_CLUSTERS = 150  # k-means clusters the agglomeration starts from (a bigger day)
+KMEANS_ITERATIONS = 30
+KMEANS_REFINE = 5  # iterations over all rows after fitting on a sample
+FIT_SAMPLE = 3_000
+MAX_DF = 0.1  # terms in more of the day's stories than this are boilerplate for clustering
+MIN_COMMON = 20  # ... but a term in 20 stories or fewer always counts (small days)
+SEED = 20_260_101
+LABEL_TITLE_CHARS = 1_000
+LABEL_TEXT_CHARS = 600  # of each story's text read for labels (title + opening)
+LABEL_TERMS = 3
+LABEL_SEPARATOR = " · "
+_ALONE = (WORD, LAST)  # may be a term of one word
+_LEADS = (WORD, CJK, NOT_LAST)  # may start a two-word term
+_ENDS = (WORD, CJK, NUMBER, LAST)  # may end one
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    topic_id: str
+    label: str  # "Postgres · query planner"; "Other" for the miscellaneous topic
+    story_ids: list[str]  # sorted
+    size: int
+    terms: list[str] = field(default_factory=list)  # the label's terms, then more, best first
+
+
+def min_topic_size(stories: int) -> int:
+    """The fewest stories a topic may have: 2, or 0.5% of the day's stories."""
+    return max(2, math.ceil(stories * 0.005))
+
+
+def topic_id(date: str, story_ids: Sequence[str]) -> str:
+    return stable_id("topic", date, min(story_ids))
+
+
+def other_topic_id(date: str) -> str:
+    return stable_id("topic", date, "other")
+
+
+def cluster_topics(
+    vectors: np.ndarray,
+    titles: Sequence[str],
+    texts: Sequence[str | None],
+    story_ids: Sequence[str],
+    date: str,
+    max_topics: int = 12,
+) -> tuple[list[Topic], list[str | None]]:
+    """The day's topics (largest first, "Other" last) and each story's topic_id in input
+    order (None for a story whose vector is all zeros). See the module docstring."""
+    n = len(story_ids)
+    if not (len(vectors) == len(titles) == len(texts) == n):
+        raise ValueError("vectors, titles, texts and story_ids must have the same length")
+    if n == 0:
+        return [], []
+    if max_topics < 1:
+        raise ValueError(f"max_topics must be at least 1, got {max_topics}")
+    matrix = np.asarray(vectors, dtype=np.float32).reshape(n, -1)
+    order = sorted(range(n), key=lambda i: story_ids[i])
+    norms = np.linalg.norm(matrix, axis=1)
+    rows = [i for i in order if norms[i] > 0]
+    documents = _documents(titles, texts, rows)
+    day = Counter(term for terms in documents.values() for term in terms)
+    if rows:
+        features = _features(matrix[rows], [documents[i] for i in rows], day)
+        labels = _cluster(features, max_topics)
+    else:
+        labels = np.zeros(0, dtype=np.int64)
+
+    groups: dict[int, list[int]] = {}
+    for row, label in zip(rows, labels.tolist(), strict=True):
+        groups.setdefault(label, []).append(row)
+    other = groups.pop(-1, [])
+    named = sorted(groups.values(), key=lambda g: (-len(g), min(story_ids[i] for i in g)))
+
+    topics: list[Topic] = []
+    assignment: list[str | None] = [None] * n
+    for members in named:
+        ids = sorted(story_ids[i] for i in members)
+        terms = _label_terms(members, documents, day, len(rows))
+        label = LABEL_SEPARATOR.join(terms[:LABEL_TERMS]) if terms else OTHER_LABEL
+        topics.append(Topic(topic_id(date, ids), label, ids, len(ids), terms))
+        for i in members:
+            assignment[i] = topics[-1].topic_id
+    if other:
+        ids = sorted(story_ids[i] for i in other)
+        topics.append(Topic(other_topic_id(date), OTHER_LABEL, ids, len(ids), []))
+        for i in other:
+            assignment[i] = topics[-1].topic_id
+    return topics, assignment
+
+
+# -- clustering -----------------------------------------------------------------------------
+
+
+def _features(
+    vectors: np.ndarray,
+    documents: Sequence[dict[tuple[str, ...], str]],
+    day: Counter[tuple[str, ...]],
+) -> np.ndarray:
+    """What stories are clustered on: their embeddings, centred on the day's mean, beside a
+    TF-IDF of their terms over the day (hashed to TFIDF_DIM signed buckets; terms in one
+    story only, or in more than MAX_DF of them, left out), each part L2-normalised, then the
+    whole row."""
+    m = len(vectors)
+    x = _rows_unit(vectors)
+    if m > 2:
+        x = _rows_unit(x - x.mean(axis=0), fallback=x)
+    tfidf = np.zeros((m, TFIDF_DIM), dtype=np.float32)
+    common = max(MAX_DF * m, MIN_COMMON)
+    for row, terms in enumerate(documents):
+        for term in terms:
+            if not 2 <= day[term] <= common:
+                continue
+            h = zlib.crc32(" ".join(term).encode("utf-8", "surrogatepass"))
+            weight = math.log(1 + m / day[term])
+            tfidf[row, h % TFIDF_DIM] += weight if (h >> 31) & 1 else -weight
+    combined = np.hstack([EMBEDDING_WEIGHT * x, _rows_unit(tfidf)])
+    return _rows_unit(combined, fallback=combined)
+
+
+def _rows_unit(x: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
+    """Rows scaled to length 1; a row of (near) zero length is taken from `fallback` (or
+    left as it is)."""
+    lengths = np.linalg.norm(x, axis=1, keepdims=True)
+    out = x / np.maximum(lengths, 1e-12)
+    if fallback is not None:
+        out = np.where(lengths > 1e-6, out, fallback)
+    return out.astype(np.float32)
+
+
+def _cluster(x: np.ndarray, max_topics: int) -> np.ndarray:
+    """A cluster number per (unit) row; -1: "Other"."""
+    m = len(x)
+    if m < 2 * min_topic_size(m) + 1 or max_topics == 1:
+        return np.zeros(m, dtype=np.int64)
+    if m <= MICRO_CLUSTERS:
+        labels = np.arange(m, dtype=np.int64)
+    else:
+        labels = _micro_clusters(x, MICRO_CLUSTERS)
+    labels = _agglomerate(x, labels)
+    # the merged topics' centres, then a few k-means rounds: a story that went with the
+    # wrong small cluster moves to the topic it is closest to
+    merged = sorted(set(labels.tolist()))
+    start = _rows_unit(_cluster_sums(x, np.searchsorted(merged, labels), len(merged)))
+    labels, _ = _kmeans(x, len(merged), start, iterations=KMEANS_REFINE)
+
+    sizes = Counter(labels.tolist())
+    smallest = min_topic_size(m)
+    ranked = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
+    keep = [c for c, size in ranked if size >= smallest]
+    keep = keep[: max_topics - 1] if len(keep) >= max_topics else keep
+    out = np.full(m, -1, dtype=np.int64)
+    for new, c in enumerate(keep):
+        out[labels == c] = new
+    if not keep:
+        return out
+    # stories far from their topic's centre go to "Other"
+    centres = _rows_unit(_cluster_sums(x[out >= 0], out[out >= 0], len(keep)))
+    assigned = out >= 0
+    similarity = np.einsum("ij,ij->i", x[assigned], centres[out[assigned]])
+    median = float(np.median(similarity)) if len(similarity) else 0.0
+    far = np.flatnonzero(assigned)[similarity < OUTLIER_FRACTION * median]
+    out[far] = -1
+    return out
+
+
+def _micro_clusters(x: np.ndarray, k: int) -> np.ndarray:
+    """Many small clusters (spherical k-means fitted on at most FIT_SAMPLE rows, seeded
+    k-means++ start, then every row assigned and a few rounds over all rows): the units the
+    agglomeration starts from."""
+    m = len(x)
+    rng = np.random.default_rng(SEED)
+    sample = x if m <= FIT_SAMPLE else x[np.sort(rng.choice(m, FIT_SAMPLE, replace=False))]
+    _, centroids = _kmeans(sample, k, _kmeans_plus_plus(sample, k, rng), KMEANS_ITERATIONS)
+    labels, _ = _kmeans(x, k, centroids, KMEANS_REFINE)
+    return labels
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm > 0 else v
+
+
+def _kmeans(
+    x: np.ndarray, k: int, start: np.ndarray, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spherical k-means (cosine) from the unit centroids `start`: labels and centroids.
+    An empty cluster restarts at the row that fits its own centroid worst."""
+    m = len(x)
+    centroids = start.astype(np.float32, copy=True)
+    labels = np.full(m, -1, dtype=np.int64)
+    for _ in range(iterations):
+        similarity = x @ centroids.T
+        new = similarity.argmax(axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        sums = _cluster_sums(x, labels, k)
+        counts = np.bincount(labels, minlength=k)
+        fit = similarity[np.arange(m), labels]
+        for c in np.flatnonzero(counts == 0):
+            worst = int(fit.argmin())
+            sums[c] = x[worst]
+            fit[worst] = np.inf
+        centroids = _rows_unit(sums)
+    return labels, centroids
+
+
+def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """The sum of each cluster's rows (a one-hot product: BLAS, unlike `np.add.at`)."""
+    onehot = np.zeros((k, len(x)), dtype=np.float32)
+    onehot[labels, np.arange(len(x))] = 1.0
+    return onehot @ x
+
+
+def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    m = len(x)
+    centroids = np.empty((k, x.shape[1]), dtype=np.float32)
+    centroids[0] = x[int(rng.integers(m))]
+    closest = 1.0 - x @ centroids[0]  # cosine distance to the nearest chosen centre
+    for c in range(1, k):
+        weights = np.maximum(closest, 0.0).astype(np.float64) ** 2
+        total = float(weights.sum())
+        pick = int(rng.choice(m, p=weights / total)) if total > 0 else int(rng.integers(m))
+        centroids[c] = x[pick]
+        closest = np.minimum(closest, 1.0 - x @ centroids[c])
+    return centroids
+
+
+def _agglomerate(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Average-linkage agglomeration of the clusters in `labels` (cluster numbers 0..k-1).
+
+    Two clusters are as close as the mean similarity of their members across them (exact
+    for unit rows: the dot product of the clusters' sums over the product of their sizes),
+    relative to how close members are within each (the geometric mean of the two
+    within-cluster means; a single story counts the median of the others, or of every
+    story's nearest neighbour while there are none): two halves of one topic score about
+    1, unrelated topics near 0, whatever the scale of the features. The closest pair merges
+    while that ratio is at least MERGE_RATIO. Sums' dot products are updated per merge
+    (Lance-Williams), so the cost is O(k^2) per merge. Returns the merged cluster numbers.
+    """
+    k = int(labels.max()) + 1
+    sums = _cluster_sums(x, labels, k).astype(np.float64)
+    dots = sums @ sums.T
+    sizes = np.bincount(labels, minlength=k).astype(np.float64)
+    alive = sizes > 0
+    parent = np.arange(k)
+    if np.all(sizes[alive] == 1):
+        nearest = dots.copy()
+        np.fill_diagonal(nearest, -np.inf)
+        lone = float(np.median(nearest[np.ix_(alive, alive)].max(axis=1)))
+    else:
+        lone = 1.0
+    while alive.sum() > 1:
+        idx = np.flatnonzero(alive)
+        d = dots[np.ix_(idx, idx)]
+        n = sizes[idx]
+        many = n > 1
+        within = np.full(len(idx), lone)
+        within[many] = (np.diag(d)[many] - n[many]) / (n[many] * (n[many] - 1))
+        if many.any():
+            within[~many] = float(np.median(within[many]))
+        within = np.maximum(within, 1e-9)
+        ratio = d / np.outer(n, n) / np.sqrt(np.outer(within, within))
+        np.fill_diagonal(ratio, -np.inf)
+        a, b = np.unravel_index(int(ratio.argmax()), ratio.shape)
+        if ratio[a, b] < MERGE_RATIO:
+            break
+        keep, gone = int(idx[min(a, b)]), int(idx[max(a, b)])
+        dots[keep] += dots[gone]
+        dots[:, keep] += dots[:, gone]
+        sizes[keep] += sizes[gone]
+        alive[gone] = False
+        parent[gone] = keep
+    roots = parent.copy()
+    for c in range(k):  # path halving: a merged cluster's members follow it to its root
+        r = c
+        while roots[r] != r:
+            r = roots[r]
+        roots[c] = r
+    return roots[labels]
+
+
+# -- labels ---------------------------------------------------------------------------------
+
+
+def _documents(
+    titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
+) -> dict[int, dict[tuple[str, ...], str]]:
+    """Each story's label terms, words and two-word phrases (the keyword rules: no stop
+    words, no lone number, no phrase led by a number), mapped to how the story spells them."""
+    out: dict[int, dict[tuple[str, ...], str]] = {}
+    for i in rows:
+        tokens = tokenize(prepare(titles[i], LABEL_TITLE_CHARS))
+        tokens += [BREAK, *tokenize(prepare(texts[i], LABEL_TEXT_CHARS)), BREAK]
+        terms: dict[tuple[str, ...], str] = {}
+        for a, b in itertools.pairwise(tokens):
+            if a[3] in _ALONE:
+                terms.setdefault((a[1],), a[0])
+            if a[3] in _LEADS and b[3] in _ENDS:
+                terms.setdefault((a[1], b[1]), join((a[0], b[0])))
+        out[i] = terms
+    return out
+
+
+def _label_terms(
+    members: Sequence[int],
+    documents: dict[int, dict[tuple[str, ...], str]],
+    day: Counter[tuple[str, ...]],
+    stories: int,
+) -> list[str]:
+    """The topic's best terms by c-TF-IDF, no two sharing a word, printed as spelled."""
+    inside: Counter[tuple[str, ...]] = Counter()
+    spellings: dict[tuple[str, ...], Counter[str]] = {}
+    for i in members:
+        for term, surface in documents[i].items():
+            inside[term] += 1
+            spellings.setdefault(term, Counter())[surface] += 1
+    size = len(members)
+    floor = max(2, math.ceil(0.1 * size)) if size >= 4 else 1
+    scored = sorted(
+        (
+            -(count / size) * math.log(1 + stories / day[term]) * (1.15 if len(term) > 1 else 1.0),
+            term,
+        )
+        for term, count in inside.items()
+        if count >= floor
+    )
+    chosen: list[str] = []
+    used: set[str] = set()
+    best = -scored[0][0] if scored else 0.0
+    for negative, term in scored:
+        words = {w for w in term if not w[:1].isdigit()}
+        if words & used:
+            continue
+        if chosen and -negative < 0.35 * best:
+            break
+        used |= words
+        chosen.append(display_form(spellings[term]))
+        if len(chosen) == 8:
+            break
+    return chosen
