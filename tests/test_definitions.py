@@ -17,6 +17,9 @@ EXPECTED_GROUPS = {
     "articles": "refine",
     "fetches": "refine",
     "errors": "refine",
+    "embeddings": "enrich",
+    "topics": "enrich",
+    "enrichments": "enrich",
     "digest": "publish",
     "source_health": "publish",
 }
@@ -78,3 +81,19 @@ def test_jobs_and_sensors(defs):
     assert defs.resolve_job_def("refine_and_publish") is not None
     names = {s.name for s in defs.sensors or []}
     assert {"catalogue_sensor", "publish_after_collect"} <= names
+
+
+def test_enrich_steps_share_one_pool_and_never_feed_collect_or_refine(defs):
+    graph = defs.resolve_asset_graph()
+    enrich = [
+        k for k in graph.get_all_asset_keys() if EXPECTED_GROUPS[k.to_user_string()] == "enrich"
+    ]
+    assert len(enrich) == 3
+    by_key = {k: a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition) for k in a.keys}
+    for key in enrich:
+        assert by_key[key].op.pool == "riverbed_enrich", key
+        # AI steps never block the collect/refine path: nothing there depends on them
+        for child in graph.get(key).child_keys:
+            assert EXPECTED_GROUPS[child.to_user_string()] in {"enrich", "publish"}, child
+    job = defs.resolve_job_def("refine_and_publish")
+    assert set(enrich) <= set(job.asset_layer.executable_asset_keys)

@@ -12,6 +12,7 @@ from riverbed.defs.automation import (
     publish_after_collect,
 )
 from riverbed.defs.collect import collect_assets
+from riverbed.defs.enrich import embeddings, enrichments, topics
 from riverbed.defs.executors import build_executor
 from riverbed.defs.io import LakeIOManager
 from riverbed.defs.publish import digest, source_health
@@ -28,6 +29,9 @@ def build_definitions() -> dg.Definitions:
             item_metrics,
             stories,
             articles,
+            embeddings,
+            topics,
+            enrichments,
             fetches,
             errors,
             digest,

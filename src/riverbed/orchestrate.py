@@ -163,6 +163,7 @@ def run_pipeline(
     from riverbed.defs.articles import articles_run_config
     from riverbed.defs.automation import range_tags
     from riverbed.defs.collect import KINDS
+    from riverbed.defs.enrich import enrich_run_config
     from riverbed.defs.partitions import sync_source_partitions
     from riverbed.lake import Lake
     from riverbed.pipeline.collect import SourceState
@@ -228,10 +229,10 @@ def run_pipeline(
             job="refine_and_publish",
             what=f"refine and publish {date}",
             tags={"dagster/partition": date},
-            run_config=(
-                articles_run_config(replay, buckets=1 if executor == "in_process" else 0)
-                if dg.AssetKey("articles") in chosen
-                else {}
+            run_config=_daily_run_config(
+                chosen,
+                articles_run_config(replay, buckets=1 if executor == "in_process" else 0),
+                enrich_run_config(replay),
             ),
             assets=chosen,
         )
@@ -341,6 +342,18 @@ def _failure_cause(result: Any) -> str:
             )
             return f"{event.step_key}: {cause.cls_name}: {message}"
     return "the run failed (see `riverbed ui`)"
+
+
+def _daily_run_config(chosen: list[Any], articles: dict[str, Any], enrich: dict[str, Any]) -> Any:
+    """The daily run's op config: only for the steps the run executes (Dagster rejects
+    config for ops outside the selection)."""
+    names = {k.to_user_string() for k in chosen}
+    ops: dict[str, Any] = {}
+    if "articles" in names:
+        ops.update(articles["ops"])
+    if "enrichments" in names:
+        ops.update(enrich["ops"])
+    return {"ops": ops} if ops else {}
 
 
 def _source_rows(lake: Any, date: str, run_ids: set[str], replay: bool) -> list[dict[str, Any]]:

@@ -35,8 +35,8 @@ collect_jobs = {
 
 daily_job = dg.define_asset_job(
     "refine_and_publish",
-    selection=dg.AssetSelection.groups("refine", "publish"),
-    description="Items, stories, history tables and the digest of one day.",
+    selection=dg.AssetSelection.groups("refine", "enrich", "publish"),
+    description="Items, stories, history tables, enrichments and the digest of one day.",
     tags=RUN_RETRIES,
 )
 

@@ -33,14 +33,28 @@ OWNERS = ["team:riverbed"]
     owners=OWNERS,
 )
 def digest(
-    context: dg.AssetExecutionContext, lake: LakeResource, stories: pa.Table, articles: pa.Table
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    stories: pa.Table,
+    articles: pa.Table,
+    enrichments: pa.Table,
+    topics: pa.Table,
+    item_metrics: pa.Table,
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
-    """The day's digest: stories ranked by recency, number of sources and engagement (formula
-    in `core/ranking.py`), each with why it is there; rendered as HTML, Markdown, RSS 2.0 and
-    JSON Feed 1.1 under `published/digest/<date>/`, plus stable latest-digest feeds. A story
-    whose article was extracted shows the article's opening as its excerpt."""
+    """The day's digest: stories ranked by recency, independent sources, engagement velocity
+    (from `item_metrics`, normalised per source) and interest (formula in `core/ranking.py`),
+    grouped by topic, each with its summary, keywords, every discussion link and why it is
+    there; rendered as HTML, Markdown, RSS 2.0 and JSON Feed 1.1 under
+    `published/digest/<date>/`, plus stable latest-digest and per-tag feeds."""
     date = context.partition_key
-    rows = digest_rows(stories, date, articles=articles)
+    rows = digest_rows(
+        stories,
+        date,
+        articles=articles,
+        enrichments=enrichments,
+        topics=topics,
+        item_metrics=item_metrics,
+    )
     written = publish(lake.lake, rows, date)
     table = digest_table(rows)
     yield dg.Output(
@@ -48,7 +62,10 @@ def digest(
         metadata={
             "digest_html": dg.MetadataValue.path(written["index.html"]),
             "feed_rss": dg.MetadataValue.path(written["feed.xml"]),
-            "preview": dg.MetadataValue.md(preview_markdown(table, ["rank", "title", "why"])),
+            "topics": len({r["topic_id"] for r in rows if r.get("topic_id")}),
+            "preview": dg.MetadataValue.md(
+                preview_markdown(table, ["rank", "topic_label", "title", "why"])
+            ),
         },
     )
     yield unique_key_result(table, ["digest_date", "story_id"], "digest")

@@ -1,0 +1,316 @@
+"""Enrich steps: embeddings, topics and per-story enrichments of a day's stories.
+
+Each enricher keeps its own cache in the lake keyed by a hash of exactly what it reads
+(title and text, plus its name and version), so a re-run never recomputes an unchanged
+story; derived values that cost a matrix product (interest scores) or depend on the whole
+day (topic clusters) are recomputed from the cached vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from riverbed.core.catalogue.models import EnrichSettings, LLMSettings
+from riverbed.core.ids import stable_id
+from riverbed.enrich.cache import EnrichCache, content_key
+from riverbed.enrich.embeddings import Embedder, load_embedder
+from riverbed.enrich.interest import interest_scores
+from riverbed.enrich.keywords import extract_keywords
+from riverbed.enrich.language import detect_language
+from riverbed.enrich.summary import extractive_summary
+from riverbed.enrich.topics import cluster_topics
+from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
+from riverbed.lake.store import Lake, rows_to_table
+
+EMBED_CHARS = 1_000  # title + the text's opening: what a story is about, at bounded cost
+TEXT_CHARS = 20_000  # keywords, language and summaries read at most this much text
+
+
+@dataclass(frozen=True, slots=True)
+class StoryText:
+    story_id: str
+    title: str
+    text: str  # the extracted article when there is one, else the feed's excerpt ("" if none)
+    source: str  # article | feed | title
+
+
+def story_texts(stories: pa.Table, articles: pa.Table | None) -> list[StoryText]:
+    """The text each enricher reads: the article extracted for the story (`ok`) when there is
+    one, else the feed's excerpt; sorted by story_id."""
+    article: dict[str, str] = {}
+    if articles is not None and articles.num_rows:
+        for a in articles.select(["story_id", "outcome", "text"]).to_pylist():
+            if a["outcome"] == "ok" and a["text"] and a["story_id"] not in article:
+                article[a["story_id"]] = a["text"]
+    out = []
+    for s in stories.select(["story_id", "title", "excerpt"]).to_pylist():
+        title = s["title"] or ""
+        if s["story_id"] in article:
+            text, source = article[s["story_id"]][:TEXT_CHARS], "article"
+        elif s["excerpt"]:
+            text, source = s["excerpt"], "feed"
+        else:
+            text, source = "", "title"
+        out.append(StoryText(s["story_id"], title, text, source))
+    return sorted(out, key=lambda t: t.story_id)
+
+
+@lru_cache(maxsize=4)
+def embedder_for(choice: str) -> tuple[Embedder, str | None]:
+    """One embedder per process and choice (loading a model costs seconds)."""
+    return load_embedder(choice)
+
+
+# -- embeddings -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EmbedResult:
+    table: pa.Table
+    model: str
+    note: str | None
+    computed: int
+    cached: int
+
+
+def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str) -> EmbedResult:
+    embedder, note = embedder_for(choice)
+    cache = EnrichCache(lake, f"embeddings/{embedder.name}")
+    keys = [content_key(t.title, t.text[:EMBED_CHARS]) for t in texts]
+    known = cache.get_many(sorted(set(keys)))
+    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    if todo:
+        vectors = embedder.embed([f"{t.title}\n{t.text[:EMBED_CHARS]}" for _, t in todo])
+        fresh = {k: [float(x) for x in v] for (k, _), v in zip(todo, vectors, strict=True)}
+        cache.put_many(fresh)
+        known.update(fresh)
+    rows = [
+        {
+            "date": date,
+            "story_id": t.story_id,
+            "content_key": k,
+            "model": embedder.name,
+            "vector": known[k],
+        }
+        for k, t in zip(keys, texts, strict=True)
+    ]
+    return EmbedResult(
+        rows_to_table(rows, EMBEDDINGS), embedder.name, note, len(todo), len(texts) - len(todo)
+    )
+
+
+def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
+    """The stories' vectors in `story_ids` order (zeros for a story without one)."""
+    by_id = dict(
+        zip(
+            embeddings.column("story_id").to_pylist(),
+            embeddings.column("vector").to_pylist(),
+            strict=True,
+        )
+    )
+    dim = next((len(v) for v in by_id.values() if v), 0)
+    out = np.zeros((len(story_ids), dim), dtype=np.float32)
+    for i, sid in enumerate(story_ids):
+        v = by_id.get(sid)
+        if v:
+            out[i] = v
+    return out
+
+
+# -- topics ---------------------------------------------------------------------------------------
+
+
+def topics_table(
+    embeddings: pa.Table, texts: Sequence[StoryText], date: str, max_topics: int
+) -> pa.Table:
+    ids = [t.story_id for t in texts]
+    if not ids:
+        return rows_to_table([], TOPICS)
+    topics, _ = cluster_topics(
+        vectors_of(embeddings, ids),
+        [t.title for t in texts],
+        [t.text or None for t in texts],
+        ids,
+        date,
+        max_topics=max_topics,
+    )
+    rows = [
+        {
+            "digest_date": date,
+            "topic_id": t.topic_id,
+            "label": t.label,
+            "story_ids": sorted(t.story_ids),
+            "size": t.size,
+            "keywords": list(getattr(t, "terms", []) or []),
+        }
+        for t in topics
+    ]
+    return rows_to_table(sorted(rows, key=lambda r: (-r["size"], r["topic_id"])), TOPICS)
+
+
+# -- per-story enrichments ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EnrichResult:
+    table: pa.Table
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # why an optional enricher was skipped
+
+
+def _cached(lake: Lake, namespace: str, keys: Sequence[str], compute: Any) -> tuple[list[Any], int]:
+    """Values for `keys` from the namespace's cache, computing (and storing) the missing ones
+    with `compute(index)`; returns the values and how many were computed."""
+    cache = EnrichCache(lake, namespace)
+    known = cache.get_many(sorted(set(keys)))
+    fresh: dict[str, Any] = {}
+    for i, k in enumerate(keys):
+        if k not in known and k not in fresh:
+            fresh[k] = compute(i)
+    if fresh:
+        cache.put_many(fresh)
+    known.update(fresh)
+    return [known[k] for k in keys], len(fresh)
+
+
+def enrich_stories(
+    lake: Lake,
+    texts: Sequence[StoryText],
+    embeddings: pa.Table,
+    topics: pa.Table,
+    date: str,
+    *,
+    settings: EnrichSettings,
+    interests: Sequence[str],
+    run_id: str,
+    replay: bool = False,
+) -> EnrichResult:
+    """Language, keywords, summary, interest and topic of every story of the day."""
+    keys = [content_key(t.title, t.text) for t in texts]
+    result = EnrichResult(rows_to_table([], ENRICHMENTS))
+
+    langs, n_lang = _cached(
+        lake, "lang/v1", keys, lambda i: detect_language(f"{texts[i].title}. {texts[i].text}")
+    )
+    keywords, n_kw = _cached(
+        lake, "keywords/v1", keys, lambda i: extract_keywords(texts[i].title, texts[i].text or None)
+    )
+    summaries, n_sum = _cached(
+        lake,
+        "summary-extractive/v1",
+        keys,
+        lambda i: extractive_summary(texts[i].title, texts[i].text or None),
+    )
+    methods: list[str | None] = ["extractive" if s else None for s in summaries]
+    result.stats.update(lang_computed=n_lang, keywords_computed=n_kw, summaries_computed=n_sum)
+
+    llm = settings.summaries.llm
+    if settings.summaries.method != "llm":
+        result.notes.append("LLM summaries: not configured (settings.enrich.summaries.method)")
+    elif llm is None or not llm.configured:
+        result.notes.append(
+            "LLM summaries: skipped, settings.enrich.summaries.llm.base_url is empty "
+            "(its environment variable is unset)"
+        )
+    else:
+        _llm_summaries(lake, texts, keys, llm, summaries, methods, result, run_id, replay)
+
+    ids = [t.story_id for t in texts]
+    model = embeddings.column("model")[0].as_py() if embeddings.num_rows else None
+    if interests and ids:
+        embedder, _ = embedder_for(model_choice(model))
+        scored = interest_scores(vectors_of(embeddings, ids), list(interests), embedder)
+    else:
+        scored = [(None, 0.0)] * len(ids)
+        if not interests:
+            result.notes.append("interest scoring: no settings.interests")
+    topic_of = {
+        sid: r["topic_id"]
+        for r in topics.select(["topic_id", "story_ids"]).to_pylist()
+        for sid in r["story_ids"]
+    }
+    rows = [
+        {
+            "date": date,
+            "story_id": t.story_id,
+            "lang": langs[i],
+            "keywords": keywords[i],
+            "topic_id": topic_of.get(t.story_id),
+            "summary": summaries[i],
+            "summary_method": methods[i],
+            "interest": scored[i][0],
+            "interest_score": round(float(scored[i][1]), 6),
+            "content_key": keys[i],
+            "embedding_model": model,
+        }
+        for i, t in enumerate(texts)
+    ]
+    result.table = rows_to_table(rows, ENRICHMENTS)
+    return result
+
+
+def model_choice(model: str | None) -> str:
+    """The settings value that loads the embedder named `model` (interest phrases must be
+    embedded by the model that embedded the stories)."""
+    return "hashing" if model is None or model.startswith("hashing") else "minilm"
+
+
+def _llm_summaries(
+    lake: Lake,
+    texts: Sequence[StoryText],
+    keys: Sequence[str],
+    llm: LLMSettings,
+    summaries: list[Any],
+    methods: list[str | None],
+    result: EnrichResult,
+    run_id: str,
+    replay: bool,
+) -> None:
+    from riverbed.enrich.llm import PROMPT_VERSION, LLMConfig, SummaryRequest, summarise
+
+    config = LLMConfig.from_settings(llm)
+    if config is None:
+        return
+    cache = EnrichCache(lake, f"summary-llm/{llm.model}/{PROMPT_VERSION}")
+    with_text = [i for i, t in enumerate(texts) if t.text]
+    requests = [SummaryRequest(keys[i], texts[i].title, texts[i].text) for i in with_text]
+    cached = cache.get_many(sorted({r.key for r in requests}))
+    batch = summarise(requests, config, cached, network=not replay)
+    if batch.new_entries:
+        cache.put_many(dict(batch.new_entries))
+    for i, r in zip(with_text, batch.results, strict=True):
+        if r.method and r.method.startswith("llm:") and r.summary:
+            summaries[i], methods[i] = r.summary, r.method
+    now = datetime.now(UTC)
+    for e in batch.errors:
+        kind = e.error_kind
+        result.errors.append(
+            {
+                "error_key": stable_id("enrich", "llm", kind.value, e.key, e.message, run_id),
+                "run_id": run_id,
+                "stage": "enrich",
+                "source_id": None,
+                "url": None,
+                "item_id": None,
+                "error_kind": kind.value,
+                "message": e.message,
+                "at": now,
+            }
+        )
+    result.stats["llm"] = {
+        k: v for k, v in vars(batch.stats).items() if isinstance(v, int | float | str | dict)
+    }
+    if replay:
+        result.notes.append("LLM summaries: replay makes no network requests (cached ones used)")
+
+
+def summary_counts(methods: Mapping[str | None, int]) -> str:
+    return ", ".join(f"{k or 'none'} {v}" for k, v in sorted(methods.items(), key=str))

@@ -1,0 +1,215 @@
+"""The enrich steps on a real (local) lake: caches keyed by content, topics, interests, and
+the LLM summariser against a chat-completions server on loopback, with its fallbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from enrich.openai_server import OpenAIServer, Reply, ServerThread
+from riverbed.core.catalogue.models import EnrichSettings, LLMSettings, SummarySettings
+from riverbed.lake.schemas import ARTICLES, STORIES
+from riverbed.lake.store import Lake, rows_to_table
+from riverbed.pipeline.enrich import embed_stories, enrich_stories, story_texts, topics_table
+
+DATE = "2026-11-20"
+T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
+MODEL = "tiny-summariser"
+
+DB = [
+    ("Postgres 18 ships asynchronous I/O for sequential scans", "postgres database query"),
+    ("SQLite adds a new query planner for large joins", "sqlite database planner joins"),
+    ("Faster index builds in the MySQL database engine", "mysql database index engine"),
+    ("DuckDB 1.4 brings a better database optimiser", "duckdb database optimiser"),
+]
+SEC = [
+    ("Critical vulnerability in OpenSSH patched (CVE-2026-1234)", "openssh vulnerability patch"),
+    ("Browser zero-day exploited in the wild, patch now", "browser exploit vulnerability"),
+    ("Ransomware gang hits hospital networks with new malware", "ransomware malware security"),
+    ("Supply-chain attack plants malware in npm packages", "supply chain malware security"),
+]
+
+
+def _text(title: str, words: str) -> str:
+    return (
+        f"{title}. The team explains the change in detail. It covers {words} and what it "
+        f"means for operators. Early users report that {words.split(maxsplit=1)[0]} now behaves better."
+    )
+
+
+def _stories() -> tuple[pa.Table, pa.Table]:
+    stories, articles = [], []
+    for n, (title, words) in enumerate(DB + SEC):
+        sid = f"s{n:02d}"
+        url = f"https://news.example/{sid}"
+        stories.append(
+            {
+                "story_id": sid,
+                "date": DATE,
+                "title": title,
+                "url": url,
+                "canonical_url": url,
+                "item_ids": [f"i{n}"],
+                "source_ids": ["feed"],
+                "n_sources": 1,
+                "discussions": [],
+                "first_seen_at": T0,
+                "first_source_id": "feed",
+                "excerpt": f"A short note on {words}. Operators of {words.split(maxsplit=1)[0]} should read it.",
+                "tags": [],
+            }
+        )
+        if n % 2 == 0:  # half the stories have an extracted article
+            articles.append(
+                {
+                    "date": DATE,
+                    "story_id": sid,
+                    "canonical_url": url,
+                    "outcome": "ok",
+                    "text": _text(title, words),
+                }
+            )
+    return rows_to_table(stories, STORIES), rows_to_table(articles, ARTICLES)
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Lake:
+    return Lake(str(tmp_path / "lake"))
+
+
+@pytest.fixture(scope="module")
+def llm_server() -> Iterator[OpenAIServer]:
+    server = OpenAIServer(model=MODEL)
+    thread = ServerThread(server)
+    thread.start()
+    yield server
+    thread.stop()
+
+
+def _llm_settings(server: OpenAIServer, **overrides: object) -> EnrichSettings:
+    llm = LLMSettings(
+        base_url=server.base_url,
+        model=MODEL,
+        api_key=server.api_key,
+        timeout_s=2.0,
+        **overrides,  # type: ignore[arg-type]
+    )
+    return EnrichSettings(embeddings="hashing", summaries=SummarySettings(method="llm", llm=llm))
+
+
+def _enrich(lake: Lake, settings: EnrichSettings, *, replay: bool = False, interests=()):  # type: ignore[no-untyped-def]
+    stories, articles = _stories()
+    texts = story_texts(stories, articles)
+    emb = embed_stories(lake, texts, DATE, settings.embeddings)
+    topics = topics_table(emb.table, texts, DATE, settings.max_topics)
+    return (
+        enrich_stories(
+            lake,
+            texts,
+            emb.table,
+            topics,
+            DATE,
+            settings=settings,
+            interests=list(interests),
+            run_id="run-1",
+            replay=replay,
+        ),
+        emb,
+        topics,
+    )
+
+
+def test_article_text_is_preferred_to_the_feed_excerpt() -> None:
+    texts = {t.story_id: t for t in story_texts(*_stories())}
+    assert texts["s00"].source == "article" and "The team explains" in texts["s00"].text
+    assert texts["s01"].source == "feed" and texts["s01"].text.startswith("A short note on sqlite")
+
+
+def test_embeddings_are_cached_by_content(lake: Lake) -> None:
+    stories, articles = _stories()
+    texts = story_texts(stories, articles)
+    first = embed_stories(lake, texts, DATE, "hashing")
+    again = embed_stories(lake, texts, DATE, "hashing")
+    assert (first.computed, first.cached) == (len(texts), 0)
+    assert (again.computed, again.cached) == (0, len(texts))
+    assert first.table.column("vector").to_pylist() == again.table.column("vector").to_pylist()
+    assert set(first.table.column("model").to_pylist()) == {"hashing-v1"}
+
+
+def test_default_enrichment_is_offline_extractive_with_topics_and_interests(lake: Lake) -> None:
+    result, _, topics = _enrich(
+        lake, EnrichSettings(embeddings="hashing"), interests=["databases", "security"]
+    )
+    rows = {r["story_id"]: r for r in result.table.to_pylist()}
+    assert len(rows) == len(DB) + len(SEC)
+    assert {r["summary_method"] for r in rows.values()} == {"extractive"}
+    assert all(r["summary"] and r["keywords"] and r["lang"] == "en" for r in rows.values())
+    assert any("not configured" in n for n in result.notes)
+    assert not result.errors
+    # every story is in exactly one topic, and its enrichment names that topic
+    members = [sid for t in topics.to_pylist() for sid in t["story_ids"]]
+    assert sorted(members) == sorted(rows)
+    topic_of = {sid: t["topic_id"] for t in topics.to_pylist() for sid in t["story_ids"]}
+    assert all(rows[sid]["topic_id"] == topic_of[sid] for sid in rows)
+    db_ids = {f"s{n:02d}" for n in range(len(DB))}
+    matched_db = {sid for sid, r in rows.items() if r["interest"] == "databases"}
+    assert len(matched_db & db_ids) >= 3 and not matched_db - db_ids
+
+
+def test_llm_summaries_are_cached_and_recorded_as_their_method(
+    lake: Lake, llm_server: OpenAIServer
+) -> None:
+    llm_server.reset()
+    result, _, _ = _enrich(lake, _llm_settings(llm_server))
+    methods = {r["summary_method"] for r in result.table.to_pylist()}
+    assert methods == {f"llm:{MODEL}:summary-v1"}
+    sent = len(llm_server.seen)
+    assert sent == len(DB) + len(SEC)
+    again, _, _ = _enrich(lake, _llm_settings(llm_server))
+    assert len(llm_server.seen) == sent  # every summary came from the cache
+    assert again.table.column("summary").to_pylist() == result.table.column("summary").to_pylist()
+
+
+def test_server_error_falls_back_to_extractive_with_an_error_row(
+    lake: Lake, llm_server: OpenAIServer
+) -> None:
+    llm_server.reset()
+    llm_server.default = Reply(status=500)
+    try:
+        result, _, _ = _enrich(lake, _llm_settings(llm_server))
+    finally:
+        llm_server.reset()
+    assert {r["summary_method"] for r in result.table.to_pylist()} == {"extractive"}
+    assert result.errors and {e["stage"] for e in result.errors} == {"enrich"}
+    assert {e["error_kind"] for e in result.errors} <= {"http_status"}
+    assert all(llm_server.api_key not in (e["message"] or "") for e in result.errors)
+
+
+def test_budget_stop_keeps_extractive_summaries_for_the_rest(
+    lake: Lake, llm_server: OpenAIServer
+) -> None:
+    llm_server.reset()
+    result, _, _ = _enrich(lake, _llm_settings(llm_server, max_tokens_per_run=400))
+    methods = [r["summary_method"] for r in result.table.to_pylist()]
+    assert "extractive" in methods and f"llm:{MODEL}:summary-v1" in methods
+    assert [e["error_kind"] for e in result.errors] == ["budget_exhausted"]
+
+
+def test_replay_makes_no_request(lake: Lake, llm_server: OpenAIServer) -> None:
+    llm_server.reset()
+    result, _, _ = _enrich(lake, _llm_settings(llm_server), replay=True)
+    assert llm_server.seen == []
+    assert {r["summary_method"] for r in result.table.to_pylist()} == {"extractive"}
+
+
+def test_unset_endpoint_is_skipped_with_a_reason(lake: Lake) -> None:
+    settings = EnrichSettings(
+        embeddings="hashing", summaries=SummarySettings(method="llm", llm=LLMSettings())
+    )
+    result, _, _ = _enrich(lake, settings)
+    assert any("base_url is empty" in n for n in result.notes)
+    assert not result.errors
