@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
-from riverbed.lake.store import Lake
+from riverbed.lake.store import Lake, conform
 
 MAX_SEGMENTS = 16  # small segments in a namespace before they are merged into one
 BIG_SEGMENT_ROWS = 200_000  # a segment this big is final: never merged again
@@ -173,6 +173,18 @@ class EnrichCache:
         except Exception as exc:  # the store's own errors (botocore's are not OSErrors)
             raise self.lake.error("read", path, exc) from None
 
+    def _read(self, path: UPath) -> pa.Table | None:
+        """A whole segment; None when it is gone or is not Parquet."""
+        try:
+            with path.open("rb") as fh:
+                return conform(pq.ParquetFile(fh).read(), SCHEMA)
+        except FileNotFoundError:
+            return None
+        except pa.ArrowInvalid:
+            return None
+        except Exception as exc:  # the store's own errors (botocore's are not OSErrors)
+            raise self.lake.error("read", path, exc) from None
+
     # -- writing ---------------------------------------------------------------------------
     def put_many(self, values: Mapping[str, Any]) -> None:
         """Store `values` (key -> value) as one new segment, then compact if segments have
@@ -191,12 +203,9 @@ class EnrichCache:
             return False
         latest: dict[str, dict[str, Any]] = {}
         for path in small:
-            try:
-                table = self.lake.read_table(path, SCHEMA)
-            except pa.ArrowInvalid:
-                table = None  # a damaged object: dropped with the others
+            table = self._read(path)
             if table is None:
-                continue  # another run compacted it already
+                continue  # compacted by another run already, or damaged: dropped below
             for row in table.to_pylist():
                 latest.pop(row["key"], None)  # re-insert: the latest write is the newest
                 latest[row["key"]] = row

@@ -33,6 +33,7 @@ from riverbed.enrich.tokens import (
     LAST,
     NOT_LAST,
     NUMBER,
+    POSSESSIVE,
     STOP,
     WORD,
     Token,
@@ -52,9 +53,10 @@ EARLY_TOKENS = 25.0  # ... halving by this many tokens into the text (about a se
 WORD_BONUS = 0.3  # per extra word in a phrase (phrases have up to three words)
 VERSION_BONUS = 0.15  # "Postgres 18" over "Postgres" when the version sticks to the name
 
-_CONTENT = (WORD, CJK, NOT_LAST, LAST)
-_NO_LEAD = (STOP, NUMBER, LAST)  # kinds that cannot start a phrase of two or three words
-_NO_INSIDE = (STOP, LAST)
+_CONTENT = (WORD, CJK, NOT_LAST, LAST, POSSESSIVE)
+_ALONE = (WORD, LAST, POSSESSIVE)  # kinds that can be a keyword of one word
+_NO_LEAD = (STOP, NUMBER, LAST, POSSESSIVE)  # cannot start a phrase of two or three words
+_NO_INSIDE = (STOP, LAST, POSSESSIVE)
 _NO_END = (STOP, NOT_LAST)
 
 
@@ -101,14 +103,14 @@ def extract_keywords(title: str, text: str | None, k: int = 5) -> list[str]:
             scored.append((-weights[keys[0]], keys))
             continue
         words = [key for key in keys if key in weights]
-        if len(words) == 1:
-            score = weights[words[0]]
+        cohesion = min(1.0, seen / max(presence[w] for w in words))
+        if len(words) == 1:  # a name and its version: the more often together, the better
+            score = weights[words[0]] * (1 + VERSION_BONUS * cohesion)
         else:
-            cohesion = min(1.0, seen / max(presence[w] for w in words))
             mean = sum(weights[w] for w in words) / len(words)
             score = mean * (1 + WORD_BONUS * (len(words) - 1)) * math.sqrt(cohesion)
-        if len(words) < len(keys):
-            score *= 1 + VERSION_BONUS
+            if len(words) < len(keys):
+                score *= 1 + VERSION_BONUS
         scored.append((-score, keys))
     scored.sort()
 
@@ -144,14 +146,16 @@ def _phrases(tokens: list[Token]) -> Counter[tuple[str, ...]]:
     keys = [t[1] for t in tokens]
     kinds = [t[3] for t in tokens]
     out: Counter[tuple[str, ...]] = Counter(
-        (k,) for k, kind in zip(keys, kinds, strict=True) if kind in (WORD, LAST)
+        (k,) for k, kind in zip(keys, kinds, strict=True) if kind in _ALONE
     )
     k1, k2 = keys[1:], keys[2:]
     d1, d2 = kinds[1:], kinds[2:]
+    # French and Spanish put the adjective after a plural noun, both in -s ("plantes
+    # grimpantes"): two such words in a row may make a phrase
     out.update(
         (a, b)
         for a, b, da, db in zip(keys, k1, kinds, d1)
-        if da not in _NO_LEAD and db not in _NO_END
+        if (da not in _NO_LEAD or (da == LAST and db == LAST)) and db not in _NO_END
     )
     out.update(
         (a, b, c)

@@ -89,7 +89,7 @@ def extractive_summary(
     module docstring)."""
     if not text or max_sentences < 1 or max_chars < 20:
         return None
-    sentences = [s for s in _sentences(_plain(text[:MAX_TEXT_CHARS])) if _is_prose(s)]
+    sentences = [s for s in split_sentences(text[:MAX_TEXT_CHARS]) if _is_prose(s)]
     title_words = set(_content_words(title))
     bags = [_content_words(s) for s in sentences]
     kept = [
@@ -134,7 +134,11 @@ def _plain(text: str) -> str:
     return text
 
 
-def _sentences(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text` (markup undone when it looks like HTML), in order, whitespace
+    collapsed; a feed excerpt's last sentence cut short with "…" is left out. Every piece is
+    returned, prose or not (see the module docstring for the rules)."""
+    text = _plain(text)
     out: list[str] = []
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if line]
@@ -184,7 +188,12 @@ def _is_prose(sentence: str) -> bool:
 
 
 def _content_words(text: str) -> list[str]:
-    return [fold(w) for w in words(text) if w not in NOT_KEYWORDS and len(w) > 1]
+    """Folded words other than stop words and lone letters (a CJK character is a word)."""
+    return [
+        fold(w)
+        for w in words(text)
+        if w not in NOT_KEYWORDS and (len(w) > 1 or _CJK_CHAR.match(w) is not None)
+    ]
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

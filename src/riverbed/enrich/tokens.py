@@ -12,7 +12,7 @@ punctuation, line breaks and sentence ends all end a segment, so a candidate phr
 spans "planner. Postgres". URLs and e-mail addresses are dropped first. Han, Hiragana and
 Katakana characters are one token each (no spaces to split on), joined without a space when
 printed. Each distinct token is classified once per process (a bounded memo): WORD, STOP
-(stop words, adverbs, lone letters), NUMBER, CJK, NOT_LAST or LAST.
+(stop words, adverbs, lone letters), NUMBER, CJK, NOT_LAST, LAST or POSSESSIVE.
 """
 
 from __future__ import annotations
@@ -91,10 +91,13 @@ NOT_LAST = 4  # a past-tense/participle form ("dropped"): starts a phrase, never
 # a lower-case word in -s ("credentials", "steals"): ends a phrase, never leads or sits inside
 # one (English modifiers are singular: a plural ends its phrase, a verb in -s starts a clause)
 LAST = 5
+# a possessive ("NASA's", "the model's"): ends a phrase like LAST ("NASA's Perseverance
+# rover" -> "NASA", "Perseverance rover"), printed without its "'s"
+POSSESSIVE = 6
 _NOT_PLURAL = ("ss", "us", "is", "ics", "ous", "ws", "'s", "’s")
 
 # Adverbs: "handled it comfortably" is no keyword.
-_ADVERB = re.compile(r"(?:ously|ively|ently|antly|ately|ably|ibly|ally|fully|ingly|ckly|ctly)$")
+_ADVERB = re.compile(r"(?:ously|ively|ently|antly|ately|ably|ibly|ally|fully|ingly|ckly|ctly|ely)$")
 
 Token = tuple[str, str, bool, int]  # (surface form, key, first word of a sentence, kind)
 
@@ -106,7 +109,8 @@ def _classify(raw: str) -> tuple[str, str, int]:
     if is_cjk(raw):
         return raw, raw, CJK
     surface = raw
-    if surface[-2:] in ("'s", "’s") and len(surface) > 2:
+    possessive = surface[-2:] in ("'s", "’s") and len(surface) > 2
+    if possessive:
         surface = surface[:-2]
     elif "'" in surface or "’" in surface:
         surface = _ELISION.sub("", surface)
@@ -125,6 +129,8 @@ def _classify(raw: str) -> tuple[str, str, int]:
         and not lower.endswith(_NOT_PLURAL)
     ):
         kind = LAST
+    elif possessive:
+        kind = POSSESSIVE
     else:
         kind = WORD
     return surface, key, kind
