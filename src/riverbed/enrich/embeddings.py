@@ -164,10 +164,11 @@ def load_embedder(choice: str = "auto") -> tuple[Embedder, str | None]:
 
     choice: `auto` (the packaged all-MiniLM-L6-v2 when the `ai` extra is importable, else
     hashing), `hashing`, or `minilm`. Returns (embedder, note): the note is None when the
-    choice was honoured (`auto` without the extra is honoured: hashing is what `auto` means
-    then) and says why otherwise, e.g. "minilm: the ai extra is not installed (pip install
-    'riverbed[ai]'); using hashing-v1". A missing or broken optional model never raises; an
-    unknown choice does (ValueError: a configuration error).
+    model was used (or `hashing` was asked for) and says why hashing is used otherwise —
+    `auto` included, so a user without the extra learns that a semantic model is one install
+    away: "auto: the ai extra is not installed (pip install 'riverbed[ai]'); using
+    hashing-v1". A missing or broken optional model never raises; an unknown choice does
+    (ValueError: a configuration error).
     """
     if choice not in ("auto", "hashing", "minilm"):
         raise ValueError(f"unknown embedder {choice!r}: expected auto, hashing or minilm")
@@ -176,8 +177,6 @@ def load_embedder(choice: str = "auto") -> tuple[Embedder, str | None]:
     try:
         return _sentence_transformer(), None
     except ImportError:
-        if choice == "auto":
-            return HashingEmbedder(), None
         reason = "the ai extra is not installed (pip install 'riverbed[ai]')"
     except Exception as exc:  # a broken install or model files: fall back, say why
         reason = f"the model failed to load ({type(exc).__name__}: {exc})"
