@@ -121,6 +121,7 @@ def run_demo(
         *_near_duplicate_counts(con, day.isoformat()),
         *platforms,
         *_article_counts(con, day.isoformat()),
+        *_enrich_counts(con, day.isoformat()),
         ("errors", str(counts["errors"])),
         ("wall time", f"{time.monotonic() - started:.1f}s"),
     ]
@@ -196,6 +197,40 @@ def _article_counts(con: Any, date: str) -> list[tuple[str, str]]:
     shown = [f"{got[k]} {k}" for k in order if k in got]
     shown += [f"{n} {k}" for k, n in sorted(got.items()) if k not in order]
     return [("articles", ", ".join(shown))]
+
+
+def _enrich_counts(con: Any, date: str) -> list[tuple[str, str]]:
+    """Summary rows of the enrich stage: the embedder, topics, summaries and interests."""
+    try:
+        model = con.execute(
+            "select any_value(model), count(*) from embeddings where date = ?", [date]
+        ).fetchone()
+        topics = con.execute(
+            "select count(*), string_agg(label, ' | ' order by size desc) from "
+            "(select * from topics where digest_date = ? order by size desc limit 3)",
+            [date],
+        ).fetchone()
+        methods = con.execute(
+            "select summary_method, count(*) from enrichments where date = ? "
+            "group by 1 order by 2 desc",
+            [date],
+        ).fetchall()
+        interests = con.execute(
+            "select interest, count(*) from enrichments where date = ? and interest is not null "
+            "group by 1 order by 2 desc",
+            [date],
+        ).fetchall()
+        n_topics = con.execute(
+            "select count(*) from topics where digest_date = ?", [date]
+        ).fetchone()[0]
+    except Exception:  # enrich not materialised (selected away, or failed)
+        return []
+    rows = [("embeddings", f"{model[1]} stories, model {model[0]}")]
+    rows.append(("topics", f"{n_topics}, largest: {topics[1]}"))
+    rows.append(("summaries", ", ".join(f"{n} {m or 'none (no text)'}" for m, n in methods)))
+    if interests:
+        rows.append(("interests", ", ".join(f"{i} {n}" for i, n in interests)))
+    return rows
 
 
 def _platform_counts(con: Any, date: str, kinds: dict[str, str]) -> list[tuple[str, str]]:
