@@ -19,7 +19,7 @@ RAKE-style candidates:
   is printed lower case; the capitals of a Title Cased title are not trusted).
 
 Only the first `MAX_TEXT_CHARS` characters of the text are read: the opening says what a
-story is about, and the cost stays bounded (about 0.2 ms per story; see docs/performance.md).
+story is about, and the cost stays bounded (0.3-0.4 ms per story; see docs/performance.md).
 Deterministic: ties are broken by the phrase itself.
 """
 

@@ -69,29 +69,29 @@ tus un una unas uno unos usted ustedes y ya yo
 # (with irregular past forms), comparatives, headline formulas ("a gentle introduction",
 # "lessons", "deep dive"), boilerplate ("continue reading").
 _GENERIC = """
-able across actually add added adds again ago ahead allow allowed allows already announced
-announcement announces another anyone anyway apr april article aug august available away
-based began begin begun behind best better big bigger billion bit blog brings broke broken
-brought came can case caught change changes chose click come comes coming continue cut cuts
-day days dec december deep describe described describes did different dive does done due
-each early else end etc even every example explained explains faster feb february fell felt
-find first five found four friday gave gb gbps gentle get gets getting ghz give given go
-goes going gone good got great grew guide half happened happens hard held help here hidden
-high higher however hundred important including inside instead into intro introduces
-introducing introduction jan january jul july jun june just kb kbps keep kept kind knew know
-known larger last later latest learned least less lessons let lets like likely little long
-look looking looks lost lot lots low lower made main make makes making many mar matter
-matters may mb mbps mean means meant mhz might million monday month months more most ms much
-need needs new newer next nobody none noted notes nothing nov november now ns number oct
-october old older one ones part pb people per percent point post posts put ran reading real
-really recent recently remaining rethinking right run running said saturday saw say says see
-seems seen sent sep sept september set several share shipped ships show shown shows since
-slower small smaller someone something soon start still stood story sunday sure take taken
-takes talk taught tb teams tell than thank thanks thing things think third thought thousand
-three thursday time times today told took top try trying tuesday turn two understanding
-understood upgrading use used users uses using version want wants way ways wednesday week
-weeks well went whatever whole wish won work works world worse worth written wrote year
-years yes yesterday µs
+able according across actually add added adds again ago ahead allow allowed allows already
+announced announcement announces another anyone anyway apr april article aug august
+available away based began begin begun behind best better big bigger billion bit blog brings
+broke broken brought came can case caught change changes chose click come comes coming
+continue cut cuts day days dec december deep describe described describes detail details did
+different dive does done due each early else end etc even every example explained explains
+faster feb february fell felt find first five found four friday gave gb gbps gentle get gets
+getting ghz give given go goes going gone good got great grew guide half happened happens
+hard held help here hidden high higher however hundred important including inside instead
+into intro introduces introducing introduction jan january jul july jun june just kb kbps
+keep kept kind knew know known larger last later latest learned least less lessons let lets
+like likely little long look looking looks lost lot lots low lower made main make makes
+making many mar matter matters may mb mbps mean means meant mhz might million monday month
+months more most ms much need needs new newer next nobody none noted notes nothing nov
+november now ns number oct october old older one ones part pb people per percent point post
+posts put ran reading real really recent recently remaining rethinking right run running
+said saturday saw say says see seems seen sent sep sept september set several share shipped
+ships show shown shows similar since slower small smaller someone something soon
+spokesperson start statement still stood story sunday sure take taken takes talk taught tb
+teams tell than thank thanks thing things think third thought thousand three thursday time
+times today told took top try trying tuesday turn two understanding understood upgrading use
+used users uses using version want wants way ways wednesday week weeks well went whatever
+whole wish won work works world worse worth written wrote year years yes yesterday µs
 """
 
 STOP_WORDS: frozenset[str] = frozenset((_EN + _DE + _FR + _ES).split())

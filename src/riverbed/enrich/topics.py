@@ -30,7 +30,7 @@ the whole day: a term scores the share of the topic's stories that use it times 
 stories / stories of the day using it). The best two or three terms that share no word
 make the label, printed as the stories spell them ("Postgres · query planner"); `terms`
 keeps up to eight. A topic's id is a hash of the date and its smallest story_id, so the same
-stories give the same id on every run. 1,600 stories take about 1 s, 10,000 about 4 s (see
+stories give the same id on every run. 1,600 stories take about 1 s, 10,000 4-7 s (see
 docs/performance.md).
 """
 
