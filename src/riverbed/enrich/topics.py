@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from riverbed.core.ids import stable_id
+from riverbed.core.text import shorten
 from riverbed.enrich.tokens import (
     BREAK,
     CJK,
@@ -143,7 +144,10 @@ def cluster_topics(
     for members in named:
         ids = sorted(story_ids[i] for i in members)
         terms = _label_terms(members, documents, day, len(rows))
-        label = LABEL_SEPARATOR.join(terms[:LABEL_TERMS]) if terms else OTHER_LABEL
+        # no term shared by enough of its stories (tiny or wordless topics): its first title
+        label = LABEL_SEPARATOR.join(terms[:LABEL_TERMS]) or (
+            shorten(" ".join((titles[min(members)] or "").split()), 60) or OTHER_LABEL
+        )
         topics.append(Topic(topic_id(date, ids), label, ids, len(ids), terms))
         for i in members:
             assignment[i] = topics[-1].topic_id
