@@ -22,9 +22,9 @@ from riverbed.core.ids import stable_id
 from riverbed.enrich.cache import EnrichCache, content_key
 from riverbed.enrich.embeddings import Embedder, load_embedder
 from riverbed.enrich.interest import interest_scores
-from riverbed.enrich.keywords import extract_keywords
-from riverbed.enrich.language import detect_language
-from riverbed.enrich.summary import extractive_summary
+from riverbed.enrich.keywords import KEYWORDS_VERSION, extract_keywords
+from riverbed.enrich.language import LANGUAGE_VERSION, detect_language
+from riverbed.enrich.summary import SUMMARY_VERSION, extractive_summary
 from riverbed.enrich.topics import cluster_topics
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, rows_to_table
@@ -198,14 +198,20 @@ def enrich_stories(
     result = EnrichResult(rows_to_table([], ENRICHMENTS))
 
     langs, n_lang = _cached(
-        lake, "lang/v1", keys, lambda i: detect_language(f"{texts[i].title}. {texts[i].text}")
+        lake,
+        f"lang/{LANGUAGE_VERSION}",
+        keys,
+        lambda i: detect_language(f"{texts[i].title}. {texts[i].text}"),
     )
     keywords, n_kw = _cached(
-        lake, "keywords/v1", keys, lambda i: extract_keywords(texts[i].title, texts[i].text or None)
+        lake,
+        f"keywords/{KEYWORDS_VERSION}",
+        keys,
+        lambda i: extract_keywords(texts[i].title, texts[i].text or None),
     )
     summaries, n_sum = _cached(
         lake,
-        "summary-extractive/v1",
+        f"summary-extractive/{SUMMARY_VERSION}",
         keys,
         lambda i: extractive_summary(texts[i].title, texts[i].text or None),
     )
