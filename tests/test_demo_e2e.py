@@ -225,7 +225,7 @@ def test_near_duplicate_merge_precision_and_recall_on_the_labelled_groups(demo):
     print("\n" + score.report(examples=8))
     assert not score.unlabelled, score.unlabelled[:5]  # the labels know every item
     assert not score.split_nodes and not score.mixed_nodes
-    assert score.n_dup_events >= 50 and score.url_groups.true >= 100
+    assert score.n_dup_events >= 50 and score.url_groups.true >= 80
     assert score.precision >= 0.95
     assert score.recall >= 0.9
 
