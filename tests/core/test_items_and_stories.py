@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 
+from riverbed.core.ids import story_id as story_id_of
 from riverbed.core.items import build_items, merge_items
 from riverbed.core.models import ParsedItem
 from riverbed.core.stories import build_stories
@@ -145,3 +146,120 @@ def test_hidden_items_are_left_out_and_linkless_items_are_their_own_story():
     stories = build_stories(rows, "d")
     assert [s["title"] for s in stories] == ["Ask: how do you?"]
     assert stories[0]["canonical_url"] is None
+
+
+def _day(*items):
+    """Rows of several sources' items: (source, minutes after T0, ParsedItem)."""
+    rows = []
+    for source, minutes, entry in items:
+        rows += _rows(*_items(source, [entry], T0 + timedelta(minutes=minutes)))
+    return rows
+
+
+PG_TEXT = "Postgres 18 adds async I/O, which the maintainers call the biggest change in years."
+NEAR_DUPLICATE_DAY = [
+    (
+        "techwire",
+        0,
+        ParsedItem(
+            title="Postgres 18 ships async I/O", url="https://techwire.example/pg18", text=PG_TEXT
+        ),
+    ),
+    (
+        "devdispatch",
+        30,
+        ParsedItem(
+            title="Postgres 18 released with async I/O",
+            url="https://devdispatch.example/postgres-18",
+            text="Async I/O arrives in Postgres 18.",
+        ),
+    ),
+    (
+        "hn",
+        45,
+        ParsedItem(
+            title="Postgres 18 released with async I/O",
+            url="https://devdispatch.example/postgres-18?utm_source=hn",
+            score=300,
+        ),
+    ),
+    (
+        "partner",
+        60,
+        ParsedItem(
+            title="Postgres 18 ships async I/O | TechWire",
+            url="https://partner.example/syndicated/pg18",
+            text=PG_TEXT,
+        ),
+    ),
+    (
+        "techwire",
+        10,
+        ParsedItem(
+            title="Postgres 17 ships async I/O",
+            url="https://techwire.example/pg17",
+            text="Postgres 17 adds async I/O.",
+        ),
+    ),
+    (
+        "hn",
+        5,
+        ParsedItem(
+            title="Ask HN: how do you handle async I/O in Postgres?", url=None, external_id="ask1"
+        ),
+    ),
+    (
+        "blog",
+        20,
+        ParsedItem(
+            title="Notes on MVCC",
+            url="https://blog.example/mvcc",
+            text="We rewrote our engine around multi-version rows.",
+        ),
+    ),
+    (
+        "other",
+        25,
+        ParsedItem(
+            title="Notes on MVCC",
+            url="https://other.example/notes-mvcc",
+            text="A reading list on snapshot isolation for a course.",
+        ),
+    ),
+]
+
+
+def test_stories_merge_near_duplicates_beyond_exact_urls_with_provenance():
+    stories = build_stories(_day(*NEAR_DUPLICATE_DAY), "2026-11-24")
+    by_title = {s["title"]: s for s in stories}
+    pg18 = by_title["Postgres 18 ships async I/O"]
+    assert pg18["canonical_urls"] == [
+        "https://techwire.example/pg18",
+        "https://devdispatch.example/postgres-18",
+        "https://partner.example/syndicated/pg18",
+    ]
+    assert pg18["story_id"] == story_id_of("https://techwire.example/pg18", pg18["item_ids"][0])
+    assert pg18["first_source_id"] == "techwire"
+    assert pg18["amplified_by"] == ["devdispatch", "hn", "partner"]
+    assert pg18["source_ids"] == ["devdispatch", "hn", "partner", "techwire"]
+    assert pg18["n_sources"] == 4 and len(pg18["item_ids"]) == 4
+    assert pg18["score"] == 300
+    # other facts, a link-less self post and two posts under one generic title stay apart
+    assert by_title["Postgres 17 ships async I/O"]["canonical_urls"] == [
+        "https://techwire.example/pg17"
+    ]
+    ask = by_title["Ask HN: how do you handle async I/O in Postgres?"]
+    assert ask["canonical_urls"] == [] and ask["amplified_by"] == []
+    assert len([s for s in stories if s["title"] == "Notes on MVCC"]) == 2
+    assert len(stories) == 5
+
+
+def test_near_duplicate_merge_does_not_depend_on_arrival_order():
+    rows = _day(*NEAR_DUPLICATE_DAY)
+    assert build_stories(rows, "d") == build_stories(list(reversed(rows)), "d")
+
+
+def test_near_duplicate_merge_can_be_turned_off():
+    stories = build_stories(_day(*NEAR_DUPLICATE_DAY), "d", near_duplicates=None)
+    assert len(stories) == 7  # exact URLs only: the hn post joins devdispatch's URL
+    assert all(len(s["canonical_urls"]) <= 1 for s in stories)

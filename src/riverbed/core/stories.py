@@ -1,4 +1,5 @@
-"""Stories: items of a day merged across sources by exact canonical URL."""
+"""Stories: items of a day merged across sources, by exact canonical URL and then by
+near-duplicate title and text (`riverbed.core.neardup`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from riverbed.core.ids import story_id as make_story_id
+from riverbed.core.neardup import DEFAULT, NearDupConfig, near_duplicate_groups
 from riverbed.core.text import shorten
 
 _LATEST = datetime.max.replace(tzinfo=UTC)
 EXCERPT_CHARS = 400
+Row = Mapping[str, Any]
 
 
-def _member_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+def _member_order(row: Row) -> tuple[Any, ...]:
     return (
         row["first_seen_at"],
         row["published_at"] or _LATEST,
@@ -28,26 +32,73 @@ def _sum(values: Iterable[int | None]) -> int | None:
     return sum(present) if present else None
 
 
-def build_stories(items: Iterable[Mapping[str, Any]], date: str) -> list[dict[str, Any]]:
-    """Group visible items into stories.
+def _host(row: Row) -> str | None:
+    """Where the item's link points: "blog.quillstack.dev" says the page is Quillstack's."""
+    url = row["canonical_url"] or row["url"]
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.replace("-", " ") if host else None
 
-    Items with the same canonical URL are one story whatever source published them; an item
-    without a link is a story of its own. The earliest member (first seen, then published)
-    gives the story its id, title and `first_source_id`, so ids do not depend on the order
-    items arrive in. Returns rows sorted by story_id.
-    """
-    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+
+def _url_groups(items: Iterable[Row]) -> list[list[Row]]:
+    """Visible items by canonical URL (a link-less item alone), members in order of
+    sighting, groups in a fixed order whatever order the items came in."""
+    groups: dict[str, list[Row]] = defaultdict(list)
     for row in items:
         if row.get("hidden_by"):
             continue
         groups[row["canonical_url"] or f"item:{row['item_id']}"].append(row)
+    return [sorted(groups[key], key=_member_order) for key in sorted(groups)]
+
+
+def _merge_near_duplicates(groups: list[list[Row]], config: NearDupConfig) -> list[list[Row]]:
+    """URL groups of one event, joined: each group speaks through its earliest member's
+    title, its first text, and the host its URL points to."""
+    labels = near_duplicate_groups(
+        [g[0]["title"] for g in groups],
+        [next((m["text"] for m in g if m["text"]), None) for g in groups],
+        config,
+        sites=[_host(g[0]) for g in groups],
+    )
+    merged: dict[int, list[Row]] = defaultdict(list)
+    for label, group in zip(labels, groups):
+        merged[label].extend(group)
+    return [sorted(members, key=_member_order) for members in merged.values()]
+
+
+def _in_order(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def build_stories(
+    items: Iterable[Row], date: str, *, near_duplicates: NearDupConfig | None = DEFAULT
+) -> list[dict[str, Any]]:
+    """Group visible items into stories.
+
+    Items with the same canonical URL are one story whatever source published them; an
+    item without a link is a URL group of its own. URL groups that report the same event
+    (reworded or decorated titles, syndicated copies, a press release and its coverage:
+    `riverbed.core.neardup`) are then merged, unless `near_duplicates` is None. The
+    earliest member (first seen, then published) gives the story its id, title, URL and
+    `first_source_id`, so ids do not depend on the order items arrive in;
+    `canonical_urls` lists every distinct canonical URL, earliest first, and
+    `amplified_by` the other sources that carried the story, in order of first sighting.
+    Returns rows sorted by story_id.
+    """
+    groups = _url_groups(items)
+    if near_duplicates is not None and len(groups) > 1:
+        groups = _merge_near_duplicates(groups, near_duplicates)
 
     stories = []
-    for group in groups.values():
-        members = sorted(group, key=_member_order)
+    for members in groups:
         first = members[0]
         text = next((m["text"] for m in members if m["text"]), None)
         published = [m["published_at"] for m in members if m["published_at"] is not None]
+        sources = _in_order(m["source_id"] for m in members)
         stories.append(
             {
                 "story_id": make_story_id(first["canonical_url"], first["item_id"]),
@@ -55,9 +106,11 @@ def build_stories(items: Iterable[Mapping[str, Any]], date: str) -> list[dict[st
                 "title": first["title"],
                 "url": first["canonical_url"] or first["url"],
                 "canonical_url": first["canonical_url"],
+                "canonical_urls": _in_order(m["canonical_url"] for m in members),
                 "item_ids": [m["item_id"] for m in members],
-                "source_ids": sorted({m["source_id"] for m in members}),
-                "n_sources": len({m["source_id"] for m in members}),
+                "source_ids": sorted(sources),
+                "n_sources": len(sources),
+                "amplified_by": sources[1:],
                 "discussions": sorted(
                     (
                         {

@@ -61,6 +61,11 @@ STORIES = pa.schema(
         ("tags", STR_LIST),
         ("score", pa.int64()),
         ("comments", pa.int64()),
+        # provenance of a story merged from several URLs: every distinct canonical URL,
+        # earliest first, and the sources that carried it after `first_source_id`, in
+        # order of first sighting
+        ("canonical_urls", STR_LIST),
+        ("amplified_by", STR_LIST),
     ]
 )
 

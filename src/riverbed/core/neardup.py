@@ -1,0 +1,831 @@
+"""Near-duplicate documents: the same event under other URLs, reworded or decorated titles.
+
+`near_duplicate_groups(titles, texts)` gives every document a group label (the smallest
+index in its group). Pure numpy, no model; the same documents in any order get the same
+groups. Four steps:
+
+1. **Words.** Titles lose a publisher's decorations first ("… | TechWire", "… (via
+   TechWire)", "[TechWire] …", "The Stack Ledger: …": short Title Case segments without
+   digits at either end), then titles and the first `max_text_chars` of texts are split
+   into words (NFKC, case folded, possessive and plain plural dropped; each CJK ideograph a
+   word). Stop words (`STOP_WORDS`) never count. Per word, over the corpus:
+
+   - `idf` = log(N / df) / log(N) in 0..1, df over titles and texts, N = max(documents,
+     `idf_floor_docs`=2000) so that a handful of documents does not make every word rare;
+   - a *content factor*: the share of titles (with text) whose own text repeats the word,
+     divided by `content_share`=0.3, plus `phrasing_floor`=0.2, capped at 1. A headline's
+     subject is repeated in the story ("Postgres", "replication lag"); its phrasing is not
+     ("knocked … offline", "is out: … and more"). Words seen in fewer than
+     `min_repeat_support`=3 such titles, and anchors, get 1;
+   - `mass` = idf × content factor; the similarity weight is mass ** `weight_power`=3, so one
+     rare subject word outweighs several phrasing words;
+   - *anchors*: numbers (versions, CVE ids, amounts) count 1; *names* (capitalised in some
+     title, never written in lower case anywhere — "Postgres", "Quillstack") count 1,
+     all-capital acronyms ("MVCC", "CSS") 0.5.
+
+2. **Candidates.** MinHash over each title's words of mass ≥ `lsh_min_mass`=0.3 (phrasing
+   and very common words left out, so reworded titles of one event have nearly equal sets),
+   `num_perm`=30 permutations vectorised as `(a·x + b) >> 32` over stable word hashes,
+   banded into `num_perm / rows` = 10 bands of `rows`=3: a pair with Jaccard 0.5 shares a
+   band with probability 1 − (1 − 0.5³)¹⁰ = 0.74, at 0.7 with 0.98, at 0.3 with 0.24.
+   Documents sharing a rare name (idf ≥ `anchor_block_idf`=0.6) in their titles or sites
+   are candidates too: a press release titled "What happened to payments this week" on
+   quillstack.dev shares few title words with "Quillstack says a deadlock caused this
+   week's payments outage". A bucket larger than `max_bucket`=40 (a boilerplate title, a
+   very common name) pairs each member with its `window`=4 neighbours in content-hash
+   order only, so it costs O(size), not O(size²).
+
+3. **Exact verification** of every candidate pair, over the real word sets:
+
+   - `tsim`: weighted Jaccard of the two titles;
+   - *explained*: whether the other document mentions a title word anywhere (title, text,
+     site); `cross` = the smaller of the two titles' explained weight fractions;
+   - `anchor`: explained anchors' weight (anchor × idf), the larger side;
+   - `shared_mass`: total mass of the words both titles have;
+   - *conflicts* (other facts, so other events): both titles have a number the other
+     document never mentions (Postgres 17 / 18, two CVE ids, $12M / $40M), or a name
+     (Quillstack acquires Ferrolabs / Basaltgrid), or unexplained subject words of mass ≥
+     `conflict_mass`=0.4 each ("… took down search" / "… took down checkout");
+   - `copy`: weighted Jaccard of the texts' word 3-shingles (stop words kept), a shingle
+     weighing (its rarest word's idf)³ so that boilerplate ("Continue reading") counts
+     little; only when both texts have `min_shingles`=6 or more.
+
+   A pair is the same event when it has no conflict and either
+   (a) `anchor` ≥ `min_anchor`=0.5, `tsim` ≥ `title_threshold`=0.6 and `shared_mass` ≥
+   `min_shared_mass`=1.2 — a reworded or decorated headline naming the same facts, and
+   more than one topic word ("Notes on MVCC" / "MVCC, explained" are two posts); or
+   (b) `anchor` ≥ `cross_anchor`=0.8 and `cross` ≥ `cross_threshold`=0.6 — each title's
+   facts are in the other document (press release vs coverage); or
+   (c) `copy` ≥ `copy_threshold`=0.6 and `cross` ≥ `copy_cross_floor`=0.3 — the same text
+   under a compatible title (syndication, cross-posts).
+
+4. **Groups.** Accepted pairs join groups strongest first (ties broken by content hashes),
+   but never two groups between which some candidate pair had a conflict: one document
+   that resembles two sibling events (a bare "What's new in Postgres" next to the 17 and 18
+   releases) cannot chain them together, as plain union-find would.
+
+The thresholds were chosen on two labelled sets — the demo corpus (`riverbed.demo.labels`)
+and the synthetic set of `benchmarks/bench_neardup.py` (demo templates, with siblings that
+differ in one fact) — favouring precision: a wrong merge hides a story, a missed one shows
+it twice. Large inputs (`parallel_min_docs`=200,000 documents or more) tokenise and verify
+in two processes (fork) where the platform has fork; results are identical.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import re
+import sys
+import unicodedata
+import zlib
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Function words and the commonest headline fillers: they never count as evidence.
+STOP_WORDS = _word_set(
+    """
+    a an the and or but nor of to in on at for from by with without into onto over under
+    about after before as is are was were be been being am it its this that these those
+    it's we our ours you your they their them he she his her him i me my us not no do does
+    did done has have had will would can could should may might must shall than then so
+    such too very just also more most less how why what when where who whom which whose
+    here there all any some each up down out off via vs s t
+    """
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:['.\-/][^\W_]+)*")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_SEPARATOR = re.compile(r"\s+[|\u2013\u2014-]\s+")
+_TRAILING = re.compile(r"\s*[\[(]([^\[\]()]*)[\])]\s*$")
+_LEADING = re.compile(r"^\s*[\[(]([^\[\]()]*)[\])]\s*")
+_PREFIX = re.compile(r"^([^:]{3,40}):\s+")
+_NAME_WORD = re.compile(r"^(?:[A-Z][\w'.&-]*|of|the|and|on|for|via|de|la|le)$")
+_U64 = np.uint64
+_MIX1 = _U64(0x9E3779B97F4A7C15)
+_MIX2 = _U64(0xC2B2AE3D27D4EB4F)
+_LOW40 = _U64((1 << 40) - 1)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NearDupConfig:
+    """Knobs of `near_duplicates`; the module docstring says what each default is for."""
+
+    num_perm: int = 30
+    rows: int = 3
+    lsh_min_mass: float = 0.3
+    lsh_min_words: int = 3
+    anchor_block_idf: float = 0.6
+    max_bucket: int = 40
+    window: int = 4
+    max_title_tokens: int = 16
+    max_text_chars: int = 500
+    idf_floor_docs: int = 2000
+    weight_power: float = 3.0
+    phrasing_floor: float = 0.2
+    content_share: float = 0.3
+    min_repeat_support: int = 3
+    title_threshold: float = 0.6
+    min_anchor: float = 0.5
+    anchor_idf_floor: float = 0.0
+    min_shared_mass: float = 1.2
+    strong_shared_mass: float = 2.0
+    conflict_mass: float = 0.4
+    cross_threshold: float = 0.6
+    cross_anchor: float = 0.8
+    copy_threshold: float = 0.6
+    copy_cross_floor: float = 0.3
+    min_shingles: int = 6
+    chunk_pairs: int = 50_000
+    parallel_min_docs: int = 200_000
+    seed: int = 20261126
+
+    @property
+    def bands(self) -> int:
+        return self.num_perm // self.rows
+
+
+DEFAULT = NearDupConfig()
+
+
+@dataclass(frozen=True)
+class NearDupResult:
+    """A group label per document (the smallest index in its group) and what it took."""
+
+    labels: list[int]
+    candidates: int = 0  # distinct pairs proposed by LSH buckets and name blocks
+    verified: int = 0  # candidate pairs the exact verification accepted
+    conflicts: int = 0  # candidate pairs refused for other facts (kept apart in groups)
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def _publisher_like(segment: str, most: int) -> bool:
+    """A short Title Case phrase without digits: "The Stack Ledger", "via TechWire"."""
+    words = segment.split()
+    return (
+        0 < len(words) <= most
+        and not any(c.isdigit() for c in segment)
+        and all(_NAME_WORD.match(w) for w in words)
+        and any(w[:1].isupper() for w in words)
+    )
+
+
+def strip_decorations(title: str) -> str:
+    """The headline without a publisher's decorations: "Kafka 4.0 ships queues | TechWire",
+    "… (via TechWire)", "[TechWire] …", "The Stack Ledger: …" -> "Kafka 4.0 ships queues".
+    Only short Title Case segments without digits go, at either end, never all of it."""
+    for _ in range(2):  # "Title [Wire] - Site": two layers at most
+        for pattern in (_TRAILING, _LEADING):
+            match = pattern.search(title)
+            if match and _publisher_like(match.group(1), 5) and match.group(0) != title:
+                title = f"{title[: match.start()]} {title[match.end() :]}".strip()
+        if _SEPARATOR.search(title):
+            parts = _SEPARATOR.split(title)
+            while len(parts) > 1 and _publisher_like(parts[-1], 5):
+                parts.pop()
+            while len(parts) > 1 and _publisher_like(parts[0], 5):
+                parts.pop(0)
+            title = " - ".join(parts)
+    prefix = _PREFIX.match(title)
+    if prefix and len(prefix.group(1).split()) >= 2 and _publisher_like(prefix.group(1), 4):
+        title = title[prefix.end() :]
+    return title.strip()
+
+
+def _stem(token: str) -> str:
+    """Lower case, possessive dropped, a plain plural made singular (ships -> ship); a word
+    of another alphabet is cut to its first five letters, a crude stem for inflected
+    languages (Яндекс / Яндекса, поиск / поиском)."""
+    token = token.lower()
+    if token.endswith("'s"):
+        token = token[:-2]
+    token = token.replace("'", "")
+    if not token.isascii():
+        return token[:5] if token.isalpha() and not _CJK.match(token) else token
+    if len(token) > 3 and token[-1] == "s" and token[-2] not in "su" and token.isalpha():
+        if token.endswith("ies"):
+            return token[:-3] + "y"
+        if token.endswith(("ches", "shes", "xes", "zes")):
+            return token[:-2]
+        return token[:-1]
+    return token
+
+
+def _prepare(text: str) -> str:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        if _CJK.search(text):
+            text = _CJK.sub(r" \g<0> ", text)  # each ideograph is a word of its own
+    return text
+
+
+class _Vocab(dict[str, int]):
+    """Raw word (case kept) -> raw id, registered once: the hot loop is a dict lookup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw: list[str] = []
+
+    def __missing__(self, raw: str) -> int:
+        i = self[raw] = len(self.raw)
+        self.raw.append(raw)
+        return i
+
+
+@dataclass
+class _Tokens:
+    raw: list[str]  # raw words by raw id
+    title: np.ndarray  # raw ids, all titles one after another
+    title_off: np.ndarray  # (n + 1) offsets into `title`
+    title_cased: np.ndarray  # bool per document: its title has a capital letter
+    text: np.ndarray
+    text_off: np.ndarray
+    site: np.ndarray
+    site_off: np.ndarray
+
+
+def _ints(values: array[int]) -> np.ndarray:
+    return np.frombuffer(values, dtype=np.int32).copy() if values else np.zeros(0, np.int32)
+
+
+def _tokenise_slice(
+    titles: Sequence[str | None],
+    texts: Sequence[str | None],
+    sites: Sequence[str | None] | None,
+    cap: int,
+) -> _Tokens:
+    vocab = _Vocab()
+    get = vocab.__getitem__
+    find = _TOKEN.findall
+    tids, xids, sids = array("i"), array("i"), array("i")
+    toff, xoff, soff = array("q", [0]), array("q", [0]), array("q", [0])
+    cased = array("b")
+    for i, title in enumerate(titles):
+        if title:
+            prepared = _prepare(strip_decorations(title))
+            tids.extend(map(get, find(prepared)))
+            cased.append(prepared != prepared.lower())
+        else:
+            cased.append(False)
+        toff.append(len(tids))
+        text = texts[i]
+        if text:
+            xids.extend(map(get, find(_prepare(text[:cap]))))
+        xoff.append(len(xids))
+        site = sites[i] if sites is not None else None
+        if site:
+            sids.extend(map(get, find(_prepare(site).lower().replace(".", " "))))
+        soff.append(len(sids))
+    return _Tokens(
+        raw=vocab.raw,
+        title=_ints(tids),
+        title_off=np.frombuffer(toff, dtype=np.int64).copy(),
+        title_cased=np.frombuffer(cased, dtype=np.int8).astype(bool),
+        text=_ints(xids),
+        text_off=np.frombuffer(xoff, dtype=np.int64).copy(),
+        site=_ints(sids),
+        site_off=np.frombuffer(soff, dtype=np.int64).copy(),
+    )
+
+
+def _concat_tokens(parts: list[_Tokens]) -> _Tokens:
+    """One vocabulary for slices tokenised apart (ids of later slices remapped)."""
+    vocab = _Vocab()
+    remapped: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for part in parts:
+        mapping = np.fromiter(map(vocab.__getitem__, part.raw), np.int32, len(part.raw))
+        remapped.append((mapping[part.title], mapping[part.text], mapping[part.site]))
+
+    def offsets(name: str) -> np.ndarray:
+        out, base = [np.zeros(1, np.int64)], 0
+        for part in parts:
+            off = getattr(part, name)
+            out.append(off[1:] + base)
+            base += int(off[-1])
+        return np.concatenate(out)
+
+    return _Tokens(
+        raw=vocab.raw,
+        title=np.concatenate([r[0] for r in remapped]),
+        title_off=offsets("title_off"),
+        title_cased=np.concatenate([p.title_cased for p in parts]),
+        text=np.concatenate([r[1] for r in remapped]),
+        text_off=offsets("text_off"),
+        site=np.concatenate([r[2] for r in remapped]),
+        site_off=offsets("site_off"),
+    )
+
+
+# Work handed to a forked child: set just before the fork, read by the child.
+_FORK_JOB: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
+
+
+def _run_fork_job(_: int) -> Any:
+    func, args = _FORK_JOB["job"]
+    return func(*args)
+
+
+def _in_two(work: Callable[..., T], first: tuple[Any, ...], second: tuple[Any, ...]) -> list[T]:
+    """`work(*first)` here and `work(*second)` in a forked child, at the same time. The
+    child inherits its arguments through fork, so nothing big is pickled on the way in."""
+    _FORK_JOB["job"] = (work, second)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(1) as pool:
+            pending = pool.map_async(_run_fork_job, [0])
+            mine = work(*first)
+            theirs = pending.get()[0]
+    finally:
+        _FORK_JOB.clear()
+    return [mine, theirs]
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _tokenise(
+    titles: Sequence[str | None],
+    texts: Sequence[str | None],
+    sites: Sequence[str | None] | None,
+    cfg: NearDupConfig,
+) -> _Tokens:
+    n = len(titles)
+    if n < cfg.parallel_min_docs or not _can_fork():
+        return _tokenise_slice(titles, texts, sites, cfg.max_text_chars)
+    half = n // 2
+    parts = _in_two(
+        _tokenise_slice,
+        (titles[:half], texts[:half], sites[:half] if sites else None, cfg.max_text_chars),
+        (titles[half:], texts[half:], sites[half:] if sites else None, cfg.max_text_chars),
+    )
+    return _concat_tokens(parts)
+
+
+# -- features -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Features:
+    n: int
+    n_words: int
+    word_hash: np.ndarray  # uint64 per word, stable across processes and runs
+    idf: np.ndarray
+    mass: np.ndarray  # idf x content factor: what a word weighs in similarity
+    evidence: np.ndarray  # the same, for facts: unknown words count as phrasing
+    anchor: np.ndarray  # 1 number or name, 0.5 acronym, 0 other
+    digit: np.ndarray
+    name: np.ndarray
+    doc_hash: np.ndarray  # uint64 per document, from its content only
+    title_ids: np.ndarray  # (n, L) int32, -1 padded: a title's heaviest content words
+    title_weight: np.ndarray  # (n, L) float32
+    title_wsum: np.ndarray
+    title_sets: tuple[np.ndarray, np.ndarray]  # (doc, word), sorted, every title word
+    text_keys: np.ndarray  # sorted doc * n_words + word of each text's content words
+    site_keys: np.ndarray  # the same for sites
+    shingle_keys: np.ndarray  # sorted (doc << 40) | 40-bit shingle hash
+    shingle_doc: np.ndarray
+    shingle_weight: np.ndarray
+    shingle_wsum: np.ndarray
+    shingle_count: np.ndarray
+
+
+def _doc_of(offsets: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.r_[True, values[1:] != values[:-1]]]
+
+
+def _member(sorted_keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    if len(sorted_keys) == 0 or len(queries) == 0:
+        return np.zeros(queries.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, queries), len(sorted_keys) - 1)
+    return np.asarray(sorted_keys[pos] == queries)
+
+
+def _idf(df: np.ndarray, n_eff: int) -> np.ndarray:
+    """Document frequency -> 0..1: log(N / df) / log(N); 1 is a word of one document."""
+    out = np.log(n_eff / np.maximum(df, 1)) / math.log(n_eff)
+    return np.clip(out, 0.0, 1.0)
+
+
+def _stable_hashes(words: list[str]) -> np.ndarray:
+    data = [w.encode("utf-8", "surrogatepass") for w in words]
+    lo = np.fromiter(map(zlib.crc32, data), np.uint64, len(data))
+    hi = np.fromiter(map(zlib.adler32, data), np.uint64, len(data))
+    return (hi << _U64(32)) | lo
+
+
+def _xor_per_doc(doc: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """XOR of `values` per document (`doc` sorted)."""
+    out = np.zeros(n, dtype=np.uint64)
+    if len(doc):
+        firsts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+        out[doc[firsts]] = np.bitwise_xor.reduceat(values, firsts)
+    return out
+
+
+def _features(tok: _Tokens, cfg: NearDupConfig) -> _Features:
+    n = len(tok.title_off) - 1
+    # Normalised words: raw ids -> word ids.
+    norm_ids: dict[str, int] = {}
+    raw_norm = np.fromiter(
+        (norm_ids.setdefault(_stem(r), len(norm_ids)) for r in tok.raw), np.int32, len(tok.raw)
+    )
+    words = list(norm_ids)
+    n_words = len(words)
+    raw_lower = np.fromiter((r != r.upper() and r == r.lower() for r in tok.raw), bool)
+    raw_cap = np.fromiter((r[:1].isupper() for r in tok.raw), bool, len(tok.raw))
+    raw_upper = np.fromiter(
+        (r.isupper() and sum(c.isalpha() for c in r) >= 2 for r in tok.raw), bool, len(tok.raw)
+    )
+    stop = np.fromiter(
+        (w in STOP_WORDS or (len(w) == 1 and w.isalpha() and not _CJK.match(w)) for w in words),
+        bool,
+        n_words,
+    )
+    digit = np.fromiter((any(c.isdigit() for c in w) for w in words), bool, n_words) & ~stop
+    alpha = np.fromiter((any(c.isalpha() for c in w) for w in words), bool, n_words)
+    word_hash = _stable_hashes(words)
+
+    title_w, text_w, site_w = raw_norm[tok.title], raw_norm[tok.text], raw_norm[tok.site]
+    title_doc, text_doc = _doc_of(tok.title_off), _doc_of(tok.text_off)
+    site_doc = _doc_of(tok.site_off)
+
+    # Names: capitalised in some title, never written in lower case anywhere (titles all in
+    # lower case say nothing about case and do not count).
+    cased = tok.title_cased[title_doc]
+    lower = np.concatenate([title_w[cased & raw_lower[tok.title]], text_w[raw_lower[tok.text]]])
+    n_lower = np.bincount(lower, minlength=n_words)
+    inner = np.ones(len(title_w), dtype=bool)  # a title's first word is capitalised anyway
+    inner[tok.title_off[:-1][np.diff(tok.title_off) > 0]] = False
+    n_cap = np.bincount(title_w[inner & raw_cap[tok.title]], minlength=n_words)
+    n_upper = np.bincount(title_w[inner & raw_upper[tok.title]], minlength=n_words)
+    name = (n_cap > 0) & (n_lower == 0) & ~stop & ~digit & alpha
+    acronym = name & (n_upper == n_cap)
+    anchor = np.where(digit, 1.0, np.where(name, np.where(acronym, 0.5, 1.0), 0.0))
+
+    # Content words of each title, text and site, once per document.
+    keep = ~stop[title_w]
+    tkeys = _sorted_unique(title_doc[keep] * n_words + title_w[keep])
+    keep = ~stop[text_w]
+    text_keys = _sorted_unique(text_doc[keep] * n_words + text_w[keep])
+    keep = ~stop[site_w]
+    site_keys = _sorted_unique(site_doc[keep] * n_words + site_w[keep])
+    t_doc, t_word = tkeys // n_words, (tkeys % n_words).astype(np.int32)
+
+    # Document frequency over titles and texts (a site's name is in all its posts, which
+    # says nothing about how rare the name is); a title word its own text repeats once.
+    repeated = _member(text_keys, tkeys)
+    df = np.bincount(text_keys % n_words, minlength=n_words) + np.bincount(
+        t_word[~repeated], minlength=n_words
+    )
+    n_eff = max(n, cfg.idf_floor_docs)
+    idf = _idf(df, n_eff)
+
+    # Content factor: how often a title word is repeated by its own document's text.
+    with_text = (np.diff(tok.text_off) > 0)[t_doc]
+    seen = np.bincount(t_word[with_text], minlength=n_words)
+    rep = np.bincount(t_word[with_text & repeated], minlength=n_words)
+    share = rep / np.maximum(seen, 1)
+    factor = np.clip(cfg.phrasing_floor + share / cfg.content_share, 0.0, 1.0)
+    unknown = seen < cfg.min_repeat_support
+    # A fact only counts against a pair when the corpus shows it is a subject word (its
+    # texts repeat it) or an anchor; a word too rare to tell weighs fully in similarity.
+    evidence = idf * np.where(unknown & (anchor == 0), cfg.phrasing_floor, factor)
+    evidence[anchor > 0] = idf[anchor > 0]
+    factor[unknown | (anchor > 0)] = 1.0
+    mass = idf * factor
+    weight = mass**cfg.weight_power
+
+    # The L heaviest title words of each document, in a padded matrix.
+    order = np.lexsort((word_hash[t_word], -weight[t_word], t_doc))
+    o_doc, o_word = t_doc[order], t_word[order]
+    rank = np.arange(len(o_doc)) - np.searchsorted(o_doc, np.arange(n))[o_doc]
+    short = rank < cfg.max_title_tokens
+    width = max(1, min(cfg.max_title_tokens, int(rank.max(initial=0)) + 1))
+    title_ids = np.full((n, width), -1, dtype=np.int32)
+    title_ids[o_doc[short], rank[short]] = o_word[short]
+    title_weight = np.where(title_ids >= 0, weight[np.maximum(title_ids, 0)], 0.0)
+    title_weight = title_weight.astype(np.float32)
+
+    # Word 3-shingles of the texts (stop words kept: they carry the wording), weighing
+    # (rarest word's idf)³ so that boilerplate sentences count little.
+    h = word_hash[text_w]
+    if len(h) >= 3:
+        same = text_doc[:-2] == text_doc[2:]
+        sh = ((h[:-2] * _MIX1) ^ (h[1:-1] * _MIX2) ^ h[2:])[same]
+        rare = np.maximum(np.maximum(idf[text_w[:-2]], idf[text_w[1:-1]]), idf[text_w[2:]])
+        skeys = (text_doc[:-2][same].astype(np.uint64) << _U64(40)) | (sh >> _U64(24))
+        order = np.argsort(skeys)
+        skeys, rare = skeys[order], rare[same][order]
+        first = np.r_[True, skeys[1:] != skeys[:-1]] if len(skeys) else np.zeros(0, bool)
+        skeys, s_weight = skeys[first], rare[first] ** cfg.weight_power
+    else:
+        skeys, s_weight = np.zeros(0, np.uint64), np.zeros(0)
+    s_doc = (skeys >> _U64(40)).astype(np.int64)
+    doc_hash = _xor_per_doc(t_doc, word_hash[t_word] * _MIX1, n) ^ _xor_per_doc(
+        s_doc, (skeys & _LOW40) * _MIX2, n
+    )
+    return _Features(
+        n=n,
+        n_words=n_words,
+        word_hash=word_hash,
+        idf=idf,
+        mass=mass,
+        evidence=evidence,
+        anchor=anchor,
+        digit=digit,
+        name=name,
+        doc_hash=doc_hash,
+        title_ids=title_ids,
+        title_weight=title_weight,
+        title_wsum=title_weight.sum(axis=1),
+        title_sets=(t_doc, t_word),
+        text_keys=text_keys,
+        site_keys=site_keys,
+        shingle_keys=skeys,
+        shingle_doc=s_doc,
+        shingle_weight=s_weight,
+        shingle_wsum=np.bincount(s_doc, weights=s_weight, minlength=n),
+        shingle_count=np.bincount(s_doc, minlength=n),
+    )
+
+
+# -- candidates -----------------------------------------------------------------------------
+
+
+def _minhash(values: np.ndarray, doc: np.ndarray, n: int, cfg: NearDupConfig) -> np.ndarray:
+    """(n, num_perm) uint32 signatures of each document's set of uint64 `values` (`doc`
+    sorted); a document without values keeps all-ones."""
+    rng = np.random.default_rng(cfg.seed)
+    a = rng.integers(1, 2**63, size=cfg.num_perm, dtype=np.uint64) | _U64(1)
+    b = rng.integers(0, 2**63, size=cfg.num_perm, dtype=np.uint64)
+    sig = np.full((n, cfg.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    firsts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]]) if len(doc) else doc
+    step = max(1, 4_000_000 // cfg.num_perm)
+    for lo in range(0, len(firsts), step):  # chunks of whole documents
+        starts = firsts[lo : lo + step]
+        end = int(firsts[lo + step]) if lo + step < len(firsts) else len(values)
+        v = values[int(starts[0]) : end]
+        hashed = ((v[:, None] * a[None, :] + b[None, :]) >> _U64(32)).astype(np.uint32)
+        sig[doc[starts]] = np.minimum.reduceat(hashed, starts - starts[0], axis=0)
+    return sig
+
+
+def _bucket_pairs(
+    keys: np.ndarray, members: np.ndarray, tiebreak: np.ndarray, cfg: NearDupConfig
+) -> np.ndarray:
+    """Pairs of `members` with equal `keys`. A bucket larger than `max_bucket` pairs each
+    member with its `window` next neighbours in (key, tiebreak) order only."""
+    if len(keys) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.lexsort((tiebreak, keys))
+    keys, members = keys[order], members[order]
+    run = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1
+    size = np.bincount(run)[run]
+    inside = size > 1
+    members, run, size = members[inside], run[inside], size[inside]
+    out = []
+    for d in range(1, min(int(size.max(initial=0)), cfg.max_bucket)):
+        ok = (run[:-d] == run[d:]) & ((size[:-d] <= cfg.max_bucket) | (d <= cfg.window))
+        if ok.any():
+            out.append(np.stack([members[:-d][ok], members[d:][ok]], axis=1))
+        elif d > cfg.window:
+            break
+    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+
+
+def _candidates(feat: _Features, cfg: NearDupConfig) -> np.ndarray:
+    n = feat.n
+    t_doc, t_word = feat.title_sets
+    pairs = []
+    # LSH words: subject words (mass >= lsh_min_mass), and at least a title's heaviest
+    # `lsh_min_words` so that no titled document is left without a signature.
+    heavy = np.lexsort((feat.word_hash[t_word], -feat.mass[t_word], t_doc))
+    rank = np.empty(len(t_doc), dtype=np.int64)
+    rank[heavy] = np.arange(len(t_doc)) - np.searchsorted(t_doc[heavy], t_doc[heavy])
+    lsh = (feat.mass[t_word] >= cfg.lsh_min_mass) | (rank < cfg.lsh_min_words)
+    sig = _minhash(feat.word_hash[t_word[lsh]], t_doc[lsh], n, cfg)
+    docs = np.unique(t_doc[lsh])
+    mult = np.random.default_rng(cfg.seed + 1).integers(1, 2**63, cfg.rows, dtype=np.uint64)
+    for band in range(cfg.bands):
+        cols = sig[docs, band * cfg.rows : (band + 1) * cfg.rows].astype(np.uint64)
+        key = (cols * mult[None, :]).sum(axis=1, dtype=np.uint64)
+        pairs.append(_bucket_pairs(key, docs, feat.doc_hash[docs], cfg))
+    # Name blocks: a rare name in one title and in another document's title or site.
+    s_doc, s_word = feat.site_keys // feat.n_words, feat.site_keys % feat.n_words
+    b_doc = np.concatenate([t_doc, s_doc])
+    b_word = np.concatenate([t_word.astype(np.int64), s_word])
+    rare = (feat.name[b_word]) & (feat.idf[b_word] >= cfg.anchor_block_idf)
+    b_doc, b_word = b_doc[rare], b_word[rare]
+    pairs.append(_bucket_pairs(b_word.astype(np.uint64), b_doc, feat.doc_hash[b_doc], cfg))
+    allp = np.concatenate(pairs)
+    lo, hi = np.minimum(allp[:, 0], allp[:, 1]), np.maximum(allp[:, 0], allp[:, 1])
+    keys = _sorted_unique(lo[lo != hi] * n + hi[lo != hi])
+    return np.stack([keys // n, keys % n], axis=1)
+
+
+# -- verification ---------------------------------------------------------------------------
+
+
+def _explained(
+    feat: _Features, ids: np.ndarray, in_title: np.ndarray, other: np.ndarray
+) -> np.ndarray:
+    """Which title words `ids` (c, L) the `other` documents mention (title, text or site).
+    Only words with some mass are looked up: phrasing cannot change a decision."""
+    out = in_title.copy()
+    rows, cols = np.nonzero((ids >= 0) & ~in_title & (feat.mass[np.maximum(ids, 0)] >= 0.05))
+    if len(rows):
+        q = other[rows].astype(np.int64) * feat.n_words + ids[rows, cols]
+        out[rows, cols] = _member(feat.text_keys, q) | _member(feat.site_keys, q)
+    return out
+
+
+def _copy_similarity(feat: _Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Weighted Jaccard of the two texts' shingle sets."""
+    counts = feat.shingle_count[a]
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(len(a))
+    starts = np.searchsorted(feat.shingle_doc, a)
+    pair = np.repeat(np.arange(len(a)), counts)
+    idx = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+    q = (b[pair].astype(np.uint64) << _U64(40)) | (feat.shingle_keys[idx] & _LOW40)
+    hit = _member(feat.shingle_keys, q)
+    shared = np.bincount(pair[hit], weights=feat.shingle_weight[idx[hit]], minlength=len(a))
+    union = feat.shingle_wsum[a] + feat.shingle_wsum[b] - shared
+    return np.where(union > 0, shared / np.maximum(union, 1e-12), 0.0)
+
+
+def _verify_chunk(feat: _Features, a: np.ndarray, b: np.ndarray, cfg: NearDupConfig) -> np.ndarray:
+    """(accepted, conflict, score) rows for pairs (a, b): see the module docstring."""
+    ta, tb = feat.title_ids[a], feat.title_ids[b]
+    wa, wb = feat.title_weight[a], feat.title_weight[b]
+    va, vb = ta >= 0, tb >= 0
+    eq = (ta[:, :, None] == tb[:, None, :]) & va[:, :, None]
+    a_in_b, b_in_a = eq.any(axis=2), eq.any(axis=1)
+    inter = (wa * a_in_b).sum(axis=1)
+    wsa, wsb = feat.title_wsum[a], feat.title_wsum[b]
+    tsim = inter / np.maximum(wsa + wsb - inter, 1e-12)
+    ea = _explained(feat, ta, a_in_b, b)
+    eb = _explained(feat, tb, b_in_a, a)
+    cross = np.minimum(
+        (wa * ea).sum(axis=1) / np.maximum(wsa, 1e-12),
+        (wb * eb).sum(axis=1) / np.maximum(wsb, 1e-12),
+    )
+    ia, ib = np.maximum(ta, 0), np.maximum(tb, 0)
+    spec_a = feat.anchor[ia] * np.maximum(feat.idf[ia], cfg.anchor_idf_floor)
+    spec_b = feat.anchor[ib] * np.maximum(feat.idf[ib], cfg.anchor_idf_floor)
+    anchor = np.maximum((spec_a * ea).sum(axis=1), (spec_b * eb).sum(axis=1))
+    shared_mass = (feat.mass[ia] * a_in_b).sum(axis=1)
+    la, lb = va & ~ea, vb & ~eb  # words the other document never mentions
+    conflict = (
+        ((feat.digit[ia] & la).any(axis=1) & (feat.digit[ib] & lb).any(axis=1))
+        | ((feat.name[ia] & la).any(axis=1) & (feat.name[ib] & lb).any(axis=1))
+        | (
+            ((feat.evidence[ia] * la).sum(axis=1) >= cfg.conflict_mass)
+            & ((feat.evidence[ib] * lb).sum(axis=1) >= cfg.conflict_mass)
+        )
+    )
+    strong = (shared_mass >= cfg.strong_shared_mass) & (
+        ((feat.mass[ia] >= cfg.lsh_min_mass) & a_in_b).sum(axis=1) >= 3
+    )
+    by_title = (tsim >= cfg.title_threshold) & (
+        ((anchor >= cfg.min_anchor) & (shared_mass >= cfg.min_shared_mass)) | strong
+    )
+    by_cross = (anchor >= cfg.cross_anchor) & (cross >= cfg.cross_threshold)
+    copy = np.zeros(len(a))
+    ask = (
+        ~conflict
+        & ~by_title
+        & ~by_cross
+        & (cross >= cfg.copy_cross_floor)
+        & (feat.shingle_count[a] >= cfg.min_shingles)
+        & (feat.shingle_count[b] >= cfg.min_shingles)
+    )
+    if ask.any():
+        copy[ask] = _copy_similarity(feat, a[ask], b[ask])
+    accepted = ~conflict & (by_title | by_cross | (copy >= cfg.copy_threshold))
+    score = np.maximum(np.maximum(tsim, cross), copy)
+    return np.stack([accepted, conflict, score], axis=1)
+
+
+def _verify_range(feat: _Features, pairs: np.ndarray, cfg: NearDupConfig) -> np.ndarray:
+    out = [np.zeros((0, 3))]
+    for lo in range(0, len(pairs), cfg.chunk_pairs):
+        chunk = pairs[lo : lo + cfg.chunk_pairs]
+        out.append(_verify_chunk(feat, chunk[:, 0], chunk[:, 1], cfg))
+    return np.concatenate(out)
+
+
+def _verify(feat: _Features, pairs: np.ndarray, cfg: NearDupConfig) -> np.ndarray:
+    if feat.n < cfg.parallel_min_docs or len(pairs) < 4 * cfg.chunk_pairs or not _can_fork():
+        return _verify_range(feat, pairs, cfg)
+    half = len(pairs) // 2
+    return np.concatenate(
+        _in_two(_verify_range, (feat, pairs[:half], cfg), (feat, pairs[half:], cfg))
+    )
+
+
+# -- groups ---------------------------------------------------------------------------------
+
+
+def _groups(n: int, pairs: np.ndarray, result: np.ndarray, doc_hash: np.ndarray) -> list[int]:
+    """Groups from verified pairs, strongest first, never joining two groups between which
+    a candidate pair had a conflict; the order depends on content only."""
+    accepted, conflict = result[:, 0] > 0, result[:, 1] > 0
+    acc = pairs[accepted]
+    root = list(range(n))
+    if len(acc) == 0:
+        return root
+    # Conflicts matter only between documents that some accepted pair joins.
+    joined = np.zeros(n, dtype=bool)
+    joined[acc.ravel()] = True
+    refused = pairs[conflict & joined[pairs[:, 0]] & joined[pairs[:, 1]]]
+    forbidden: dict[int, set[int]] = {}
+    for x, y in refused.tolist():
+        forbidden.setdefault(x, set()).add(y)
+        forbidden.setdefault(y, set()).add(x)
+    ha, hb = doc_hash[acc[:, 0]], doc_hash[acc[:, 1]]
+    order = np.lexsort((np.maximum(ha, hb), np.minimum(ha, hb), -result[accepted, 2]))
+    members: dict[int, list[int]] = {}
+    for a, b in acc[order].tolist():
+        ra, rb = root[a], root[b]
+        if ra == rb:
+            continue
+        ma, mb = members.get(ra) or [ra], members.get(rb) or [rb]
+        if len(ma) > len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        fb = forbidden.get(rb)
+        if fb and any(m in fb for m in ma):
+            continue
+        for m in ma:
+            root[m] = rb
+        members[rb] = mb + ma
+        members.pop(ra, None)
+        fa = forbidden.pop(ra, None)
+        if fa:
+            forbidden[rb] = fb | fa if fb else fa
+    smallest: dict[int, int] = {}
+    for i in range(n):
+        smallest.setdefault(root[i], i)
+    return [smallest[root[i]] for i in range(n)]
+
+
+def near_duplicates(
+    titles: Sequence[str | None],
+    texts: Sequence[str | None],
+    config: NearDupConfig = DEFAULT,
+    *,
+    sites: Sequence[str | None] | None = None,
+) -> NearDupResult:
+    """Group near-duplicate documents: see the module docstring.
+
+    `titles[i]`, `texts[i]` and optionally `sites[i]` (where it was published, e.g. the
+    URL's host: "quillstack.dev" tells that a press release is Quillstack's) describe one
+    document; any may be None or empty. Raises ValueError when the lengths differ.
+    """
+    n = len(titles)
+    if len(texts) != n or (sites is not None and len(sites) != n):
+        raise ValueError("titles, texts and sites need one entry per document")
+    if n < 2:
+        return NearDupResult(labels=list(range(n)))
+    feat = _features(_tokenise(titles, texts, sites, config), config)
+    pairs = _candidates(feat, config)
+    result = _verify(feat, pairs, config)
+    return NearDupResult(
+        labels=_groups(n, pairs, result, feat.doc_hash),
+        candidates=len(pairs),
+        verified=int(result[:, 0].sum()),
+        conflicts=int(result[:, 1].sum()),
+    )
+
+
+def near_duplicate_groups(
+    titles: Sequence[str | None],
+    texts: Sequence[str | None],
+    config: NearDupConfig = DEFAULT,
+    *,
+    sites: Sequence[str | None] | None = None,
+) -> list[int]:
+    """A group label per document: the smallest index of the group it belongs to."""
+    return near_duplicates(titles, texts, config, sites=sites).labels
