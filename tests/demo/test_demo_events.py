@@ -64,12 +64,20 @@ def test_no_two_urls_of_an_event_share_a_canonical_url(corpus: Corpus) -> None:
 
 def test_coverage_is_another_outlet_rewording_the_same_facts(corpus: Corpus) -> None:
     pages = pages_by_url(corpus)
+    same_facts = 0
     for event, url, title in members(corpus, COVERAGE):
         origin, cover = pages[event.key], pages[url]
+        assert origin.published and cover.published and origin.published <= cover.published
+        if cover.relation != COVERAGE:
+            # drawn on its own, yet stating an earlier story's facts (the same release,
+            # CVE, deal…): the same event, whoever wrote it and whichever day
+            same_facts += 1
+            continue
         assert cover.host != origin.host
         assert title != event.members[0].title  # another headline form
         assert cover.body_text != origin.body_text or not cover.body_text  # its own text
         assert cover.site_name != origin.site_name
+    assert same_facts < len(members(corpus, COVERAGE)) / 2
 
 
 def test_syndicated_copies_and_cross_posts_republish_the_origin_text(corpus: Corpus) -> None:
@@ -111,8 +119,10 @@ def test_press_releases_are_on_the_companys_own_blog(corpus: Corpus) -> None:
 
 def test_siblings_are_events_of_their_own(corpus: Corpus) -> None:
     siblings = [p for p in corpus.article_pages if p.relation == SIBLING]
-    assert len(siblings) >= 4
-    for page in siblings:
+    # (unless another story happened to state the very facts a sibling changed)
+    apart = [p for p in siblings if corpus.labels.relation_of(p.url) == SIBLING]
+    assert len(apart) >= 4 and len(apart) >= len(siblings) - 1
+    for page in apart:
         assert page.event_key == page.url
         assert corpus.labels.event_of("any", None, page.url) == page.url
         assert all(m.url != page.url for e in corpus.near_duplicates for m in e.members)
@@ -139,7 +149,8 @@ def test_aggregators_link_other_urls_of_shared_stories(corpus: Corpus) -> None:
     assert len(moved) >= 10
     for story in corpus.shared_stories:
         for o in story.occurrences:
-            assert corpus.labels.event_of(o.source_id, None, o.url) == story.url, o
+            event = corpus.labels.event_of("feed", None, story.url)
+            assert corpus.labels.event_of(o.source_id, None, o.url) == event, o
 
 
 def test_labels_cover_every_feed_entry_and_platform_post(corpus: Corpus) -> None:

@@ -27,7 +27,10 @@ which only near-duplicate merging can join — other outlets' coverage with rewo
 and their own text, syndicated copies on a news wire (DevNews Wire) or a partner news site,
 blog posts cross-posted to a blogging platform (Codeleaf), companies' press releases about
 their own news — and aggregators sometimes link those instead of the origin. Sibling stories
-(same kind and product or company, other facts) are separate events beside them.
+(same kind and product or company, other facts) are separate events beside them. News stories
+drawn independently that state the same facts (the same release, CVE, deal, round, outage
+or paper: `riverbed.demo.events.EVENT_FACTS`) are one event; blog posts are events of their
+own, whatever their titles share.
 `Corpus.near_duplicates` lists every event with two URLs or more (https spellings included)
 and `Corpus.labels` gives the event of every item the corpus serves: the ground truth
 `riverbed.demo.labels.score_merge` scores a `stories` table against.
@@ -60,7 +63,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -76,9 +79,11 @@ from riverbed.demo.articles import (
     robots_document,
 )
 from riverbed.demo.broken import BROKEN_SOURCES, BrokenSource, broken_documents
+from riverbed.demo.events import same_events
 from riverbed.demo.feeds import FeedFormat, ItemSpec, render_feed
 from riverbed.demo.labels import EventLabels, page_key
 from riverbed.demo.model import (
+    COVERAGE,
     DEMO_TIMEOUT_S,
     HTML,
     HTTPS,
@@ -393,7 +398,8 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
             documents[(host, "/robots.txt")] = robots
     documents = {key: _with_defaults(doc, window_start) for key, doc in sorted(documents.items())}
 
-    labels = _labels(plan.feeds, articles.pages, [p.record for p in posts])
+    same = same_events(a for c in contents for a in c.articles)
+    labels = _labels(plan.feeds, articles.pages, [p.record for p in posts], same)
     shared: list[SharedStory] = []
     for c in contents:
         for share in c.shares:
@@ -417,20 +423,28 @@ def build_corpus(day: date, seed: int = 7) -> Corpus:
         article_pages=articles.pages,
         site_styles=articles.styles,
         labels=labels,
-        near_duplicates=_near_duplicates(contents, kept),
+        near_duplicates=_near_duplicates(contents, kept, same),
     )
 
 
 def _labels(
-    feeds: Iterable[FeedPlan], pages: Iterable[ArticlePage], posts: Iterable[PlatformPost]
+    feeds: Iterable[FeedPlan],
+    pages: Iterable[ArticlePage],
+    posts: Iterable[PlatformPost],
+    same: Mapping[str, str],
 ) -> EventLabels:
-    """The event of every article link, feed entry and platform post of the corpus."""
+    """The event of every article link, feed entry and platform post of the corpus (`same`:
+    events that are one, `riverbed.demo.events.same_events`)."""
     events: dict[tuple[str, str], str] = {}
     relations: dict[tuple[str, str], str] = {}
     for page in pages:
-        events[page_key(page.url)] = page.event_key
-        if page.relation != ORIGIN:
-            relations[page_key(page.url)] = page.relation
+        event = same.get(page.event_key, page.event_key)
+        events[page_key(page.url)] = event
+        relation = page.relation
+        if event != page.event_key and relation in (ORIGIN, SIBLING):
+            relation = COVERAGE  # a story on facts another story reported first
+        if relation != ORIGIN:
+            relations[page_key(page.url)] = relation
     for fp in feeds:  # links that are no article: a sponsor's home page
         for entry in fp.spec.items:
             if entry.link:
@@ -438,48 +452,46 @@ def _labels(
                 events.setdefault(page_key(link), link)
     by_post = {}
     for post in posts:
-        event = events.get(page_key(post.article_url)) if post.article_url else None
+        linked = events.get(page_key(post.article_url)) if post.article_url else None
         by_post[(post.source_id, post.external_id)] = (
-            event or f"post:{post.source_id}:{post.external_id}"
+            linked or f"post:{post.source_id}:{post.external_id}"
         )
     return EventLabels(events, by_post, relations)
 
 
-def _near_duplicates(contents: Iterable[DateContent], kept: set[tuple[str, str]]) -> list[DupEvent]:
-    """Events under two URLs or more: other articles of the event (`riverbed.demo.events`)
-    and aggregators' https:// spellings of its origin."""
-    members: dict[str, list[EventMember]] = {}
+def _near_duplicates(
+    contents: Sequence[DateContent], kept: set[tuple[str, str]], same: Mapping[str, str]
+) -> list[DupEvent]:
+    """Events under two URLs or more: other articles of the event (`riverbed.demo.events`),
+    other stories stating the same facts, and aggregators' https:// spellings."""
+    articles = sorted((a for c in contents for a in c.articles), key=lambda a: (a.published, a.url))
+    groups: dict[str, list[EventMember]] = {}
     kinds: dict[str, str] = {}
-    for c in contents:
-        by_url = {a.url: a for a in c.articles}
-        for art in sorted(c.articles, key=lambda a: (a.published, a.url)):
-            if art.relation in (ORIGIN, SIBLING):
-                continue
-            origin = by_url[art.event_key]
-            if art.event_key not in members:
-                members[art.event_key] = [
-                    EventMember(origin.url, origin.title, ORIGIN, origin.site_name)
-                ]
-                kinds[art.event_key] = origin.story_kind or "blog"
-            members[art.event_key].append(
-                EventMember(art.url, art.title, art.relation, art.site_name)
+    for art in articles:
+        key = same.get(art.event_key, art.event_key)
+        if art.url == key:
+            kinds[key] = art.story_kind or "blog"
+            groups.setdefault(key, []).insert(
+                0, EventMember(art.url, art.title, ORIGIN, art.site_name)
             )
+            continue
+        # another outlet's story on the same facts is coverage too
+        relation = COVERAGE if art.relation in (ORIGIN, SIBLING) else art.relation
+        groups.setdefault(key, []).append(EventMember(art.url, art.title, relation, art.site_name))
+    for c in contents:
         for share in c.shares:
-            https = [
+            key = same.get(share.url, share.url)
+            groups[key] += [
                 EventMember(o.url, o.title, HTTPS, o.source_id)
                 for o, guid in share.occurrences
                 if o.variant == HTTPS and (o.source_id, guid) in kept
             ]
-            if not https:
-                continue
-            if share.url not in members:
-                origin = by_url[share.url]
-                members[share.url] = [
-                    EventMember(origin.url, origin.title, ORIGIN, origin.site_name)
-                ]
-                kinds[share.url] = share.kind
-            members[share.url] += https
-    return [DupEvent(key, kinds[key], tuple(m)) for key, m in members.items()]
+    out = []
+    for key, members in groups.items():
+        unique = list({m.url: m for m in reversed(members)}.values())[::-1]  # first of a URL
+        if len(unique) > 1:
+            out.append(DupEvent(key, kinds[key], tuple(unique)))
+    return out
 
 
 def _with_defaults(doc: Doc, fallback: datetime) -> Doc:

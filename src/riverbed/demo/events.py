@@ -29,7 +29,7 @@ credit line).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from html import escape
@@ -92,6 +92,37 @@ PRESS_RATE = 0.5
 ACQUIRED_POST_RATE = 0.5  # an acquisition announced by the acquired company too
 SIBLING_KINDS = ("release", "security", "incident")
 SIBLINGS = (2, 3)  # per date
+
+
+# The facts that identify a news event of each kind: two stories stating them report one
+# event, whoever wrote them and whichever day (other details, a release's highlighted
+# feature, may differ).
+EVENT_FACTS: dict[str, tuple[str, ...]] = {
+    "release": ("product", "version"),
+    "security": ("product", "cve"),
+    "incident": ("brand", "service"),
+    "acquisition": ("brand", "brand2"),
+    "funding": ("brand", "round"),
+    "research": ("thing", "metric", "pct"),
+}
+
+
+def same_events(articles: Iterable[Article]) -> dict[str, str]:
+    """Events that are one: the news stories of a window are drawn independently, so two
+    outlets (or one, on two days) may report the same release, CVE, deal, round, outage or
+    paper (`EVENT_FACTS`). Returns, for each event key that is another's, that other key:
+    the event of the earliest such article (then the smallest URL). Blog posts are events
+    of their own, whatever their titles share."""
+    by_facts: dict[tuple[str, ...], list[Article]] = {}
+    for art in articles:
+        if art.story_kind in EVENT_FACTS:
+            facts = tuple(art.slots[k] for k in EVENT_FACTS[art.story_kind])
+            by_facts.setdefault((art.story_kind, *facts), []).append(art)
+    same: dict[str, str] = {}
+    for group in by_facts.values():
+        first = min(group, key=lambda a: (a.published, a.url)).event_key
+        same.update((a.event_key, first) for a in group if a.event_key != first)
+    return same
 
 
 def _weighted_sample(
