@@ -75,7 +75,7 @@ def url_variant(
 
 def _story_slots(rng: random.Random, topic: str, year: int, brands: list[str]) -> Slots:
     slots = make_slots(rng, TOPIC_BY_TAG[topic], year, rng.choice(brands))
-    second = rng.choice(brands)
+    second = rng.choice([b for b in brands if b != slots["brand"]])  # no company buys itself
     slots.update(
         brand2=second,
         brand2_title=brand_title(second),

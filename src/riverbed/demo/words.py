@@ -625,10 +625,10 @@ NEWS_BY_KIND: dict[str, tuple[str, ...]] = {
 # the same facts (slots) as the story, in the company's voice.
 PRESS_TITLES: dict[str, tuple[str, ...]] = {
     "incident": _phrases(
-        "Incident report: the {service} outage"
+        "Incident report: what took down {service}"
         " | What happened to {service} this week"
         " | Postmortem: how {problem} took down {service}"
-        " | Update on this week's {service} incident"
+        " | Update: {service} is back, and what went wrong"
     ),
     "acquisition": _phrases(
         "{brand_title} is acquiring {brand2_title}"
@@ -652,7 +652,7 @@ PRESS_SENTENCES = _phrases(
     " | Thank you to every customer who has trusted {brand_title} with {thing}."
     " | If you have questions, our support team is ready to help."
     " | We will keep this post updated as we have more to share."
-    " | Our {service} team has been working towards this for months."
+    " | The team behind {service} has been working towards this for months."
     " | None of this would be possible without the people who build {brand_title} every day."
     " | We are hiring across engineering, support and product."
     " | Customers were notified by email before this post went up."
