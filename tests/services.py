@@ -11,7 +11,9 @@ Both stop reliably: SIGTERM, then SIGKILL after a timeout.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -81,7 +83,10 @@ class Postgres:
 def running_postgres(tmp: Path) -> Iterator[Postgres]:
     import pgserver
 
-    folder = tmp / "pg"
+    # Run as root, pgserver runs Postgres as its own user and opens the path to the data
+    # folder for it; pytest's temp root is private (0700) and any pytest session starting
+    # meanwhile makes it private again, so the data lives in a folder of its own instead.
+    folder = Path(tempfile.mkdtemp(prefix="riverbed-pg-")) / "pg"
     server = pgserver.get_server(folder, cleanup_mode="stop")
     try:
         database = f"riverbed_{uuid.uuid4().hex[:8]}"
@@ -90,6 +95,7 @@ def running_postgres(tmp: Path) -> Iterator[Postgres]:
     finally:
         with contextlib.suppress(Exception):
             server.cleanup()
+        shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 def _tail(log: Path) -> str:
