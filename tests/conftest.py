@@ -27,3 +27,22 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 def _loopback_only_session() -> Iterator[None]:
     with loopback_only():
         yield
+
+
+@pytest.fixture(scope="session")
+def local_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One `riverbed demo` on a local lake for the whole session (it takes most of a minute).
+    `pristine` is a copy of its lake taken right after the run: tests that go on to change
+    `lake` (re-runs, replays) and tests that compare against the first run both read it, in
+    any order."""
+    import shutil
+
+    from cli_runner import run_cli
+
+    work = tmp_path_factory.mktemp("demo")
+    run = run_cli(work, "demo")
+    lake = work / ".riverbed" / "demo" / "lake"
+    pristine = tmp_path_factory.mktemp("demo-pristine") / "lake"
+    if lake.exists():
+        shutil.copytree(lake, pristine)
+    return {"work": work, "lake": lake, "pristine": pristine, "run": run}

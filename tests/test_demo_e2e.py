@@ -88,11 +88,10 @@ def _snapshot(lake: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo")
-    lake = work / ".riverbed/demo/lake"
-    first = _cli(work, "demo")
-    snap1 = _snapshot(lake)
+def demo(local_demo):
+    work, lake = local_demo["work"], local_demo["lake"]
+    first = local_demo["run"]
+    snap1 = _snapshot(local_demo["pristine"])
     second = _cli(work, "demo")
     snap2 = _snapshot(lake)
     # Rebuild from bronze alone: current-state tables gone, network off.

@@ -82,13 +82,12 @@ def _rows(uri: str, tables: list[str]) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def demos(tmp_path_factory) -> Iterator[dict]:
-    local_work = tmp_path_factory.mktemp("demo-local")
-    local = _cli(local_work, "demo")
+def demos(tmp_path_factory, local_demo) -> Iterator[dict]:
+    local = local_demo["run"]
     s3_work = tmp_path_factory.mktemp("demo-s3")
     with running_seaweedfs(s3_work, bucket="riverbed-demo", secret_key=SECRET) as s3:
         on_s3 = _cli(s3_work, "demo", "--lake", URI)
-        counts = (_counts(local_work / ".riverbed/demo/lake"), _counts(URI))
+        counts = (_counts(local_demo["pristine"]), _counts(URI))
         query = {
             "stories": _cli(
                 s3_work, "query", "--lake", URI, "--format", "json",
