@@ -226,6 +226,15 @@ NEAR_DUPLICATE_DAY = [
             text="A reading list on snapshot isolation for a course.",
         ),
     ),
+    (
+        "blog",
+        40,
+        ParsedItem(
+            title="Reading notes",
+            url="https://blog.example/reading",
+            text="My notes from this week's papers.",
+        ),
+    ),
 ]
 
 
@@ -251,7 +260,7 @@ def test_stories_merge_near_duplicates_beyond_exact_urls_with_provenance():
     ask = by_title["Ask HN: how do you handle async I/O in Postgres?"]
     assert ask["canonical_urls"] == [] and ask["amplified_by"] == []
     assert len([s for s in stories if s["title"] == "Notes on MVCC"]) == 2
-    assert len(stories) == 5
+    assert len(stories) == 6
 
 
 def test_near_duplicate_merge_does_not_depend_on_arrival_order():
@@ -261,5 +270,5 @@ def test_near_duplicate_merge_does_not_depend_on_arrival_order():
 
 def test_near_duplicate_merge_can_be_turned_off():
     stories = build_stories(_day(*NEAR_DUPLICATE_DAY), "d", near_duplicates=None)
-    assert len(stories) == 7  # exact URLs only: the hn post joins devdispatch's URL
+    assert len(stories) == 8  # exact URLs only: the hn post joins devdispatch's URL
     assert all(len(s["canonical_urls"]) <= 1 for s in stories)

@@ -30,6 +30,10 @@ BACKGROUND: list[Doc] = [
     ("Copperline checkout was down on Monday", "Checkout failed for most customers."),
     ("Why checkout broke at Harborstack", "A bad deploy took checkout offline."),
     ("Slow search at Pylonlabs traced to a cache", "Search latency doubled overnight."),
+    # Common words open titles capitalised; a day's texts also write them in lower case,
+    # which is how names ("Quillstack") are told from them.
+    ("Release notes for Firefox 138", "The release notes list every change of this week."),
+    ("How we write weekly updates", "Our weekly notes go out on Fridays, for the storage team."),
 ]
 
 PG_TEXT = "Postgres 18 adds async I/O, which the maintainers call the biggest change in years."

@@ -2,73 +2,87 @@
 
 `near_duplicate_groups(titles, texts)` gives every document a group label (the smallest
 index in its group). Pure numpy, no model; the same documents in any order get the same
-groups. Four steps:
+groups. Four steps; every threshold is a `NearDupConfig` field, default in brackets.
 
 1. **Words.** Titles lose a publisher's decorations first ("… | TechWire", "… (via
    TechWire)", "[TechWire] …", "The Stack Ledger: …": short Title Case segments without
-   digits at either end), then titles and the first `max_text_chars` of texts are split
-   into words (NFKC, case folded, possessive and plain plural dropped; each CJK ideograph a
-   word). Stop words (`STOP_WORDS`) never count. Per word, over the corpus:
+   digits at either end, `strip_decorations`), then titles and the first `max_text_chars`
+   [500] of texts are split into words: NFKC, case folded, possessive and plain plural
+   dropped, a word of another alphabet cut to five letters (a crude stem for inflected
+   languages), each CJK ideograph a word. Stop words (`STOP_WORDS`, and single letters)
+   never count. Per word, over the corpus:
 
-   - `idf` = log(N / df) / log(N) in 0..1, df over titles and texts, N = max(documents,
-     `idf_floor_docs`=2000) so that a handful of documents does not make every word rare;
-   - a *content factor*: the share of titles (with text) whose own text repeats the word,
-     divided by `content_share`=0.3, plus `phrasing_floor`=0.2, capped at 1. A headline's
-     subject is repeated in the story ("Postgres", "replication lag"); its phrasing is not
-     ("knocked … offline", "is out: … and more"). Words seen in fewer than
-     `min_repeat_support`=3 such titles, and anchors, get 1;
-   - `mass` = idf × content factor; the similarity weight is mass ** `weight_power`=3, so one
-     rare subject word outweighs several phrasing words;
-   - *anchors*: numbers (versions, CVE ids, amounts) count 1; *names* (capitalised in some
-     title, never written in lower case anywhere — "Postgres", "Quillstack") count 1,
-     all-capital acronyms ("MVCC", "CSS") 0.5.
+   - `idf` = log(N / df) / log(N) in 0..1, df over titles and texts (not sites: a site's
+     name is in all its posts), N = max(documents, `idf_floor_docs` [2000]) so that a
+     handful of documents does not make every word rare;
+   - a *content factor*: the share of titles (with a text) whose own text repeats the word,
+     / `content_share` [0.3] + `phrasing_floor` [0.2], at most 1. A headline's subject is
+     repeated in the story ("Postgres", "replication lag"), its phrasing is not ("knocked …
+     offline", "is out: … and more"). It is 1 for anchors and for words seen in fewer than
+     `min_repeat_support` [3] such titles;
+   - `mass` = idf × content factor; a word weighs mass ** `weight_power` [3] in
+     similarities, so one rare subject word outweighs several phrasing words. As evidence
+     of *other facts*, a word too rare to judge counts as phrasing (`evidence`);
+   - *anchors*: numbers (versions, CVE ids, amounts) count 1; *names* — capitalised
+     wherever they appear, never in lower case: "Postgres", "Quillstack" (a common word
+     opening a title is written in lower case somewhere else in a day's news) — count 1;
+     all-capital acronyms ("MVCC") 0.4.
 
-2. **Candidates.** MinHash over each title's words of mass ≥ `lsh_min_mass`=0.3 (phrasing
-   and very common words left out, so reworded titles of one event have nearly equal sets),
-   `num_perm`=30 permutations vectorised as `(a·x + b) >> 32` over stable word hashes,
-   banded into `num_perm / rows` = 10 bands of `rows`=3: a pair with Jaccard 0.5 shares a
-   band with probability 1 − (1 − 0.5³)¹⁰ = 0.74, at 0.7 with 0.98, at 0.3 with 0.24.
-   Documents sharing a rare name (idf ≥ `anchor_block_idf`=0.6) in their titles or sites
-   are candidates too: a press release titled "What happened to payments this week" on
-   quillstack.dev shares few title words with "Quillstack says a deadlock caused this
-   week's payments outage". A bucket larger than `max_bucket`=40 (a boilerplate title, a
-   very common name) pairs each member with its `window`=4 neighbours in content-hash
-   order only, so it costs O(size), not O(size²).
+2. **Candidates.** MinHash over each title's subject words (mass ≥ `lsh_min_mass` [0.3],
+   and at least its `lsh_min_words` [2] heaviest), so reworded titles of one event have
+   nearly equal sets: `num_perm` [30] permutations vectorised as `(a·x + b) >> 32` over
+   stable 64-bit word hashes, banded into 10 bands of `rows` [3]. A pair of Jaccard 0.5
+   shares a band with probability 1 − (1 − 0.5³)¹⁰ = 0.74, at 0.7 with 0.98, at 0.3 with
+   0.24. Documents sharing a rare anchor (idf ≥ `anchor_block_idf` [0.6]) in their titles
+   or sites are candidates too: a press release titled "What happened to payments this
+   week" on quillstack.dev shares few title words with "Quillstack says a deadlock caused
+   this week's payments outage"; two headlines with one CVE id may share little else. A
+   bucket larger than `max_bucket` [40] (a boilerplate title, a common name) pairs each
+   member with its `window` [4] next neighbours in content-hash order only: O(size), not
+   O(size²).
 
 3. **Exact verification** of every candidate pair, over the real word sets:
 
-   - `tsim`: weighted Jaccard of the two titles;
-   - *explained*: whether the other document mentions a title word anywhere (title, text,
-     site); `cross` = the smaller of the two titles' explained weight fractions;
-   - `anchor`: explained anchors' weight (anchor × idf), the larger side;
-   - `shared_mass`: total mass of the words both titles have;
-   - *conflicts* (other facts, so other events): both titles have a number the other
-     document never mentions (Postgres 17 / 18, two CVE ids, $12M / $40M), or a name
-     (Quillstack acquires Ferrolabs / Basaltgrid), or unexplained subject words of mass ≥
-     `conflict_mass`=0.4 each ("… took down search" / "… took down checkout");
+   - `tsim`: weighted Jaccard of the two titles (their `max_title_tokens` [12] heaviest
+     words);
+   - *explained*: whether the other document mentions a title word anywhere: its title,
+     its site, or its text's `max_text_words` [32] heaviest words that some title has;
+     `cross` = the smaller of the two titles' explained weight shares;
+   - `anchor`: the explained anchors of one title, each anchor × idf (a rare version
+     counts more than "2026"), the larger side;
+   - `shared_mass`: the mass of the words both titles have;
+   - *conflicts*, other facts so other events: both titles have a number the other
+     document never mentions (Postgres 17 / 18, two CVE ids, $12M / $40M), or a rare name
+     (idf ≥ `conflict_name_idf` [0.7]: Quillstack acquires Ferrolabs / Basaltgrid), or
+     unexplained subject words of evidence ≥ `conflict_mass` [0.4] ("… took down search"
+     / "… took down checkout");
    - `copy`: weighted Jaccard of the texts' word 3-shingles (stop words kept), a shingle
      weighing (its rarest word's idf)³ so that boilerplate ("Continue reading") counts
-     little; only when both texts have `min_shingles`=6 or more.
+     little; computed only when both texts have `min_shingles` [6] or more.
 
-   A pair is the same event when it has no conflict and either
-   (a) `anchor` ≥ `min_anchor`=0.5, `tsim` ≥ `title_threshold`=0.6 and `shared_mass` ≥
-   `min_shared_mass`=1.2 — a reworded or decorated headline naming the same facts, and
-   more than one topic word ("Notes on MVCC" / "MVCC, explained" are two posts); or
-   (b) `anchor` ≥ `cross_anchor`=0.8 and `cross` ≥ `cross_threshold`=0.6 — each title's
-   facts are in the other document (press release vs coverage); or
-   (c) `copy` ≥ `copy_threshold`=0.6 and `cross` ≥ `copy_cross_floor`=0.3 — the same text
-   under a compatible title (syndication, cross-posts).
+   A pair with no conflict is the same event when
+   (a) `tsim` ≥ `title_threshold` [0.6] and either `anchor` ≥ `min_anchor` [0.45] with
+       `shared_mass` ≥ `min_shared_mass` [1.2], or `shared_mass` ≥ `strong_shared_mass`
+       [1.6] over three subject words or more, one of them a number or name (a study:
+       topic, metric, percentage) — a reworded or decorated headline naming the same
+       facts. A shared topic alone is not an event: "Notes on MVCC" and "MVCC, explained"
+       are two posts; or
+   (b) `anchor` ≥ `cross_anchor` [0.8] and `cross` ≥ `cross_threshold` [0.6]: each title's
+       facts are in the other document (a press release and its coverage); or
+   (c) `copy` ≥ `copy_threshold` [0.6] and `cross` ≥ `copy_cross_floor` [0.3]: the same
+       text under a compatible title (syndication, cross-posts).
 
 4. **Groups.** Accepted pairs join groups strongest first (ties broken by content hashes),
-   but never two groups between which some candidate pair had a conflict: one document
-   that resembles two sibling events (a bare "What's new in Postgres" next to the 17 and 18
-   releases) cannot chain them together, as plain union-find would.
+   never two groups between which some candidate pair had a conflict: a document that
+   resembles two sibling events (a bare "Postgres ships async I/O" beside the 17 and 18
+   releases) cannot chain them, as plain union-find would.
 
-The thresholds were chosen on two labelled sets — the demo corpus (`riverbed.demo.labels`)
-and the synthetic set of `benchmarks/bench_neardup.py` (demo templates, with siblings that
-differ in one fact) — favouring precision: a wrong merge hides a story, a missed one shows
-it twice. Large inputs (`parallel_min_docs`=200,000 documents or more) tokenise and verify
-in two processes (fork) where the platform has fork; results are identical.
+The thresholds were chosen on the labelled demo corpus (`riverbed.demo.labels`) and the
+synthetic set of `benchmarks/bench_neardup.py` (demo templates; siblings that differ in one
+fact; blog posts of different blogs under one generic title), favouring precision: a wrong
+merge hides a story, a missed one shows it twice. From `parallel_min_docs` [200,000]
+documents on, tokenising and verification run in two processes (fork, where the platform
+has it); the result is the same.
 """
 
 from __future__ import annotations
@@ -115,6 +129,7 @@ _U64 = np.uint64
 _MIX1 = _U64(0x9E3779B97F4A7C15)
 _MIX2 = _U64(0xC2B2AE3D27D4EB4F)
 _LOW40 = _U64((1 << 40) - 1)
+_LOOKUP_MASS = 0.05  # lighter title words are pure phrasing: never looked up, never a fact
 T = TypeVar("T")
 
 
@@ -125,23 +140,24 @@ class NearDupConfig:
     num_perm: int = 30
     rows: int = 3
     lsh_min_mass: float = 0.3
-    lsh_min_words: int = 3
+    lsh_min_words: int = 2
     anchor_block_idf: float = 0.6
     max_bucket: int = 40
     window: int = 4
-    max_title_tokens: int = 16
+    max_title_tokens: int = 12
     max_text_chars: int = 500
+    max_text_words: int = 32
     idf_floor_docs: int = 2000
     weight_power: float = 3.0
     phrasing_floor: float = 0.2
     content_share: float = 0.3
     min_repeat_support: int = 3
     title_threshold: float = 0.6
-    min_anchor: float = 0.5
-    anchor_idf_floor: float = 0.0
+    min_anchor: float = 0.45
     min_shared_mass: float = 1.2
     strong_shared_mass: float = 2.0
     conflict_mass: float = 0.4
+    conflict_name_idf: float = 0.7
     cross_threshold: float = 0.6
     cross_anchor: float = 0.8
     copy_threshold: float = 0.6
@@ -391,20 +407,23 @@ class _Features:
     name: np.ndarray
     doc_hash: np.ndarray  # uint64 per document, from its content only
     title_ids: np.ndarray  # (n, L) int32, -1 padded: a title's heaviest content words
-    title_weight: np.ndarray  # (n, L) float32
+    title_weight: np.ndarray  # (n, L) float32, and the same for the other word values:
+    title_mass: np.ndarray
+    title_evidence: np.ndarray
+    title_anchor: np.ndarray  # anchor x idf
+    title_kind: np.ndarray  # uint8 bits: 1 number, 2 name, 4 anchor of 1
     title_wsum: np.ndarray
     title_sets: tuple[np.ndarray, np.ndarray]  # (doc, word), sorted, every title word
-    text_keys: np.ndarray  # sorted doc * n_words + word of each text's content words
+    text_words: np.ndarray  # (n, K) int32, -1 padded: a text's heaviest title-vocabulary words
     site_keys: np.ndarray  # the same for sites
     shingle_keys: np.ndarray  # sorted (doc << 40) | 40-bit shingle hash
-    shingle_doc: np.ndarray
     shingle_weight: np.ndarray
     shingle_wsum: np.ndarray
     shingle_count: np.ndarray
 
 
 def _doc_of(offsets: np.ndarray) -> np.ndarray:
-    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int32), np.diff(offsets))
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -421,10 +440,11 @@ def _member(sorted_keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return np.asarray(sorted_keys[pos] == queries)
 
 
-def _idf(df: np.ndarray, n_eff: int) -> np.ndarray:
-    """Document frequency -> 0..1: log(N / df) / log(N); 1 is a word of one document."""
-    out = np.log(n_eff / np.maximum(df, 1)) / math.log(n_eff)
-    return np.clip(out, 0.0, 1.0)
+def _idf(df: np.ndarray, n_docs: int, floor: int) -> np.ndarray:
+    """Document frequency -> 0..1: log(N / df) / log(N), N = max(n_docs, floor); 1 is a
+    word of one document."""
+    n_eff = max(n_docs, floor)
+    return np.clip(np.log(n_eff / np.maximum(df, 1)) / math.log(n_eff), 0.0, 1.0)
 
 
 def _stable_hashes(words: list[str]) -> np.ndarray:
@@ -466,40 +486,53 @@ def _features(tok: _Tokens, cfg: NearDupConfig) -> _Features:
     alpha = np.fromiter((any(c.isalpha() for c in w) for w in words), bool, n_words)
     word_hash = _stable_hashes(words)
 
-    title_w, text_w, site_w = raw_norm[tok.title], raw_norm[tok.text], raw_norm[tok.site]
-    title_doc, text_doc = _doc_of(tok.title_off), _doc_of(tok.text_off)
-    site_doc = _doc_of(tok.site_off)
+    title_w, site_w = raw_norm[tok.title], raw_norm[tok.site]
+    title_doc, site_doc = _doc_of(tok.title_off), _doc_of(tok.site_off)
+    n_raw = len(tok.raw)
+    text_raw_count = np.bincount(tok.text, minlength=n_raw)  # texts are counted per raw word
 
-    # Names: capitalised in some title, never written in lower case anywhere (titles all in
-    # lower case say nothing about case and do not count).
+    # Names: capitalised wherever they appear, never written in lower case (titles all in
+    # lower case say nothing about case and do not count). A common word opening a title
+    # or a sentence is also written in lower case somewhere in a day's news.
     cased = tok.title_cased[title_doc]
-    lower = np.concatenate([title_w[cased & raw_lower[tok.title]], text_w[raw_lower[tok.text]]])
-    n_lower = np.bincount(lower, minlength=n_words)
-    inner = np.ones(len(title_w), dtype=bool)  # a title's first word is capitalised anyway
-    inner[tok.title_off[:-1][np.diff(tok.title_off) > 0]] = False
-    n_cap = np.bincount(title_w[inner & raw_cap[tok.title]], minlength=n_words)
-    n_upper = np.bincount(title_w[inner & raw_upper[tok.title]], minlength=n_words)
+    n_lower = np.bincount(title_w[cased & raw_lower[tok.title]], minlength=n_words)
+    n_lower += np.bincount(raw_norm, weights=text_raw_count * raw_lower, minlength=n_words).astype(
+        np.int64
+    )
+    n_cap = np.bincount(title_w[raw_cap[tok.title]], minlength=n_words)
+    n_cap += np.bincount(raw_norm, weights=text_raw_count * raw_cap, minlength=n_words).astype(
+        np.int64
+    )
+    n_upper = np.bincount(title_w[raw_upper[tok.title]], minlength=n_words)
+    n_upper += np.bincount(raw_norm, weights=text_raw_count * raw_upper, minlength=n_words).astype(
+        np.int64
+    )
     name = (n_cap > 0) & (n_lower == 0) & ~stop & ~digit & alpha
     acronym = name & (n_upper == n_cap)
-    anchor = np.where(digit, 1.0, np.where(name, np.where(acronym, 0.5, 1.0), 0.0))
+    anchor = np.where(digit, 1.0, np.where(name, np.where(acronym, 0.4, 1.0), 0.0))
 
-    # Content words of each title, text and site, once per document.
+    # Content words of each title and site, once per document; of each text, the words some
+    # title has (the only ones ever looked up). Texts are a few hundred characters, so a
+    # word's count over all texts stands for its document frequency.
     keep = ~stop[title_w]
-    tkeys = _sorted_unique(title_doc[keep] * n_words + title_w[keep])
-    keep = ~stop[text_w]
-    text_keys = _sorted_unique(text_doc[keep] * n_words + text_w[keep])
-    keep = ~stop[site_w]
-    site_keys = _sorted_unique(site_doc[keep] * n_words + site_w[keep])
+    tkeys = _sorted_unique(title_doc[keep].astype(np.int64) * n_words + title_w[keep])
     t_doc, t_word = tkeys // n_words, (tkeys % n_words).astype(np.int32)
+    in_titles = np.zeros(n_words, dtype=bool)
+    in_titles[t_word] = True
+    text_count = np.bincount(raw_norm, weights=text_raw_count, minlength=n_words).astype(np.int64)
+    text_count[stop] = 0
+    looked_up = np.flatnonzero(in_titles[raw_norm][tok.text])
+    text_doc = (np.searchsorted(tok.text_off, looked_up, side="right") - 1).astype(np.int64)
+    text_keys = _sorted_unique(text_doc * n_words + raw_norm[tok.text[looked_up]])
+    del looked_up, text_doc
+    keep = ~stop[site_w]
+    site_keys = _sorted_unique(site_doc[keep].astype(np.int64) * n_words + site_w[keep])
 
     # Document frequency over titles and texts (a site's name is in all its posts, which
     # says nothing about how rare the name is); a title word its own text repeats once.
     repeated = _member(text_keys, tkeys)
-    df = np.bincount(text_keys % n_words, minlength=n_words) + np.bincount(
-        t_word[~repeated], minlength=n_words
-    )
-    n_eff = max(n, cfg.idf_floor_docs)
-    idf = _idf(df, n_eff)
+    df = text_count + np.bincount(t_word[~repeated], minlength=n_words)
+    idf = _idf(df, n, cfg.idf_floor_docs)
 
     # Content factor: how often a title word is repeated by its own document's text.
     with_text = (np.diff(tok.text_off) > 0)[t_doc]
@@ -524,27 +557,65 @@ def _features(tok: _Tokens, cfg: NearDupConfig) -> _Features:
     width = max(1, min(cfg.max_title_tokens, int(rank.max(initial=0)) + 1))
     title_ids = np.full((n, width), -1, dtype=np.int32)
     title_ids[o_doc[short], rank[short]] = o_word[short]
-    title_weight = np.where(title_ids >= 0, weight[np.maximum(title_ids, 0)], 0.0)
-    title_weight = title_weight.astype(np.float32)
 
+    def per_title(values: np.ndarray) -> np.ndarray:
+        return np.where(title_ids >= 0, values[np.maximum(title_ids, 0)], 0).astype(np.float32)
+
+    title_weight = per_title(weight)
+
+    # Each text's `max_text_words` heaviest title-vocabulary words, in a padded matrix:
+    # "does document b mention word w" is one row scan, not a search in all texts.
     # Word 3-shingles of the texts (stop words kept: they carry the wording), weighing
-    # (rarest word's idf)³ so that boilerplate sentences count little.
-    h = word_hash[text_w]
-    if len(h) >= 3:
-        same = text_doc[:-2] == text_doc[2:]
+    # (rarest word's idf)³ so that boilerplate sentences count little. Both are built in
+    # slices of documents to bound memory; shingle keys start with their document, so the
+    # slices, each sorted, concatenate into one sorted array.
+    text_words = np.full((n, cfg.max_text_words), -1, dtype=np.int32)
+    doc_hash = _xor_per_doc(t_doc, word_hash[t_word] * _MIX1, n)
+    shingle_wsum = np.zeros(n)
+    shingle_count = np.zeros(n, dtype=np.int64)
+    key_parts, weight_parts = [np.zeros(0, np.uint64)], [np.zeros(0, np.float32)]
+    raw_hash = word_hash[raw_norm]
+    raw_idf = idf.astype(np.float32)[raw_norm]
+    power = np.float32(cfg.weight_power)
+    step = 100_000
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        # text words
+        k0, k1 = np.searchsorted(text_keys, [lo * n_words, hi * n_words])
+        x_doc = text_keys[k0:k1] // n_words
+        x_word = (text_keys[k0:k1] % n_words).astype(np.int32)
+        order = np.lexsort((word_hash[x_word], -mass[x_word], x_doc))
+        x_doc, x_word = x_doc[order], x_word[order]
+        rank = np.arange(len(x_doc)) - np.searchsorted(x_doc, np.arange(lo, hi))[x_doc - lo]
+        short = rank < cfg.max_text_words
+        text_words[x_doc[short], rank[short]] = x_word[short]
+        # shingles
+        start, end = int(tok.text_off[lo]), int(tok.text_off[hi])
+        if end - start < 3:
+            continue
+        w = tok.text[start:end]
+        d = _doc_of(tok.text_off[lo : hi + 1] - start) + lo
+        h, iw = raw_hash[w], raw_idf[w]
+        same = d[:-2] == d[2:]
         sh = ((h[:-2] * _MIX1) ^ (h[1:-1] * _MIX2) ^ h[2:])[same]
-        rare = np.maximum(np.maximum(idf[text_w[:-2]], idf[text_w[1:-1]]), idf[text_w[2:]])
-        skeys = (text_doc[:-2][same].astype(np.uint64) << _U64(40)) | (sh >> _U64(24))
-        order = np.argsort(skeys)
-        skeys, rare = skeys[order], rare[same][order]
-        first = np.r_[True, skeys[1:] != skeys[:-1]] if len(skeys) else np.zeros(0, bool)
-        skeys, s_weight = skeys[first], rare[first] ** cfg.weight_power
-    else:
-        skeys, s_weight = np.zeros(0, np.uint64), np.zeros(0)
-    s_doc = (skeys >> _U64(40)).astype(np.int64)
-    doc_hash = _xor_per_doc(t_doc, word_hash[t_word] * _MIX1, n) ^ _xor_per_doc(
-        s_doc, (skeys & _LOW40) * _MIX2, n
-    )
+        rare = np.maximum(np.maximum(iw[:-2], iw[1:-1]), iw[2:])[same]
+        keys = (d[:-2][same].astype(np.uint64) << _U64(40)) | (sh >> _U64(24))
+        order = np.argsort(keys)
+        keys, rare = keys[order], rare[order]
+        first = np.r_[True, keys[1:] != keys[:-1]]
+        keys, weights = keys[first], rare[first] ** power
+        s_doc = (keys >> _U64(40)).astype(np.int64)
+        doc_hash ^= _xor_per_doc(s_doc, (keys & _LOW40) * _MIX2, n)
+        shingle_wsum += np.bincount(s_doc, weights=weights, minlength=n)
+        shingle_count += np.bincount(s_doc, minlength=n)
+        key_parts.append(keys)
+        weight_parts.append(weights)
+    width = max(1, int((text_words >= 0).sum(axis=1).max(initial=0)))
+    text_words = np.ascontiguousarray(text_words[:, :width])
+    skeys = np.concatenate(key_parts)
+    del key_parts
+    s_weight = np.concatenate(weight_parts)
+    del weight_parts
     return _Features(
         n=n,
         n_words=n_words,
@@ -558,15 +629,22 @@ def _features(tok: _Tokens, cfg: NearDupConfig) -> _Features:
         doc_hash=doc_hash,
         title_ids=title_ids,
         title_weight=title_weight,
+        title_mass=per_title(mass),
+        title_evidence=per_title(evidence),
+        title_anchor=per_title(anchor * idf),
+        title_kind=(
+            per_title(digit.astype(np.float32))
+            + 2 * per_title((name & (idf >= cfg.conflict_name_idf)).astype(np.float32))
+            + 4 * per_title((anchor >= 1.0).astype(np.float32))
+        ).astype(np.uint8),
         title_wsum=title_weight.sum(axis=1),
         title_sets=(t_doc, t_word),
-        text_keys=text_keys,
+        text_words=text_words,
         site_keys=site_keys,
         shingle_keys=skeys,
-        shingle_doc=s_doc,
         shingle_weight=s_weight,
-        shingle_wsum=np.bincount(s_doc, weights=s_weight, minlength=n),
-        shingle_count=np.bincount(s_doc, minlength=n),
+        shingle_wsum=shingle_wsum,
+        shingle_count=shingle_count,
     )
 
 
@@ -591,32 +669,35 @@ def _minhash(values: np.ndarray, doc: np.ndarray, n: int, cfg: NearDupConfig) ->
     return sig
 
 
-def _bucket_pairs(
-    keys: np.ndarray, members: np.ndarray, tiebreak: np.ndarray, cfg: NearDupConfig
-) -> np.ndarray:
-    """Pairs of `members` with equal `keys`. A bucket larger than `max_bucket` pairs each
-    member with its `window` next neighbours in (key, tiebreak) order only."""
+def _bucket_pairs(keys: np.ndarray, members: np.ndarray, n: int, cfg: NearDupConfig) -> np.ndarray:
+    """Pairs (as lo * n + hi) of `members` with equal `keys`; `members` come in content-hash
+    order, which a stable sort keeps inside a bucket. A bucket larger than `max_bucket`
+    pairs each member with its `window` next neighbours in that order only."""
     if len(keys) < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    order = np.lexsort((tiebreak, keys))
-    keys, members = keys[order], members[order]
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys, members = keys[order], members[order].astype(np.int64)
     run = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1
     size = np.bincount(run)[run]
     inside = size > 1
     members, run, size = members[inside], run[inside], size[inside]
-    out = []
+    out = [np.zeros(0, dtype=np.int64)]
     for d in range(1, min(int(size.max(initial=0)), cfg.max_bucket)):
         ok = (run[:-d] == run[d:]) & ((size[:-d] <= cfg.max_bucket) | (d <= cfg.window))
         if ok.any():
-            out.append(np.stack([members[:-d][ok], members[d:][ok]], axis=1))
+            x, y = members[:-d][ok], members[d:][ok]
+            out.append(np.minimum(x, y) * n + np.maximum(x, y))
         elif d > cfg.window:
             break
-    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+    return np.concatenate(out)
 
 
 def _candidates(feat: _Features, cfg: NearDupConfig) -> np.ndarray:
     n = feat.n
     t_doc, t_word = feat.title_sets
+    by_hash = np.argsort(feat.doc_hash, kind="stable")  # content order: see _bucket_pairs
+    rank_of = np.empty(n, dtype=np.int64)
+    rank_of[by_hash] = np.arange(n)
     pairs = []
     # LSH words: subject words (mass >= lsh_min_mass), and at least a title's heaviest
     # `lsh_min_words` so that no titled document is left without a signature.
@@ -625,22 +706,26 @@ def _candidates(feat: _Features, cfg: NearDupConfig) -> np.ndarray:
     rank[heavy] = np.arange(len(t_doc)) - np.searchsorted(t_doc[heavy], t_doc[heavy])
     lsh = (feat.mass[t_word] >= cfg.lsh_min_mass) | (rank < cfg.lsh_min_words)
     sig = _minhash(feat.word_hash[t_word[lsh]], t_doc[lsh], n, cfg)
-    docs = np.unique(t_doc[lsh])
+    has = np.zeros(n, dtype=bool)
+    has[t_doc[lsh]] = True
+    docs = by_hash[has[by_hash]]
     mult = np.random.default_rng(cfg.seed + 1).integers(1, 2**63, cfg.rows, dtype=np.uint64)
+    sig_docs = sig[docs].astype(np.uint64)
+    band_keys = sig_docs[:, 0 :: cfg.rows][:, : cfg.bands] * mult[0]
+    for r in range(1, cfg.rows):
+        band_keys += sig_docs[:, r :: cfg.rows][:, : cfg.bands] * mult[r]
+    del sig_docs
     for band in range(cfg.bands):
-        cols = sig[docs, band * cfg.rows : (band + 1) * cfg.rows].astype(np.uint64)
-        key = (cols * mult[None, :]).sum(axis=1, dtype=np.uint64)
-        pairs.append(_bucket_pairs(key, docs, feat.doc_hash[docs], cfg))
-    # Name blocks: a rare name in one title and in another document's title or site.
-    s_doc, s_word = feat.site_keys // feat.n_words, feat.site_keys % feat.n_words
-    b_doc = np.concatenate([t_doc, s_doc])
+        pairs.append(_bucket_pairs(band_keys[:, band], docs, n, cfg))
+    # Anchor blocks: a rare number or name in one title and in another's title or site.
+    site_doc, s_word = feat.site_keys // feat.n_words, feat.site_keys % feat.n_words
+    b_doc = np.concatenate([t_doc.astype(np.int64), site_doc])
     b_word = np.concatenate([t_word.astype(np.int64), s_word])
-    rare = (feat.name[b_word]) & (feat.idf[b_word] >= cfg.anchor_block_idf)
+    rare = (feat.anchor[b_word] >= 1.0) & (feat.idf[b_word] >= cfg.anchor_block_idf)
     b_doc, b_word = b_doc[rare], b_word[rare]
-    pairs.append(_bucket_pairs(b_word.astype(np.uint64), b_doc, feat.doc_hash[b_doc], cfg))
-    allp = np.concatenate(pairs)
-    lo, hi = np.minimum(allp[:, 0], allp[:, 1]), np.maximum(allp[:, 0], allp[:, 1])
-    keys = _sorted_unique(lo[lo != hi] * n + hi[lo != hi])
+    order = np.argsort(rank_of[b_doc], kind="stable")
+    pairs.append(_bucket_pairs(b_word[order], b_doc[order], n, cfg))
+    keys = _sorted_unique(np.concatenate(pairs))
     return np.stack([keys // n, keys % n], axis=1)
 
 
@@ -648,15 +733,18 @@ def _candidates(feat: _Features, cfg: NearDupConfig) -> np.ndarray:
 
 
 def _explained(
-    feat: _Features, ids: np.ndarray, in_title: np.ndarray, other: np.ndarray
+    feat: _Features, ids: np.ndarray, mass: np.ndarray, in_title: np.ndarray, other: np.ndarray
 ) -> np.ndarray:
     """Which title words `ids` (c, L) the `other` documents mention (title, text or site).
-    Only words with some mass are looked up: phrasing cannot change a decision."""
+    Words lighter than `_LOOKUP_MASS` are not looked up: they cannot change a decision."""
     out = in_title.copy()
-    rows, cols = np.nonzero((ids >= 0) & ~in_title & (feat.mass[np.maximum(ids, 0)] >= 0.05))
+    rows, cols = np.nonzero(~in_title & (mass >= _LOOKUP_MASS))
     if len(rows):
-        q = other[rows].astype(np.int64) * feat.n_words + ids[rows, cols]
-        out[rows, cols] = _member(feat.text_keys, q) | _member(feat.site_keys, q)
+        words, docs = ids[rows, cols], other[rows]
+        hit = (feat.text_words[docs] == words[:, None]).any(axis=1)
+        if len(feat.site_keys):
+            hit |= _member(feat.site_keys, docs.astype(np.int64) * feat.n_words + words)
+        out[rows, cols] = hit
     return out
 
 
@@ -666,7 +754,7 @@ def _copy_similarity(feat: _Features, a: np.ndarray, b: np.ndarray) -> np.ndarra
     total = int(counts.sum())
     if total == 0:
         return np.zeros(len(a))
-    starts = np.searchsorted(feat.shingle_doc, a)
+    starts = np.searchsorted(feat.shingle_keys, a.astype(np.uint64) << _U64(40))
     pair = np.repeat(np.arange(len(a)), counts)
     idx = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
     q = (b[pair].astype(np.uint64) << _U64(40)) | (feat.shingle_keys[idx] & _LOW40)
@@ -680,34 +768,39 @@ def _verify_chunk(feat: _Features, a: np.ndarray, b: np.ndarray, cfg: NearDupCon
     """(accepted, conflict, score) rows for pairs (a, b): see the module docstring."""
     ta, tb = feat.title_ids[a], feat.title_ids[b]
     wa, wb = feat.title_weight[a], feat.title_weight[b]
-    va, vb = ta >= 0, tb >= 0
-    eq = (ta[:, :, None] == tb[:, None, :]) & va[:, :, None]
+    ma, mb = feat.title_mass[a], feat.title_mass[b]
+    ka, kb = feat.title_kind[a], feat.title_kind[b]
+    eq = (ta[:, :, None] == tb[:, None, :]) & (ta >= 0)[:, :, None]
     a_in_b, b_in_a = eq.any(axis=2), eq.any(axis=1)
     inter = (wa * a_in_b).sum(axis=1)
     wsa, wsb = feat.title_wsum[a], feat.title_wsum[b]
     tsim = inter / np.maximum(wsa + wsb - inter, 1e-12)
-    ea = _explained(feat, ta, a_in_b, b)
-    eb = _explained(feat, tb, b_in_a, a)
+    ea = _explained(feat, ta, ma, a_in_b, b)
+    eb = _explained(feat, tb, mb, b_in_a, a)
     cross = np.minimum(
         (wa * ea).sum(axis=1) / np.maximum(wsa, 1e-12),
         (wb * eb).sum(axis=1) / np.maximum(wsb, 1e-12),
     )
-    ia, ib = np.maximum(ta, 0), np.maximum(tb, 0)
-    spec_a = feat.anchor[ia] * np.maximum(feat.idf[ia], cfg.anchor_idf_floor)
-    spec_b = feat.anchor[ib] * np.maximum(feat.idf[ib], cfg.anchor_idf_floor)
-    anchor = np.maximum((spec_a * ea).sum(axis=1), (spec_b * eb).sum(axis=1))
-    shared_mass = (feat.mass[ia] * a_in_b).sum(axis=1)
-    la, lb = va & ~ea, vb & ~eb  # words the other document never mentions
-    conflict = (
-        ((feat.digit[ia] & la).any(axis=1) & (feat.digit[ib] & lb).any(axis=1))
-        | ((feat.name[ia] & la).any(axis=1) & (feat.name[ib] & lb).any(axis=1))
-        | (
-            ((feat.evidence[ia] * la).sum(axis=1) >= cfg.conflict_mass)
-            & ((feat.evidence[ib] * lb).sum(axis=1) >= cfg.conflict_mass)
-        )
+    anchor = np.maximum(
+        (feat.title_anchor[a] * ea).sum(axis=1), (feat.title_anchor[b] * eb).sum(axis=1)
     )
-    strong = (shared_mass >= cfg.strong_shared_mass) & (
-        ((feat.mass[ia] >= cfg.lsh_min_mass) & a_in_b).sum(axis=1) >= 3
+    shared_mass = (ma * a_in_b).sum(axis=1)
+    # Words the other document never mentions (of those looked up: see `_explained`).
+    la, lb = (ma >= _LOOKUP_MASS) & ~ea, (mb >= _LOOKUP_MASS) & ~eb
+    left_a = (feat.title_evidence[a] * la).sum(axis=1)
+    left_b = (feat.title_evidence[b] * lb).sum(axis=1)
+    conflict = (
+        (((ka & 1) > 0) & la).any(axis=1) & (((kb & 1) > 0) & lb).any(axis=1)
+        | (((ka & 2) > 0) & la).any(axis=1) & (((kb & 2) > 0) & lb).any(axis=1)
+        | ((left_a >= cfg.conflict_mass) & (left_b >= cfg.conflict_mass))
+    )
+    # Many shared subject words and a shared number or name (a study's finding: topic,
+    # metric, percentage) stand without a rare anchor; a topic alone ("zero trust
+    # networking") does not.
+    strong = (
+        (shared_mass >= cfg.strong_shared_mass)
+        & (((ma >= cfg.lsh_min_mass) & a_in_b).sum(axis=1) >= 3)
+        & (((ka & 4) > 0) & a_in_b).any(axis=1)
     )
     by_title = (tsim >= cfg.title_threshold) & (
         ((anchor >= cfg.min_anchor) & (shared_mass >= cfg.min_shared_mass)) | strong
@@ -749,24 +842,46 @@ def _verify(feat: _Features, pairs: np.ndarray, cfg: NearDupConfig) -> np.ndarra
 # -- groups ---------------------------------------------------------------------------------
 
 
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """Connected components of `edges`: each document's label is its component's smallest
+    index (minimum labels spread along edges, with pointer jumping)."""
+    label = np.arange(n)
+    if len(edges) == 0:
+        return label
+    a, b = edges[:, 0], edges[:, 1]
+    while True:
+        low = np.minimum(label[a], label[b])
+        before = label.copy()
+        np.minimum.at(label, a, low)
+        np.minimum.at(label, b, low)
+        label = label[label]
+        if np.array_equal(label, before):
+            return label
+
+
 def _groups(n: int, pairs: np.ndarray, result: np.ndarray, doc_hash: np.ndarray) -> list[int]:
-    """Groups from verified pairs, strongest first, never joining two groups between which
-    a candidate pair had a conflict; the order depends on content only."""
+    """Groups from verified pairs: connected components, except where a component holds
+    two documents whose own pair had a conflict. Such a component is rebuilt from its
+    pairs, strongest first, never joining two groups with a conflict between them; the
+    order depends on content only."""
     accepted, conflict = result[:, 0] > 0, result[:, 1] > 0
     acc = pairs[accepted]
-    root = list(range(n))
-    if len(acc) == 0:
-        return root
-    # Conflicts matter only between documents that some accepted pair joins.
-    joined = np.zeros(n, dtype=bool)
-    joined[acc.ravel()] = True
-    refused = pairs[conflict & joined[pairs[:, 0]] & joined[pairs[:, 1]]]
+    label = _components(n, acc)
+    refused = pairs[conflict]
+    refused = refused[label[refused[:, 0]] == label[refused[:, 1]]]
+    if len(refused) == 0:
+        return label.tolist()
+    torn = np.zeros(n, dtype=bool)
+    torn[label[refused[:, 0]]] = True
+    inside = torn[label[acc[:, 0]]]
+    acc, score = acc[inside], result[accepted, 2][inside]
     forbidden: dict[int, set[int]] = {}
     for x, y in refused.tolist():
         forbidden.setdefault(x, set()).add(y)
         forbidden.setdefault(y, set()).add(x)
     ha, hb = doc_hash[acc[:, 0]], doc_hash[acc[:, 1]]
-    order = np.lexsort((np.maximum(ha, hb), np.minimum(ha, hb), -result[accepted, 2]))
+    order = np.lexsort((np.maximum(ha, hb), np.minimum(ha, hb), -score))
+    root = {int(i): int(i) for i in np.flatnonzero(torn[label])}
     members: dict[int, list[int]] = {}
     for a, b in acc[order].tolist():
         ra, rb = root[a], root[b]
@@ -785,10 +900,13 @@ def _groups(n: int, pairs: np.ndarray, result: np.ndarray, doc_hash: np.ndarray)
         fa = forbidden.pop(ra, None)
         if fa:
             forbidden[rb] = fb | fa if fb else fa
-    smallest: dict[int, int] = {}
-    for i in range(n):
-        smallest.setdefault(root[i], i)
-    return [smallest[root[i]] for i in range(n)]
+    out = label.copy()
+    docs = np.fromiter(root, np.int64, len(root))
+    roots = np.fromiter(root.values(), np.int64, len(root))
+    smallest = np.full(n, n, dtype=np.int64)
+    np.minimum.at(smallest, roots, docs)
+    out[docs] = smallest[roots]
+    return out.tolist()
 
 
 def near_duplicates(
