@@ -533,7 +533,6 @@ def _features(tok: _Tokens, cfg: NearDupConfig) -> _Features:
     repeated = _member(text_keys, tkeys)
     df = text_count + np.bincount(t_word[~repeated], minlength=n_words)
     idf = _idf(df, n, cfg.idf_floor_docs)
-
     # Content factor: how often a title word is repeated by its own document's text.
     with_text = (np.diff(tok.text_off) > 0)[t_doc]
     seen = np.bincount(t_word[with_text], minlength=n_words)
