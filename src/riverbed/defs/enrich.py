@@ -35,6 +35,13 @@ from riverbed.pipeline.enrich import (
 
 OWNERS = ["team:riverbed"]
 POOL = "riverbed_enrich"
+# what every enrich asset shares: daily, Parquet in the lake, one pool
+ENRICH_STEP: dict[str, Any] = {
+    "partitions_def": daily,
+    "io_manager_key": "lake_io",
+    "pool": POOL,
+    "owners": OWNERS,
+}
 
 
 class EnrichConfig(dg.Config):
@@ -50,10 +57,7 @@ def enrich_run_config(replay: bool) -> dict[str, object]:
     group_name="enrich",
     kinds={"python", "parquet", "numpy"},
     check_specs=specs("embeddings", UNIQUE_KEY),
-    partitions_def=daily,
-    io_manager_key="lake_io",
-    pool=POOL,
-    owners=OWNERS,
+    **ENRICH_STEP,
 )
 def embeddings(
     context: dg.AssetExecutionContext,
@@ -84,10 +88,7 @@ def embeddings(
     group_name="enrich",
     kinds={"python", "parquet"},
     check_specs=specs("topics", UNIQUE_KEY),
-    partitions_def=daily,
-    io_manager_key="lake_io",
-    pool=POOL,
-    owners=OWNERS,
+    **ENRICH_STEP,
 )
 def topics(
     context: dg.AssetExecutionContext,
@@ -117,10 +118,7 @@ def topics(
     group_name="enrich",
     kinds={"python", "parquet"},
     check_specs=specs("enrichments", UNIQUE_KEY, NOT_EMPTY),
-    partitions_def=daily,
-    io_manager_key="lake_io",
-    pool=POOL,
-    owners=OWNERS,
+    **ENRICH_STEP,
 )
 def enrichments(
     context: dg.AssetExecutionContext,
