@@ -15,13 +15,14 @@ belongs to one labelled event. An event has 1..n members (different URLs in real
               smart quotes, "Update:"), the text with a sentence added or removed.
 
 Hard negatives come in two kinds, both different events:
-- siblings: events from the same template as another event with ONE fact changed (a
-  version, a CVE id, an amount, a percentage, a brand, a feature, a problem, a service...);
+- siblings: events from the same template as another event with ONE of its identifying
+  facts changed (`riverbed.demo.events.EVENT_FACTS`: a version, a CVE id, an amount, a
+  round, a percentage, a brand, a problem, a service...);
 - namesakes: blog posts from different blogs that happen to carry the same title
   ("Understanding MVCC") with their own text, as in the demo corpus.
 
-News events have unique facts (the same product, version and feature twice would be the
-same event), so a perfect merge exists. `score_pairs` computes pairwise precision and recall
+News events have unique facts (the same product and version twice would be the same
+release), so a near-perfect merge exists. `score_pairs` computes pairwise precision and recall
 of predicted groups against the labels without enumerating pairs.
 """
 
@@ -33,6 +34,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from riverbed.demo.events import EVENT_FACTS
 from riverbed.demo.words import (
     BIGNUMS,
     BRAND_HEADS,
@@ -76,12 +78,15 @@ SITES = (
 SUFFIXES = (" | {site}", " - {site}", " (via {site})", " — {site}", " [{site}]")
 PREFIXES = ("{site}: ", "[{site}] ", "Syndicated: ")
 SLOT = re.compile(r"\{(\w+)\}")
-# The facts every headline form of a kind names: two events differing only elsewhere would
-# have identical headlines in some forms, so events are unique on these, and siblings
-# change one of them.
+# What makes an event of each kind one event, as the demo corpus's labels say
+# (`riverbed.demo.events.EVENT_FACTS`: a release is its product and version, whichever
+# feature a headline picks): events are unique on these, and siblings change one of them.
+_SLOT_OF = {"brand": "brand_title", "brand2": "brand2_title"}
+# Facts a sibling never changes alone: one company announcing the same amount as a Series C
+# and a Series D on one day is no hard case real news has.
+UNVARIED = {"round"}
 CORE_SLOTS = {
-    kind: sorted(set.intersection(*(set(SLOT.findall(t)) for t in forms)))
-    for kind, forms in STORY_TITLES.items()
+    kind: sorted(_SLOT_OF.get(fact, fact) for fact in EVENT_FACTS[kind]) for kind in STORY_TITLES
 }
 
 
@@ -306,7 +311,7 @@ class Generator:
             for _ in range(rng.randint(1, 3)):
                 if len(self.data.titles) >= n_items:
                     return
-                other = _vary(rng, slots, core)
+                other = _vary(rng, slots, [c for c in core if c not in UNVARIED])
                 facts = _facts(core, other)
                 if len(_usable(STORY_TITLES[kind], other)) >= 2 and self._free(
                     facts, other, "version" in core, family

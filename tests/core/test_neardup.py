@@ -81,6 +81,16 @@ SAME_EVENT: list[tuple[str, Doc, Doc]] = [
         ("Falconops is acquiring Heronfield", "We have signed an agreement to buy Heronfield."),
     ),
     (
+        "a deal worded two ways, little else shared",
+        ("Tidalscale is acquiring Graniteops", None),
+        ("Tidalscale buys threat modelling startup Graniteops", None),
+    ),
+    (
+        "cross-post with the author's blog name",
+        ("How we debugged page cache thrashing", SYNDICATED_TEXT),
+        ("How we debugged page cache thrashing | Notes by Mei Varga", SYNDICATED_TEXT),
+    ),
+    (
         "Cyrillic headline reworded",
         ("Яндекс выпустил YDB 25.1 с векторным поиском", None),
         ("YDB 25.1 от Яндекса: векторный поиск", None),
@@ -127,6 +137,21 @@ OTHER_EVENTS: list[tuple[str, Doc, Doc]] = [
         "two posts on one topic",
         ("Understanding LSM trees", "Compaction is where the write amplification hides."),
         ("The case against LSM trees", "B-trees still win for read-heavy workloads."),
+    ),
+    (
+        "one generic title with a name on two blogs",
+        ("Things I wish I knew about CRDTs before going to production", "We sync notes."),
+        ("Things I wish I knew about CRDTs before going to production", "Our editor merges."),
+    ),
+    (
+        "two posts comparing the same products",
+        ("Benchmarking Podman against Docker Engine", "Rootless containers start faster."),
+        ("Why we moved from Podman to Docker Engine", "Compose support decided it for us."),
+    ),
+    (
+        "a number inside a topic's name",
+        ("Notes on cgroups v2", "Memory limits behave differently under the unified tree."),
+        ("The case against cgroups v2", "The migration broke our resource accounting."),
     ),
     (
         "self post naming a topic of a story",
@@ -254,6 +279,7 @@ DECORATIONS = [
     ("Kafka 4.0 ships queues (via TechWire)", "Kafka 4.0 ships queues"),
     ("[Dev Dispatch] Kafka 4.0 ships queues", "Kafka 4.0 ships queues"),
     ("The Stack Ledger: Kafka 4.0 ships queues", "Kafka 4.0 ships queues"),
+    ("Notes on cgroups v2 | Notes by Mei Varga", "Notes on cgroups v2"),
     ("Critical vulnerability in Kafka (CVE-2026-20572)", None),  # a fact, kept
     ("Rust 1.85 - The 2024 Edition", None),  # digits: not a publisher
     ("Postgres (finally) ships async I/O", None),  # mid-title brackets stay

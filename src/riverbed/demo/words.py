@@ -396,10 +396,12 @@ TOPICS: tuple[Topic, ...] = (
 TOPIC_BY_TAG = {t.tag: t for t in TOPICS}
 
 # A post title. Slots: {product} {version} {product2} {feature} {thing} {problem} {metric}
-# {pct} {n} {minutes} {bignum} {year} {brand_title} {service}
+# {pct} {n} {minutes} {bignum} {year} {brand_title} {service}. A blog post is about a subject,
+# not news: no release headline ("{product} {version} ships …") and no incident report —
+# a company's own incident and release posts are press releases (`PRESS_TITLES`), labelled
+# with the event they announce.
 POST_TITLES = _phrases(
-    "{product} {version} ships {feature}"
-    " | What's new in {product} {version}"
+    "What's new in {product}: {feature}"
     " | How we cut our {metric} by {pct}% by rethinking {thing}"
     " | How we cut our {metric} by {pct}%"
     " | Why we moved from {product} to {product2}"
@@ -409,21 +411,21 @@ POST_TITLES = _phrases(
     " | How we debugged {problem}"
     " | The hidden cost of {thing}"
     " | Understanding {thing}"
-    " | Postmortem: {problem} took down {service} for {minutes} minutes"
+    " | What {problem} taught us about {thing}"
     " | Benchmarking {product} against {product2}"
     " | {thing}, explained"
     " | We replaced {product} with {product2}. Here's what happened"
     " | Things I wish I knew about {thing} before going to production"
     " | A gentle introduction to {thing}"
     " | What {bignum} requests per second taught us about {thing}"
-    " | Inside {product} {version}: {feature}"
+    " | Inside {product}: {feature}"
     " | Is {thing} still worth it in {year}?"
     " | Reading the {product} source code: {thing}"
     " | {thing} without the hype"
     " | Our {thing} setup, one year later"
-    " | Trying {feature} in {product} {version}"
+    " | Trying {feature} in {product}"
     " | The case against {thing}"
-    " | Upgrading to {product} {version}: what broke and what got faster"
+    " | Upgrading {product}: what broke and what got faster"
 )
 
 # Kinds of shared "big story", each with several headline forms (feeds retitle stories).
