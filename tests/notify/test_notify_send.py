@@ -18,7 +18,7 @@ from riverbed.lake import Lake
 from riverbed.lake.journal import Journal
 from riverbed.orchestrate import RunSummary
 from riverbed.pipeline.collect import SourceState
-from riverbed.pipeline.notify import notify_run_end, notify_run_failure
+from riverbed.pipeline.notify import catalogue_secrets, notify_run_end, notify_run_failure
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DATE = NOW.date().isoformat()
@@ -201,3 +201,13 @@ def test_no_targets_means_no_requests_and_no_state(lake):
     )
     assert end(cat, lake, collected(lake, "run1", failed={"blog"})) == []
     assert not lake.exists(lake.path("state", "notify", "sources.json"))
+
+
+def test_secrets_are_the_webhook_token_parts_not_its_words():
+    env = {"SLACK": "https://hooks.slack.example/services/T0123ABCD/B0123ABCD/xOxO1234abcd"}
+    cat = catalogue(
+        "    - {url: '${SLACK}', headers: {Authorization: 'Bearer abcdef123456'}}\n", env
+    )
+    secrets = set(catalogue_secrets(cat))
+    assert {env["SLACK"], "T0123ABCD", "xOxO1234abcd", "Bearer abcdef123456"} <= secrets
+    assert "services" not in secrets and "hooks.slack.example" not in secrets

@@ -13,6 +13,7 @@ from notify.webhook_receiver import WebhookReceiver
 from riverbed.defs.alerts import WILL_RETRY_TAG, notify_run_failed, notify_source_changes_sensor
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake import Lake
+from riverbed.orchestrate import PID_TAG
 from riverbed.pipeline.collect import SourceState
 
 
@@ -91,6 +92,12 @@ def test_a_run_that_will_be_retried_waits_for_its_last_attempt(instance, receive
     context = failure_context(instance, resources, tags={WILL_RETRY_TAG: "true"})
     skipped = notify_run_failed(context)
     assert isinstance(skipped, dg.SkipReason)
+    assert receiver.received == []
+
+
+def test_a_run_made_by_the_cli_is_left_to_the_cli(instance, receiver, resources):
+    context = failure_context(instance, resources, tags={PID_TAG: "4242"})
+    assert isinstance(notify_run_failed(context), dg.SkipReason)
     assert receiver.received == []
 
 

@@ -1,7 +1,8 @@
 """Alert sensors: `settings.notify` for runs the daemon sees (launched from the UI, a
-schedule or a sensor). `riverbed run` announces its own runs when it ends; both sides
-de-duplicate through the lake (`riverbed.pipeline.notify`), so a failed run is announced
-once whoever sees it first, and a source state change once.
+schedule or a sensor). Runs made by `riverbed run` / `demo` (tagged with their process) are
+left to the CLI, which announces them when it ends (a run whose process died is marked
+failed and announced by the next CLI run). Both sides also de-duplicate through the lake
+(`riverbed.pipeline.notify`): a failed run is announced once, a source state change once.
 """
 
 import re
@@ -11,10 +12,12 @@ import dagster as dg
 
 from riverbed.defs.automation import RANGE_START, collect_jobs
 from riverbed.defs.resources import CatalogueResource, LakeResource
+from riverbed.orchestrate import PID_TAG
 from riverbed.pipeline.notify import notify_run_failure, notify_source_changes
 
 # set by Dagster on a failed run that its run-retry policy will launch again
 WILL_RETRY_TAG = "dagster/will_retry"
+CLI_RUN = "made by riverbed run/demo, which announces its own runs when it ends"
 
 
 def failure_cause(context: dg.RunFailureSensorContext) -> str:
@@ -40,6 +43,8 @@ def notify_run_failed(
     context: dg.RunFailureSensorContext, catalogue: CatalogueResource, lake: LakeResource
 ) -> dg.SkipReason | None:
     run = context.instance.get_run_by_id(context.dagster_run.run_id) or context.dagster_run
+    if PID_TAG in run.tags:
+        return dg.SkipReason(CLI_RUN)
     if run.tags.get(WILL_RETRY_TAG) == "true":
         return dg.SkipReason(f"run {run.run_id} will be retried: its last attempt is announced")
     loaded = catalogue.load()
@@ -60,10 +65,12 @@ def notify_run_failed(
 def notify_source_changes_sensor(
     context: dg.RunStatusSensorContext, catalogue: CatalogueResource, lake: LakeResource
 ) -> dg.SkipReason | None:
+    run = context.dagster_run
+    if PID_TAG in run.tags:
+        return dg.SkipReason(CLI_RUN)
     loaded = catalogue.load()
     if not loaded.settings.notify:
         return dg.SkipReason("no notify targets in the catalogue")
-    run = context.dagster_run
     start = run.tags.get(RANGE_START) or ""
     date = start.split("|")[0] or datetime.now(UTC).date().isoformat()
     notify_source_changes(loaded, lake.lake, run.run_id, date, datetime.now(UTC))

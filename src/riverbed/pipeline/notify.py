@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ from riverbed.pipeline.status import is_stale
 log = logging.getLogger(__name__)
 
 STAGE = "notify"
+MIN_TOKEN_LEN = 8
 # the fetch layer logs request URLs (redacted for credentials in userinfo and query, but a
 # webhook's secret is often its path): scrubbed while a notification is being sent
 _CLIENT_LOGGER = "riverbed.fetch.client"
@@ -134,15 +136,21 @@ def catalogue_secrets(catalogue: Catalogue) -> list[str]:
     for target in catalogue.settings.notify:
         url = str(target.url)
         parts = urlsplit(url)
-        found += [url, parts.path, unquote(parts.path), parts.query]
-        found.append(parts.netloc.rpartition("@")[0])
-        found += [p for p in parts.path.split("/") if len(p) >= 8]
+        found += [url, parts.query, parts.netloc.rpartition("@")[0]]
+        if len(parts.path) >= MIN_TOKEN_LEN:
+            found += [parts.path, unquote(parts.path)]
+        found += [p for p in parts.path.split("/") if _token_like(p)]
         found += list(target.headers.values())
     for source in catalogue.sources:
         found += list((getattr(source, "headers", None) or {}).values())
     if catalogue.settings.proxy:
         found.append(catalogue.settings.proxy)
     return [s for s in found if s and s != "/"]
+
+
+def _token_like(segment: str) -> bool:
+    """A path segment that looks like a credential (`B0123XYZ`), not a word (`services`)."""
+    return len(segment) >= MIN_TOKEN_LEN and not re.fullmatch(r"[a-z-]+", segment)
 
 
 class _Scrub(logging.Filter):
