@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from riverbed.defs.alerts import alert_sensors
 from riverbed.defs.articles import articles, articles_unique
 from riverbed.defs.automation import (
     catalogue_sensor,
@@ -39,7 +40,7 @@ def build_definitions() -> dg.Definitions:
         ],
         asset_checks=[articles_unique],
         jobs=[*collect_jobs.values(), daily_job],
-        sensors=[catalogue_sensor, publish_after_collect],
+        sensors=[catalogue_sensor, publish_after_collect, *alert_sensors],
         resources={
             "lake": LakeResource(uri=uri),
             "catalogue": CatalogueResource(path=sources_path()),

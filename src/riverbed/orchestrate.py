@@ -244,6 +244,10 @@ def run_pipeline(
         if not summary.failed_runs:
             raise
         # the lake is why the runs failed: their causes say so, the summary stays empty
+    if not replay:  # alerts speak of live collection; a replay only re-derives history
+        from riverbed.pipeline.notify import notify_run_end
+
+        notify_run_end(catalogue, lake, summary)
     summary.wall_s = time.monotonic() - started
     return summary
 
