@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,8 @@ from riverbed.core.render import (
     render_json_feed,
     render_rss,
 )
-from riverbed.core.render.view import topic_order
+from riverbed.core.render.tags import tag_slug, tags_by_slug
+from riverbed.core.render.view import label, topic_order
 from riverbed.core.stories import EXCERPT_CHARS
 from riverbed.core.text import shorten
 from riverbed.lake.schemas import ARTICLES, DIGEST, ENRICHMENTS, ITEM_METRICS, TOPICS
@@ -184,16 +185,14 @@ def to_digest(rows: list[dict[str, Any]], date: str, title: str = "riverbed dige
 
 
 def publish(lake: Lake, rows: list[dict[str, Any]], date: str) -> dict[str, str]:
-    """Render the day's digest (HTML, Markdown, RSS 2.0, JSON Feed 1.1) and, when it is the
-    newest digest, the stable latest-digest files and per-tag feeds. Returns written paths."""
+    """Render the day's digest (HTML, Markdown, RSS 2.0, JSON Feed 1.1) under
+    `published/digest/<date>/` and, when it is the newest digest, the stable latest-digest
+    files `published/{index.html,index.md,feed.xml,feed.json}` and the per-tag files
+    `published/tags/<slug>/{index.html,index.md,feed.xml,feed.json}` (`publish_tags`).
+    Returns the written paths by name."""
     digest = to_digest(rows, date)
     day_dir = lake.path("published", "digest", date)
-    files = {
-        "index.html": render_digest_html(digest).encode(),
-        "index.md": render_digest_markdown(digest).encode(),
-        "feed.xml": render_rss(digest, feed_url=None, title=f"riverbed digest {date}"),
-        "feed.json": render_json_feed(digest, feed_url=None, title=f"riverbed digest {date}"),
-    }
+    files = render_files(digest, feed_title=f"riverbed digest {date}")
     written = {}
     for name, data in files.items():
         lake.write_bytes(day_dir / name, data)
@@ -203,30 +202,92 @@ def publish(lake: Lake, rows: list[dict[str, Any]], date: str) -> dict[str, str]
     latest = (lake.read_json(latest_marker) or {}).get("date")
     if latest is None or date >= latest:
         top = lake.path("published")
-        for name in ("index.html", "feed.xml", "feed.json"):
-            lake.write_bytes(top / name, files[name])
-        _publish_tags(lake, digest)
+        # the latest page links each tag to its page; a day's page stays as it was that day
+        page = render_digest_html(digest, tags_base="tags/").encode()
+        for name, data in {**files, "index.html": page}.items():
+            lake.write_bytes(top / name, data)
+        for slug in publish_tags(lake, digest):
+            written[f"tags/{slug}"] = str(top / "tags" / slug / "index.html")
         lake.write_json(latest_marker, {"date": date})
         written["latest"] = str(top / "index.html")
     return written
 
 
-def _publish_tags(lake: Lake, digest: Digest) -> None:
-    by_tag: dict[str, list[DigestEntry]] = {}
+def render_files(
+    digest: Digest, *, feed_title: str | None = None, tags_base: str | None = None
+) -> dict[str, bytes]:
+    """The four renderings of `digest` by file name: index.html, index.md (headed by the
+    digest's title), feed.xml and feed.json (titled `feed_title`, else the digest's title)."""
+    title = feed_title or digest.title
+    return {
+        "index.html": render_digest_html(digest, tags_base=tags_base).encode(),
+        "index.md": render_digest_markdown(digest).encode(),
+        "feed.xml": render_rss(digest, feed_url=None, title=title),
+        "feed.json": render_json_feed(digest, feed_url=None, title=title),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class TagDigest:
+    tag: str  # the tag as shown: its first spelling in the digest, cleaned
+    digest: Digest
+
+
+def tag_digests(digest: Digest) -> dict[str, TagDigest]:
+    """One digest per tag the stories carry (item tags and their sources' tags, as the
+    `stories` table merges them), keyed by `tag_slug`, in slug order: the stories with that
+    tag, in the digest's ranks. Tags sharing a slug ('Rust', 'rust') share one digest."""
+    members: dict[str, list[DigestEntry]] = {}
+    shown: dict[str, str] = {}
     for e in digest.entries:
-        for tag in e.tags:
-            by_tag.setdefault(tag, []).append(e)
-    for tag, entries in sorted(by_tag.items()):
-        safe = "".join(c for c in tag.lower() if c.isalnum() or c in "-_")[:64]
-        if not safe:
+        for slug, tag in tags_by_slug(e.tags).items():
+            shown.setdefault(slug, tag)
+            members.setdefault(slug, []).append(e)
+    return {
+        slug: TagDigest(shown[slug], _titled(digest, shown[slug], members[slug]))
+        for slug in sorted(members)
+    }
+
+
+def _titled(digest: Digest, tag: str, entries: list[DigestEntry]) -> Digest:
+    return Digest(
+        digest_date=digest.digest_date,
+        generated_at=digest.generated_at,
+        entries=entries,
+        title=f"{digest.title} — {tag}",
+        home_url=digest.home_url,
+    )
+
+
+def publish_tags(lake: Lake, digest: Digest) -> list[str]:
+    """Write `published/tags/<slug>/` for every tag of `digest` (`tag_digests`) and the index
+    `published/tags/index.json` (`{slug: {"tag": shown, "stories": n}}`). A tag folder left by
+    an earlier digest whose tag has no story now is rewritten empty (and listed with 0
+    stories), so its feed does not go on showing stale stories as the latest. Returns the
+    slugs written, today's first."""
+    base = lake.path("published", "tags")
+    by_slug = tag_digests(digest)
+    for slug, t in by_slug.items():
+        for name, data in render_files(t.digest, tags_base="../").items():
+            lake.write_bytes(base / slug / name, data)
+    before = lake.read_json(base / "index.json")
+    index: dict[str, dict[str, Any]] = {
+        slug: {"tag": t.tag, "stories": len(t.digest.entries)} for slug, t in by_slug.items()
+    }
+    # only folders named like our slugs: nothing else that may sit under tags/ is touched
+    for slug in lake.list_dirs(base):
+        if slug in by_slug or tag_slug(slug) != slug:
             continue
-        sub = Digest(
-            digest_date=digest.digest_date,
-            generated_at=digest.generated_at,
-            entries=entries,
-            title=f"{digest.title} — {tag}",
-        )
-        base = lake.path("published", "tags", safe)
-        lake.write_bytes(base / "index.html", render_digest_html(sub).encode())
-        lake.write_bytes(base / "feed.xml", render_rss(sub, feed_url=None, title=sub.title))
-        lake.write_bytes(base / "feed.json", render_json_feed(sub, feed_url=None, title=sub.title))
+        tag = _shown_tag(before, slug)
+        for name, data in render_files(_titled(digest, tag, [])).items():
+            lake.write_bytes(base / slug / name, data)
+        index[slug] = {"tag": tag, "stories": 0}
+    lake.write_json(base / "index.json", index)
+    return list(index)
+
+
+def _shown_tag(index: Any, slug: str) -> str:
+    """The tag an earlier `tags/index.json` showed for `slug`, else the slug itself."""
+    entry = index.get(slug) if isinstance(index, dict) else None
+    tag = entry.get("tag") if isinstance(entry, dict) else None
+    return (label(tag) if isinstance(tag, str) else "") or slug

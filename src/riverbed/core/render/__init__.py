@@ -8,6 +8,7 @@ from riverbed.core.render.feeds import render_json_feed, render_rss
 from riverbed.core.render.html import render_digest_html, render_index_html
 from riverbed.core.render.markdown import escape_markdown, render_digest_markdown
 from riverbed.core.render.sanitize import plain_text, safe_html, safe_url, xml_text
+from riverbed.core.render.tags import tag_slug, tags_by_slug
 
 __all__ = [
     "escape_markdown",
@@ -19,5 +20,7 @@ __all__ = [
     "render_rss",
     "safe_html",
     "safe_url",
+    "tag_slug",
+    "tags_by_slug",
     "xml_text",
 ]
