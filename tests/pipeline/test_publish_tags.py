@@ -119,7 +119,16 @@ def test_tag_links_on_the_latest_page_and_tag_pages_resolve(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "hostile",
-    ["../../../outside", "/etc/cron.d", "..", ".", "a\\..\\..\\b", "tags/../../x", "\x00..", "日本"],
+    [
+        "../../../outside",
+        "/etc/cron.d",
+        "..",
+        ".",
+        "a\\..\\..\\b",
+        "tags/../../x",
+        "\x00..",
+        "日本",
+    ],
 )
 def test_hostile_tags_cannot_write_outside_their_folder(tmp_path: Path, hostile: str) -> None:
     lake = tmp_path / "lake"
@@ -186,3 +195,40 @@ def test_tag_digests_keep_the_digests_ranks() -> None:
     assert by_slug["rust"].tag == "Rust"
     assert by_slug["rust"].digest.generated_at == digest.generated_at
     assert digest.generated_at == datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+
+def test_with_a_public_url_every_feed_names_its_own_url_and_page(tmp_path: Path) -> None:
+    publish(Lake(tmp_path), ROWS, DAY1, public_url="https://news.example.org/riverbed")
+    published = tmp_path / "published"
+    base = "https://news.example.org/riverbed/"
+    expected = {
+        published / "feed.xml": (base, f"{base}feed.xml"),
+        published / "digest" / DAY1 / "feed.xml": (base, f"{base}digest/{DAY1}/feed.xml"),
+        published / "tags" / "rust" / "feed.xml": (
+            f"{base}tags/rust/",
+            f"{base}tags/rust/feed.xml",
+        ),
+    }
+    for path, (home, self_url) in expected.items():
+        parsed = feedparser.parse(path.read_bytes())
+        assert not parsed.bozo
+        assert parsed.feed.link == home
+        assert [lk.href for lk in parsed.feed.links if lk.rel == "self"] == [self_url]
+        feed = json.loads(path.with_suffix(".json").read_text())
+        assert (feed["home_page_url"], feed["feed_url"]) == (
+            home,
+            self_url.removesuffix(".xml") + ".json",
+        )
+
+
+def test_without_a_public_url_feeds_leave_their_urls_out(tmp_path: Path) -> None:
+    publish(Lake(tmp_path), ROWS, DAY1)
+    feed = json.loads((tmp_path / "published" / "feed.json").read_text())
+    assert "home_page_url" not in feed and "feed_url" not in feed
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "/riverbed/", "ftp://example.org/"])
+def test_a_public_url_that_is_not_http_is_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ValueError, match="not an absolute http"):
+        publish(Lake(tmp_path), ROWS, DAY1, public_url=url)
+    assert not (tmp_path / "published").exists()

@@ -16,6 +16,7 @@ from riverbed.core.render import (
     render_json_feed,
     render_rss,
 )
+from riverbed.core.render.sanitize import safe_url
 from riverbed.core.render.tags import tag_slug, tags_by_slug
 from riverbed.core.render.view import label, topic_order
 from riverbed.core.stories import EXCERPT_CHARS
@@ -184,15 +185,38 @@ def to_digest(rows: list[dict[str, Any]], date: str, title: str = "riverbed dige
     return Digest(digest_date=date, generated_at=generated, entries=entries, title=title)
 
 
-def publish(lake: Lake, rows: list[dict[str, Any]], date: str) -> dict[str, str]:
+def public_base(url: str | None) -> str | None:
+    """`url` (where `published/` is served) as a base ending in '/', None when unset.
+    Raises ValueError when it is set but not an absolute http(s) URL."""
+    if not url:
+        return None
+    base = safe_url(url)
+    if base is None:
+        raise ValueError(f"the public URL {url!r} is not an absolute http(s) URL")
+    return base if base.endswith("/") else base + "/"
+
+
+def publish(
+    lake: Lake, rows: list[dict[str, Any]], date: str, *, public_url: str | None = None
+) -> dict[str, str]:
     """Render the day's digest (HTML, Markdown, RSS 2.0, JSON Feed 1.1) under
     `published/digest/<date>/` and, when it is the newest digest, the stable latest-digest
     files `published/{index.html,index.md,feed.xml,feed.json}` and the per-tag files
     `published/tags/<slug>/{index.html,index.md,feed.xml,feed.json}` (`publish_tags`).
-    Returns the written paths by name."""
+
+    `public_url` is where `published/` is served (`public_base`): with it the feeds name
+    their own URL and the page they belong to (RSS `<link>`/`atom:link rel=self`, JSON Feed
+    `home_page_url`/`feed_url`); without it they leave those out. Returns the written paths
+    by name."""
+    base = public_base(public_url)
     digest = to_digest(rows, date)
+    digest.home_url = base
     day_dir = lake.path("published", "digest", date)
-    files = render_files(digest, feed_title=f"riverbed digest {date}")
+    files = render_files(
+        digest,
+        feed_title=f"riverbed digest {date}",
+        folder_url=f"{base}digest/{date}/" if base else None,
+    )
     written = {}
     for name, data in files.items():
         lake.write_bytes(day_dir / name, data)
@@ -203,10 +227,15 @@ def publish(lake: Lake, rows: list[dict[str, Any]], date: str) -> dict[str, str]
     if latest is None or date >= latest:
         top = lake.path("published")
         # the latest page links each tag to its page; a day's page stays as it was that day
-        page = render_digest_html(digest, tags_base="tags/").encode()
-        for name, data in {**files, "index.html": page}.items():
+        latest_files = render_files(
+            digest,
+            feed_title=f"riverbed digest {date}",
+            folder_url=base,
+            tags_base="tags/",
+        )
+        for name, data in latest_files.items():
             lake.write_bytes(top / name, data)
-        for slug in publish_tags(lake, digest):
+        for slug in publish_tags(lake, digest, base=base):
             written[f"tags/{slug}"] = str(top / "tags" / slug / "index.html")
         lake.write_json(latest_marker, {"date": date})
         written["latest"] = str(top / "index.html")
@@ -214,16 +243,24 @@ def publish(lake: Lake, rows: list[dict[str, Any]], date: str) -> dict[str, str]
 
 
 def render_files(
-    digest: Digest, *, feed_title: str | None = None, tags_base: str | None = None
+    digest: Digest,
+    *,
+    feed_title: str | None = None,
+    folder_url: str | None = None,
+    tags_base: str | None = None,
 ) -> dict[str, bytes]:
     """The four renderings of `digest` by file name: index.html, index.md (headed by the
-    digest's title), feed.xml and feed.json (titled `feed_title`, else the digest's title)."""
+    digest's title), feed.xml and feed.json (titled `feed_title`, else the digest's title;
+    `folder_url`: the public URL of the folder they are written to, when known)."""
     title = feed_title or digest.title
+    rss_url, json_url = (
+        (f"{folder_url}feed.xml", f"{folder_url}feed.json") if folder_url else (None, None)
+    )
     return {
         "index.html": render_digest_html(digest, tags_base=tags_base).encode(),
         "index.md": render_digest_markdown(digest).encode(),
-        "feed.xml": render_rss(digest, feed_url=None, title=title),
-        "feed.json": render_json_feed(digest, feed_url=None, title=title),
+        "feed.xml": render_rss(digest, feed_url=rss_url, title=title),
+        "feed.json": render_json_feed(digest, feed_url=json_url, title=title),
     }
 
 
@@ -259,30 +296,35 @@ def _titled(digest: Digest, tag: str, entries: list[DigestEntry]) -> Digest:
     )
 
 
-def publish_tags(lake: Lake, digest: Digest) -> list[str]:
+def publish_tags(lake: Lake, digest: Digest, *, base: str | None = None) -> list[str]:
     """Write `published/tags/<slug>/` for every tag of `digest` (`tag_digests`) and the index
     `published/tags/index.json` (`{slug: {"tag": shown, "stories": n}}`). A tag folder left by
     an earlier digest whose tag has no story now is rewritten empty (and listed with 0
     stories), so its feed does not go on showing stale stories as the latest. Returns the
-    slugs written, today's first."""
-    base = lake.path("published", "tags")
+    slugs written, today's first. `base`: the public base URL (`public_base`), if any."""
+    folder = lake.path("published", "tags")
+
+    def write(slug: str, sub: Digest, tags_base: str | None) -> None:
+        url = f"{base}tags/{slug}/" if base else None
+        sub.home_url = url
+        for name, data in render_files(sub, folder_url=url, tags_base=tags_base).items():
+            lake.write_bytes(folder / slug / name, data)
+
     by_slug = tag_digests(digest)
     for slug, t in by_slug.items():
-        for name, data in render_files(t.digest, tags_base="../").items():
-            lake.write_bytes(base / slug / name, data)
-    before = lake.read_json(base / "index.json")
+        write(slug, t.digest, "../")
+    before = lake.read_json(folder / "index.json")
     index: dict[str, dict[str, Any]] = {
         slug: {"tag": t.tag, "stories": len(t.digest.entries)} for slug, t in by_slug.items()
     }
     # only folders named like our slugs: nothing else that may sit under tags/ is touched
-    for slug in lake.list_dirs(base):
+    for slug in lake.list_dirs(folder):
         if slug in by_slug or tag_slug(slug) != slug:
             continue
         tag = _shown_tag(before, slug)
-        for name, data in render_files(_titled(digest, tag, [])).items():
-            lake.write_bytes(base / slug / name, data)
+        write(slug, _titled(digest, tag, []), None)
         index[slug] = {"tag": tag, "stories": 0}
-    lake.write_json(base / "index.json", index)
+    lake.write_json(folder / "index.json", index)
     return list(index)
 
 
