@@ -232,3 +232,26 @@ def test_a_public_url_that_is_not_http_is_refused(tmp_path: Path, url: str) -> N
     with pytest.raises(ValueError, match="not an absolute http"):
         publish(Lake(tmp_path), ROWS, DAY1, public_url=url)
     assert not (tmp_path / "published").exists()
+
+
+def test_an_emptied_tag_folder_is_not_rewritten_again(tmp_path: Path) -> None:
+    lake = Lake(tmp_path)
+    publish(lake, ROWS, DAY1)
+    publish(lake, [row(1, "new", ["tech"], DAY2)], DAY2)
+    emptied = tmp_path / "published" / "tags" / "rust" / "feed.xml"
+    emptied.write_bytes(b"left as it was")
+    publish(lake, [row(1, "newer", ["tech"], "2026-11-26")], "2026-11-26")
+    assert emptied.read_bytes() == b"left as it was"
+    index = json.loads((tmp_path / "published" / "tags" / "index.json").read_text())
+    assert index["rust"] == {"tag": "Rust", "stories": 0}
+
+
+def test_a_story_counts_for_the_tags_its_card_shows(tmp_path: Path) -> None:
+    many = [f"tag {n:02d}" for n in range(30)]
+    publish(Lake(tmp_path), [row(1, "x", many)], DAY1)
+    published = tmp_path / "published"
+    folders = {p.name for p in (published / "tags").iterdir() if p.is_dir()}
+    assert folders == {f"tag-{n:02d}" for n in range(20)}
+    doc = lxml.html.document_fromstring((published / "index.html").read_bytes())
+    links = [a.get("href") for a in doc.cssselect("a.tag")]
+    assert len(links) == 20 and all((published / h).is_file() for h in links)

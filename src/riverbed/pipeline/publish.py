@@ -18,7 +18,7 @@ from riverbed.core.render import (
 )
 from riverbed.core.render.sanitize import safe_url
 from riverbed.core.render.tags import tag_slug, tags_by_slug
-from riverbed.core.render.view import label, topic_order
+from riverbed.core.render.view import MAX_TAGS, label, topic_order
 from riverbed.core.stories import EXCERPT_CHARS
 from riverbed.core.text import shorten
 from riverbed.lake.schemas import ARTICLES, DIGEST, ENRICHMENTS, ITEM_METRICS, TOPICS
@@ -273,11 +273,12 @@ class TagDigest:
 def tag_digests(digest: Digest) -> dict[str, TagDigest]:
     """One digest per tag the stories carry (item tags and their sources' tags, as the
     `stories` table merges them), keyed by `tag_slug`, in slug order: the stories with that
-    tag, in the digest's ranks. Tags sharing a slug ('Rust', 'rust') share one digest."""
+    tag, in the digest's ranks. Tags sharing a slug ('Rust', 'rust') share one digest. A
+    story counts for its first `MAX_TAGS` tags, the ones its card shows (and links)."""
     members: dict[str, list[DigestEntry]] = {}
     shown: dict[str, str] = {}
     for e in digest.entries:
-        for slug, tag in tags_by_slug(e.tags).items():
+        for slug, tag in list(tags_by_slug(e.tags).items())[:MAX_TAGS]:
             shown.setdefault(slug, tag)
             members.setdefault(slug, []).append(e)
     return {
@@ -322,10 +323,18 @@ def publish_tags(lake: Lake, digest: Digest, *, base: str | None = None) -> list
         if slug in by_slug or tag_slug(slug) != slug:
             continue
         tag = _shown_tag(before, slug)
-        write(slug, _titled(digest, tag, []), None)
+        if _count(before, slug) != 0:  # emptied once is enough
+            write(slug, _titled(digest, tag, []), None)
         index[slug] = {"tag": tag, "stories": 0}
     lake.write_json(folder / "index.json", index)
     return list(index)
+
+
+def _count(index: Any, slug: str) -> int | None:
+    """The number of stories an earlier `tags/index.json` gave `slug`, None when unknown."""
+    entry = index.get(slug) if isinstance(index, dict) else None
+    n = entry.get("stories") if isinstance(entry, dict) else None
+    return n if isinstance(n, int) else None
 
 
 def _shown_tag(index: Any, slug: str) -> str:
