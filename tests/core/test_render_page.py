@@ -26,6 +26,7 @@ from riverbed.core.render import (
     render_index_html,
     render_json_feed,
     render_rss,
+    render_tags_html,
     tag_slug,
     tags_by_slug,
 )
@@ -178,6 +179,32 @@ def test_hostile_tags_link_to_slugs_only() -> None:
     for a in doc.cssselect("a.tag"):
         slug = a.get("href").removeprefix("tags/").removesuffix("/index.html")
         assert SLUG.match(slug), a.get("href")
+
+
+def test_the_tag_index_lists_slug_folders_only_most_stories_first() -> None:
+    evil = '<img src=x onerror="alert(1)">'
+    doc = lxml.html.document_fromstring(
+        render_tags_html(
+            [
+                ("rust", "Rust", 2),
+                ("tag-0123456789ab", evil, 5),
+                ("../etc", "escape", 9),
+                ("javascript:alert(1)", "js", 9),
+                ("go", "Go", 2),
+            ]
+        )
+    )
+    assert not doc.xpath("//script|//img|//*[@src or @onerror]")
+    relative = re.compile(r"^(?:\.\./)?(?:[a-z0-9-]+/)?(?:index\.html|feed\.xml|feed\.json)$")
+    assert all(relative.match(a.get("href")) for a in doc.cssselect("a")), [
+        a.get("href") for a in doc.cssselect("a")
+    ]
+    listed = [(a.text_content(), a.get("href")) for a in doc.cssselect("a.tag")]
+    assert listed == [
+        (evil, "tag-0123456789ab/index.html"),
+        ("Go", "go/index.html"),
+        ("Rust", "rust/index.html"),
+    ]
 
 
 # --- tag slugs ----------------------------------------------------------------------------

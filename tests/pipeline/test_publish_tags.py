@@ -107,9 +107,23 @@ def test_tag_links_on_the_latest_page_and_tag_pages_resolve(tmp_path: Path) -> N
             assert target.is_relative_to((published / "tags").resolve()), a.get("href")
             assert target.is_file(), (page, a.get("href"))
             checked += 1
+        for href in [a.get("href") for a in doc.cssselect("footer a")]:
+            assert (page.parent / href).resolve().is_file(), (page, href)
         for name in ("feed.xml", "feed.json", "index.md"):
             assert (page.parent / name).is_file()
-    assert checked >= 7
+    assert checked >= 7 + 5  # the cards' tags, and each tag listed on tags/index.html
+    tag_index = lxml.html.document_fromstring((published / "tags" / "index.html").read_bytes())
+    listed = [(a.text_content(), a.get("href")) for a in tag_index.cssselect("a.tag")]
+    # most stories first, then by slug
+    assert listed == [
+        ("Rust", "rust/index.html"),
+        ("tech", "tech/index.html"),
+        ("C++", "cplusplus/index.html"),
+        ("databases", "databases/index.html"),
+        ("machine learning", "machine-learning/index.html"),
+    ]
+    for href in [a.get("href") for a in tag_index.cssselect("a")]:
+        assert (published / "tags" / href).resolve().is_file(), href
     # a day's own page is left as that day showed it: tags there are text, not links
     day_page = lxml.html.document_fromstring(
         (published / "digest" / DAY1 / "index.html").read_bytes()

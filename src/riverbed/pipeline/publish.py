@@ -15,6 +15,7 @@ from riverbed.core.render import (
     render_digest_markdown,
     render_json_feed,
     render_rss,
+    render_tags_html,
 )
 from riverbed.core.render.sanitize import safe_url
 from riverbed.core.render.tags import tag_slug, tags_by_slug
@@ -299,10 +300,11 @@ def _titled(digest: Digest, tag: str, entries: list[DigestEntry]) -> Digest:
 
 def publish_tags(lake: Lake, digest: Digest, *, base: str | None = None) -> list[str]:
     """Write `published/tags/<slug>/` for every tag of `digest` (`tag_digests`) and the index
-    `published/tags/index.json` (`{slug: {"tag": shown, "stories": n}}`). A tag folder left by
-    an earlier digest whose tag has no story now is rewritten empty (and listed with 0
-    stories), so its feed does not go on showing stale stories as the latest. Returns the
-    slugs written, today's first. `base`: the public base URL (`public_base`), if any."""
+    `published/tags/index.json` (`{slug: {"tag": shown, "stories": n}}`) with its page
+    `published/tags/index.html`. A tag folder left by an earlier digest whose tag has no
+    story now is rewritten empty (and listed with 0 stories), so its feed does not go on
+    showing stale stories as the latest. Returns the slugs written, today's first. `base`:
+    the public base URL (`public_base`), if any."""
     folder = lake.path("published", "tags")
 
     def write(slug: str, sub: Digest, tags_base: str | None) -> None:
@@ -327,6 +329,8 @@ def publish_tags(lake: Lake, digest: Digest, *, base: str | None = None) -> list
             write(slug, _titled(digest, tag, []), None)
         index[slug] = {"tag": tag, "stories": 0}
     lake.write_json(folder / "index.json", index)
+    rows = [(slug, str(v["tag"]), int(v["stories"])) for slug, v in index.items()]
+    lake.write_bytes(folder / "index.html", render_tags_html(rows).encode())
     return list(index)
 
 

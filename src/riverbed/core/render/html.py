@@ -97,7 +97,8 @@ def render_digest_html(
 
     `heading` replaces the digest's title (e.g. for a per-tag page). `tags_base`, a relative
     URL prefix such as `"tags/"` or `"../../tags/"`, turns each tag into a link to
-    `<tags_base><slug>/index.html` (`tag_slug`); None leaves tags as text. Pure: same
+    `<tags_base><slug>/index.html` (`tag_slug`) and the footer to `<tags_base>index.html`
+    (`render_tags_html`); None leaves tags as text. Pure: same
     arguments, same string."""
     if tags_base is not None and not _RELATIVE_BASE.match(tags_base):
         raise ValueError(f"tags_base must be a relative folder such as 'tags/': {tags_base!r}")
@@ -123,6 +124,7 @@ def render_digest_html(
             groups=groups,
             grouped=groups[0].label is not None,
             tag_hrefs=tag_hrefs,
+            tags_base=tags_base,
             home_url=safe_url(digest.home_url),
         )
     )
@@ -154,6 +156,43 @@ def render_index_html(
             csp=page.csp,
             heading=plain_text(heading, TITLE_CHARS) or "riverbed digests",
             digests=[rows[d] for d in sorted(rows, reverse=True)],
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _TagRow:
+    slug: str
+    tag: str
+    count: int
+    href: str
+
+
+def render_tags_html(
+    tags: Sequence[tuple[str, str, int]], *, heading: str = "riverbed tags"
+) -> str:
+    """The page `published/tags/index.html`: `(slug, tag, n_stories)` rows, most stories
+    first, each linking to `<slug>/index.html` and its feeds. Rows whose slug is not a
+    `tag_slug` are left out (it would not name a folder of ours)."""
+    rows = [
+        _TagRow(
+            slug=slug,
+            tag=plain_text(tag, TITLE_CHARS) or slug,
+            count=max(0, int(n)),
+            href=f"{slug}/index.html",
+        )
+        for slug, tag, n in tags
+        if isinstance(slug, str) and tag_slug(slug) == slug
+    ]
+    page = _page()
+    return (
+        _environment()
+        .get_template("tags.html.j2")
+        .render(
+            css=page.css,
+            csp=page.csp,
+            heading=plain_text(heading, TITLE_CHARS) or "riverbed tags",
+            tags=sorted(rows, key=lambda r: (-r.count, r.slug)),
         )
     )
 
