@@ -98,8 +98,7 @@ def render_digest_html(
     `heading` replaces the digest's title (e.g. for a per-tag page). `tags_base`, a relative
     URL prefix such as `"tags/"` or `"../../tags/"`, turns each tag into a link to
     `<tags_base><slug>/index.html` (`tag_slug`) and the footer to `<tags_base>index.html`
-    (`render_tags_html`); None leaves tags as text. Pure: same
-    arguments, same string."""
+    (`render_tags_html`); None leaves tags as text. Pure: same arguments, same string."""
     if tags_base is not None and not _RELATIVE_BASE.match(tags_base):
         raise ValueError(f"tags_base must be a relative folder such as 'tags/': {tags_base!r}")
     entries = entry_views(digest)
@@ -198,7 +197,8 @@ def render_tags_html(
 
 
 def render_entry_fragment(entry: EntryView) -> str:
-    """A story's feed body as an HTML fragment (excerpt, why, discussion links), passed
-    through `safe_html` like any other HTML a feed carries."""
+    """A story's feed body as an HTML fragment (summary or excerpt, sources, topic, why,
+    discussion links with their engagement, keywords), passed through `safe_html` like any
+    other HTML a feed carries."""
     fragment = _environment().get_template("feed_item.html.j2").render(e=entry)
     return safe_html(fragment, max_chars=None).strip()
