@@ -384,7 +384,7 @@ def test_digest_html_links_every_platform_discussion(demo):
     page = etree.HTML((demo["lake"] / "published" / "digest" / day / "index.html").read_bytes())
     checked = 0
     for row in digest:
-        [article] = page.xpath(f"//article[@id='s-{row['story_id']}']")
+        [article] = page.xpath(f"//article[@data-story-id='{row['story_id']}']")
         links = {a.get("href"): a.text for a in article.xpath(".//ul[@class='discussions']/li/a")}
         for d in row["discussions"]:
             if d["source_id"] not in platform_ids:

@@ -127,17 +127,16 @@ def test_html_card_shows_title_link_sources_discussions_excerpt_why_and_time(
     doc = lxml.html.document_fromstring(render_digest_html(digest))
     for entry in digest.entries:
         (card,) = doc.xpath(f"//article[.//div[@class='rank' and text()='{entry.rank}']]")
-        h3 = card.find("h3")
-        link = h3.find("a")
-        if entry.url:
-            assert link.get("href") == entry.url
-            assert link.get("rel") == "nofollow noopener noreferrer"
-            assert link.text_content() == entry.title
-        else:
-            assert link is None
-            assert entry.title in h3.text_content()
-        meta = card.xpath(".//p[@class='meta']")[0].text_content()
-        assert ", ".join(entry.source_ids) in meta
+        assert card.get("id") == f"story-{entry.story_id}"
+        assert card.get("data-story-id") == entry.story_id
+        (heading,) = card.xpath("h3")  # under its topic's h2
+        (link,) = heading.xpath("a[@class='story-title']")
+        # a link-less post (Ask HN) points at its first discussion, as its feed item does
+        assert link.get("href") == (entry.url or entry.discussions[0].comments_url)
+        assert link.get("rel") == "nofollow noopener noreferrer"
+        assert link.text_content() == entry.title
+        (sources,) = card.xpath("p[@class='meta']/span[@class='sources']")
+        assert sources.text_content() == ", ".join(entry.source_ids)
         hrefs = {a.get("href") for a in card.iter("a")}
         for d in entry.discussions:
             if d.comments_url:
@@ -149,13 +148,12 @@ def test_html_card_shows_title_link_sources_discussions_excerpt_why_and_time(
                 assert f"{d.comments} comment" in engagement
             if d.score is not None:
                 assert f"{d.score} point" in engagement
-        # the summary replaces the excerpt when there is one
-        shown = [p.text_content() for p in card.xpath(".//p[@class='summary']")]
-        excerpts = [p.text_content() for p in card.xpath(".//p[@class='excerpt']")]
+        # the summary replaces the excerpt when there is one; either is `.summary`
+        shown = [(p.get("class"), p.text_content()) for p in card.find_class("summary")]
         if entry.summary:
-            assert (shown, excerpts) == ([entry.summary], [])
+            assert shown == [("summary", entry.summary)]
         else:
-            assert (shown, excerpts) == ([], [entry.excerpt] if entry.excerpt else [])
+            assert shown == ([("summary excerpt", entry.excerpt)] if entry.excerpt else [])
         keywords = card.xpath(".//p[@class='keywords']")
         if entry.keywords:
             assert keywords[0].text_content() == "Keywords: " + ", ".join(entry.keywords)
@@ -200,7 +198,11 @@ def test_html_without_topics_is_one_ranked_list(digest: Digest) -> None:
         e.topic_label = None
     doc = lxml.html.document_fromstring(render_digest_html(digest))
     assert not doc.xpath("//nav[@class='topics']")
-    assert not doc.xpath("//h2")
+    assert not doc.xpath("//section/h2|//h3")
+    # no topic level: the cards' headings are the page's h2s
+    assert len(doc.xpath("//article[@class='story']/h2/a[@class='story-title']")) == len(
+        digest.entries
+    )
     ranks = [int(r.text) for r in doc.xpath("//div[@class='rank']")]
     assert ranks == sorted(e.rank for e in digest.entries)
 
@@ -248,9 +250,12 @@ def test_markdown_has_every_story_with_its_links(digest: Digest) -> None:
     assert digest.entries[0].excerpt[:40] not in md  # summarised: excerpt not shown
     pg = by_rank(digest)[0]
     assert f"### 1. [{pg.title}]({pg.url}) (postgresql.org)" in md
-    # link-less story: title not linked
+    # link-less story: the title links to its discussion, like its feed item
     ask = next(e for e in digest.entries if e.url is None)
-    assert f"### {ask.rank}. Ask HN: How do you keep a personal knowledge base?\n" in md
+    assert (
+        f"### {ask.rank}. [Ask HN: How do you keep a personal knowledge base?]"
+        f"({ask.discussions[0].comments_url})\n"
+    ) in md
 
 
 def test_markdown_escapes_title_syntax(digest: Digest) -> None:
@@ -363,8 +368,8 @@ def test_topic_order_follows_each_groups_best_rank(
     ("summary", "excerpt", "shown_class", "shown"),
     [
         ("A two-sentence summary.", "The feed's opening.", "summary", "A two-sentence summary."),
-        (None, "The feed's opening.", "excerpt", "The feed's opening."),
-        ("  \n\t ", "The feed's opening.", "excerpt", "The feed's opening."),
+        (None, "The feed's opening.", "summary excerpt", "The feed's opening."),
+        ("  \n\t ", "The feed's opening.", "summary excerpt", "The feed's opening."),
         ("Only a summary.", None, "summary", "Only a summary."),
         (None, None, None, None),
     ],
@@ -380,10 +385,7 @@ def test_a_card_shows_the_summary_else_the_excerpt(
     entry.summary, entry.excerpt = summary, excerpt
     d = Digest(digest_date=digest.digest_date, generated_at=digest.generated_at, entries=[entry])
     doc = lxml.html.document_fromstring(render_digest_html(d))
-    texts = {
-        p.get("class"): p.text_content()
-        for p in doc.xpath("//p[@class='summary' or @class='excerpt']")
-    }
+    texts = {p.get("class"): p.text_content() for p in doc.find_class("summary")}
     assert texts == ({shown_class: shown} if shown_class else {})
     feed = json.loads(render_json_feed(d, feed_url=None, title="t"))
     assert feed["items"][0].get("summary") == shown
@@ -510,6 +512,7 @@ SAFE_ATTRIBUTES = {
     "http-equiv",
     "datetime",
     "aria-label",
+    "data-story-id",
     "type",
     "title",
     "reversed",
@@ -627,7 +630,7 @@ def assert_inert(root: lxml.html.HtmlElement, *, fragment: bool) -> None:
                 scheme = _scheme_of(value)
                 if tag == "a" and value.startswith("#"):
                     continue
-                if value in {"feed.xml", "feed.json"}:
+                if value in {"feed.xml", "feed.json", "index.md"}:
                     continue
                 assert scheme in {"http", "https"}, (tag, value)
                 assert value.startswith(("http://", "https://")), value

@@ -291,6 +291,6 @@ def test_rows_fit_the_digest_schema_and_render_grouped(tmp_path: Path) -> None:
         "Other stories · 1 story",
     ]
     card_order = [a.get("id") for a in page.xpath("//article[@class='story']")]
-    assert card_order == [f"s-{r['story_id']}" for r in rows]
+    assert card_order == [f"story-{r['story_id']}" for r in rows]
     summaries = [p.text_content() for p in page.xpath("//p[@class='summary']")]
     assert "Summary of PostgreSQL 18 released with asynchronous I/O." in summaries

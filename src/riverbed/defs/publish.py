@@ -1,5 +1,6 @@
 """Publish group: the ranked, rendered digest and per-source health."""
 
+import os
 from collections.abc import Iterator
 
 import dagster as dg
@@ -18,10 +19,13 @@ from riverbed.defs.collect import KINDS
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import LakeResource
 from riverbed.lake.journal import Journal
-from riverbed.pipeline.publish import digest_rows, digest_table, publish
+from riverbed.pipeline.publish import digest_rows, digest_table, public_base, publish
 from riverbed.pipeline.refine import history_table
 
 OWNERS = ["team:riverbed"]
+# Where `<lake>/published/` is served, e.g. https://news.example.org/riverbed/ (optional):
+# the feeds then carry their own URL and their page's.
+PUBLIC_URL_ENV = "RIVERBED_PUBLIC_URL"
 
 
 @dg.asset(
@@ -45,7 +49,9 @@ def digest(
     (from `item_metrics`, normalised per source) and interest (formula in `core/ranking.py`),
     grouped by topic, each with its summary, keywords, every discussion link and why it is
     there; rendered as HTML, Markdown, RSS 2.0 and JSON Feed 1.1 under
-    `published/digest/<date>/`, plus stable latest-digest and per-tag feeds."""
+    `published/digest/<date>/`, plus stable latest-digest and per-tag feeds
+    (`published/tags/<tag>/`). Set `RIVERBED_PUBLIC_URL` to where `published/` is served for
+    feeds that name their own URL."""
     date = context.partition_key
     rows = digest_rows(
         stories,
@@ -55,7 +61,11 @@ def digest(
         topics=topics,
         item_metrics=item_metrics,
     )
-    written = publish(lake.lake, rows, date)
+    try:
+        public_url = public_base(os.environ.get(PUBLIC_URL_ENV))
+    except ValueError as exc:
+        raise ValueError(f"{PUBLIC_URL_ENV}: {exc}") from exc
+    written = publish(lake.lake, rows, date, public_url=public_url)
     table = digest_table(rows)
     yield dg.Output(
         table,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +15,11 @@ from riverbed.core.render import (
     render_digest_markdown,
     render_json_feed,
     render_rss,
+    render_tags_html,
 )
-from riverbed.core.render.view import topic_order
+from riverbed.core.render.sanitize import safe_url
+from riverbed.core.render.tags import tag_slug, tags_by_slug
+from riverbed.core.render.view import MAX_TAGS, label, topic_order
 from riverbed.core.stories import EXCERPT_CHARS
 from riverbed.core.text import shorten
 from riverbed.lake.schemas import ARTICLES, DIGEST, ENRICHMENTS, ITEM_METRICS, TOPICS
@@ -183,17 +186,38 @@ def to_digest(rows: list[dict[str, Any]], date: str, title: str = "riverbed dige
     return Digest(digest_date=date, generated_at=generated, entries=entries, title=title)
 
 
-def publish(lake: Lake, rows: list[dict[str, Any]], date: str) -> dict[str, str]:
-    """Render the day's digest (HTML, Markdown, RSS 2.0, JSON Feed 1.1) and, when it is the
-    newest digest, the stable latest-digest files and per-tag feeds. Returns written paths."""
+def public_base(url: str | None) -> str | None:
+    """`url` (where `published/` is served) as a base ending in '/', None when unset.
+    Raises ValueError when it is set but not an absolute http(s) URL."""
+    if not url:
+        return None
+    base = safe_url(url)
+    if base is None:
+        raise ValueError(f"the public URL {url!r} is not an absolute http(s) URL")
+    return base if base.endswith("/") else base + "/"
+
+
+def publish(
+    lake: Lake, rows: list[dict[str, Any]], date: str, *, public_url: str | None = None
+) -> dict[str, str]:
+    """Render the day's digest (HTML, Markdown, RSS 2.0, JSON Feed 1.1) under
+    `published/digest/<date>/` and, when it is the newest digest, the stable latest-digest
+    files `published/{index.html,index.md,feed.xml,feed.json}` and the per-tag files
+    `published/tags/<slug>/{index.html,index.md,feed.xml,feed.json}` (`publish_tags`).
+
+    `public_url` is where `published/` is served (`public_base`): with it the feeds name
+    their own URL and the page they belong to (RSS `<link>`/`atom:link rel=self`, JSON Feed
+    `home_page_url`/`feed_url`); without it they leave those out. Returns the written paths
+    by name."""
+    base = public_base(public_url)
     digest = to_digest(rows, date)
+    digest.home_url = base
     day_dir = lake.path("published", "digest", date)
-    files = {
-        "index.html": render_digest_html(digest).encode(),
-        "index.md": render_digest_markdown(digest).encode(),
-        "feed.xml": render_rss(digest, feed_url=None, title=f"riverbed digest {date}"),
-        "feed.json": render_json_feed(digest, feed_url=None, title=f"riverbed digest {date}"),
-    }
+    files = render_files(
+        digest,
+        feed_title=f"riverbed digest {date}",
+        folder_url=f"{base}digest/{date}/" if base else None,
+    )
     written = {}
     for name, data in files.items():
         lake.write_bytes(day_dir / name, data)
@@ -203,30 +227,122 @@ def publish(lake: Lake, rows: list[dict[str, Any]], date: str) -> dict[str, str]
     latest = (lake.read_json(latest_marker) or {}).get("date")
     if latest is None or date >= latest:
         top = lake.path("published")
-        for name in ("index.html", "feed.xml", "feed.json"):
-            lake.write_bytes(top / name, files[name])
-        _publish_tags(lake, digest)
+        # the latest page links each tag to its page; a day's page stays as it was that day
+        latest_files = render_files(
+            digest,
+            feed_title=f"riverbed digest {date}",
+            folder_url=base,
+            tags_base="tags/",
+        )
+        for name, data in latest_files.items():
+            lake.write_bytes(top / name, data)
+        for slug in publish_tags(lake, digest, base=base):
+            written[f"tags/{slug}"] = str(top / "tags" / slug / "index.html")
         lake.write_json(latest_marker, {"date": date})
         written["latest"] = str(top / "index.html")
     return written
 
 
-def _publish_tags(lake: Lake, digest: Digest) -> None:
-    by_tag: dict[str, list[DigestEntry]] = {}
+def render_files(
+    digest: Digest,
+    *,
+    feed_title: str | None = None,
+    folder_url: str | None = None,
+    tags_base: str | None = None,
+) -> dict[str, bytes]:
+    """The four renderings of `digest` by file name: index.html, index.md (headed by the
+    digest's title), feed.xml and feed.json (titled `feed_title`, else the digest's title;
+    `folder_url`: the public URL of the folder they are written to, when known)."""
+    title = feed_title or digest.title
+    rss_url, json_url = (
+        (f"{folder_url}feed.xml", f"{folder_url}feed.json") if folder_url else (None, None)
+    )
+    return {
+        "index.html": render_digest_html(digest, tags_base=tags_base).encode(),
+        "index.md": render_digest_markdown(digest).encode(),
+        "feed.xml": render_rss(digest, feed_url=rss_url, title=title),
+        "feed.json": render_json_feed(digest, feed_url=json_url, title=title),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class TagDigest:
+    tag: str  # the tag as shown: its first spelling in the digest, cleaned
+    digest: Digest
+
+
+def tag_digests(digest: Digest) -> dict[str, TagDigest]:
+    """One digest per tag the stories carry (item tags and their sources' tags, as the
+    `stories` table merges them), keyed by `tag_slug`, in slug order: the stories with that
+    tag, in the digest's ranks. Tags sharing a slug ('Rust', 'rust') share one digest. A
+    story counts for its first `MAX_TAGS` tags, the ones its card shows (and links)."""
+    members: dict[str, list[DigestEntry]] = {}
+    shown: dict[str, str] = {}
     for e in digest.entries:
-        for tag in e.tags:
-            by_tag.setdefault(tag, []).append(e)
-    for tag, entries in sorted(by_tag.items()):
-        safe = "".join(c for c in tag.lower() if c.isalnum() or c in "-_")[:64]
-        if not safe:
+        for slug, tag in list(tags_by_slug(e.tags).items())[:MAX_TAGS]:
+            shown.setdefault(slug, tag)
+            members.setdefault(slug, []).append(e)
+    return {
+        slug: TagDigest(shown[slug], _titled(digest, shown[slug], members[slug]))
+        for slug in sorted(members)
+    }
+
+
+def _titled(digest: Digest, tag: str, entries: list[DigestEntry]) -> Digest:
+    return Digest(
+        digest_date=digest.digest_date,
+        generated_at=digest.generated_at,
+        entries=entries,
+        title=f"{digest.title} — {tag}",
+        home_url=digest.home_url,
+    )
+
+
+def publish_tags(lake: Lake, digest: Digest, *, base: str | None = None) -> list[str]:
+    """Write `published/tags/<slug>/` for every tag of `digest` (`tag_digests`) and the index
+    `published/tags/index.json` (`{slug: {"tag": shown, "stories": n}}`) with its page
+    `published/tags/index.html`. A tag folder left by an earlier digest whose tag has no
+    story now is rewritten empty (and listed with 0 stories), so its feed does not go on
+    showing stale stories as the latest. Returns the slugs written, today's first. `base`:
+    the public base URL (`public_base`), if any."""
+    folder = lake.path("published", "tags")
+
+    def write(slug: str, sub: Digest, tags_base: str | None) -> None:
+        url = f"{base}tags/{slug}/" if base else None
+        sub.home_url = url
+        for name, data in render_files(sub, folder_url=url, tags_base=tags_base).items():
+            lake.write_bytes(folder / slug / name, data)
+
+    by_slug = tag_digests(digest)
+    for slug, t in by_slug.items():
+        write(slug, t.digest, "../")
+    before = lake.read_json(folder / "index.json")
+    index: dict[str, dict[str, Any]] = {
+        slug: {"tag": t.tag, "stories": len(t.digest.entries)} for slug, t in by_slug.items()
+    }
+    # only folders named like our slugs: nothing else that may sit under tags/ is touched
+    for slug in lake.list_dirs(folder):
+        if slug in by_slug or tag_slug(slug) != slug:
             continue
-        sub = Digest(
-            digest_date=digest.digest_date,
-            generated_at=digest.generated_at,
-            entries=entries,
-            title=f"{digest.title} — {tag}",
-        )
-        base = lake.path("published", "tags", safe)
-        lake.write_bytes(base / "index.html", render_digest_html(sub).encode())
-        lake.write_bytes(base / "feed.xml", render_rss(sub, feed_url=None, title=sub.title))
-        lake.write_bytes(base / "feed.json", render_json_feed(sub, feed_url=None, title=sub.title))
+        tag = _shown_tag(before, slug)
+        if _count(before, slug) != 0:  # emptied once is enough
+            write(slug, _titled(digest, tag, []), None)
+        index[slug] = {"tag": tag, "stories": 0}
+    lake.write_json(folder / "index.json", index)
+    rows = [(slug, str(v["tag"]), int(v["stories"])) for slug, v in index.items()]
+    lake.write_bytes(folder / "index.html", render_tags_html(rows).encode())
+    return list(index)
+
+
+def _count(index: Any, slug: str) -> int | None:
+    """The number of stories an earlier `tags/index.json` gave `slug`, None when unknown."""
+    entry = index.get(slug) if isinstance(index, dict) else None
+    n = entry.get("stories") if isinstance(entry, dict) else None
+    return n if isinstance(n, int) else None
+
+
+def _shown_tag(index: Any, slug: str) -> str:
+    """The tag an earlier `tags/index.json` showed for `slug`, else the slug itself."""
+    entry = index.get(slug) if isinstance(index, dict) else None
+    tag = entry.get("tag") if isinstance(entry, dict) else None
+    return (label(tag) if isinstance(tag, str) else "") or slug

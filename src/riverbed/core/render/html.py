@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from riverbed.core.models import Digest
 from riverbed.core.render.sanitize import plain_text, safe_html, safe_url
+from riverbed.core.render.tags import tag_slug
 from riverbed.core.render.view import (
     TITLE_CHARS,
     EntryView,
@@ -31,6 +32,8 @@ from riverbed.core.render.view import (
 
 _PACKAGE = "riverbed.core.render"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A relative prefix of our own making ('tags/', '../../tags/', '../'): never a scheme or host.
+_RELATIVE_BASE = re.compile(r"^(?:\.\./)*(?:[a-z0-9-]+/)*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +83,32 @@ def _page() -> _Page:
     return _Page(css=Markup(css), csp=Markup(csp))
 
 
-def render_digest_html(digest: Digest, *, heading: str | None = None) -> str:
+def render_digest_html(
+    digest: Digest, *, heading: str | None = None, tags_base: str | None = None
+) -> str:
     """The digest as a standalone HTML page: stories grouped by topic when any entry has a
-    `topic_label` (else one ranked list), one card per story. `heading` replaces the
-    digest's title (e.g. for a per-tag page). Pure: same digest, same string."""
+    `topic_label` (else one ranked list) with a table of contents, one card per story.
+
+    Each card is `<article class="story" id="story-<story_id>" data-story-id="<story_id>">`
+    (an id with characters other than letters, digits, '-' and '_' has them replaced by '-')
+    holding the title link `a.story-title` (the story's URL, else its first discussion),
+    `.sources`, `.summary` (the summary, else the excerpt, then also classed `excerpt`),
+    `.why`, and `ul.discussions` with one `li` per discussion (its links and engagement).
+
+    `heading` replaces the digest's title (e.g. for a per-tag page). `tags_base`, a relative
+    URL prefix such as `"tags/"` or `"../../tags/"`, turns each tag into a link to
+    `<tags_base><slug>/index.html` (`tag_slug`) and the footer to `<tags_base>index.html`
+    (`render_tags_html`); None leaves tags as text. Pure: same arguments, same string."""
+    if tags_base is not None and not _RELATIVE_BASE.match(tags_base):
+        raise ValueError(f"tags_base must be a relative folder such as 'tags/': {tags_base!r}")
     entries = entry_views(digest)
+    groups = topic_groups(entries)
     page = _page()
+    tag_hrefs = (
+        {t: f"{tags_base}{tag_slug(t)}/index.html" for e in entries for t in e.tags}
+        if tags_base is not None
+        else {}
+    )
     return (
         _environment()
         .get_template("digest.html.j2")
@@ -97,7 +120,10 @@ def render_digest_html(digest: Digest, *, heading: str | None = None) -> str:
             generated_iso=iso8601(digest.generated_at),
             generated_human=human_time(digest.generated_at),
             entries=entries,
-            groups=topic_groups(entries),
+            groups=groups,
+            grouped=groups[0].label is not None,
+            tag_hrefs=tag_hrefs,
+            tags_base=tags_base,
             home_url=safe_url(digest.home_url),
         )
     )
@@ -133,8 +159,46 @@ def render_index_html(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _TagRow:
+    slug: str
+    tag: str
+    count: int
+    href: str
+
+
+def render_tags_html(
+    tags: Sequence[tuple[str, str, int]], *, heading: str = "riverbed tags"
+) -> str:
+    """The page `published/tags/index.html`: `(slug, tag, n_stories)` rows, most stories
+    first, each linking to `<slug>/index.html` and its feeds. Rows whose slug is not a
+    `tag_slug` are left out (it would not name a folder of ours)."""
+    rows = [
+        _TagRow(
+            slug=slug,
+            tag=plain_text(tag, TITLE_CHARS) or slug,
+            count=max(0, int(n)),
+            href=f"{slug}/index.html",
+        )
+        for slug, tag, n in tags
+        if isinstance(slug, str) and tag_slug(slug) == slug
+    ]
+    page = _page()
+    return (
+        _environment()
+        .get_template("tags.html.j2")
+        .render(
+            css=page.css,
+            csp=page.csp,
+            heading=plain_text(heading, TITLE_CHARS) or "riverbed tags",
+            tags=sorted(rows, key=lambda r: (-r.count, r.slug)),
+        )
+    )
+
+
 def render_entry_fragment(entry: EntryView) -> str:
-    """A story's feed body as an HTML fragment (excerpt, why, discussion links), passed
-    through `safe_html` like any other HTML a feed carries."""
+    """A story's feed body as an HTML fragment (summary or excerpt, sources, topic, why,
+    discussion links with their engagement, keywords), passed through `safe_html` like any
+    other HTML a feed carries."""
     fragment = _environment().get_template("feed_item.html.j2").render(e=entry)
     return safe_html(fragment, max_chars=None).strip()

@@ -39,10 +39,10 @@ def _link(text: str, url: str | None) -> str:
     return f"[{label}]({url.translate(_DESTINATION)})" if url else label
 
 
-def _entry(e: EntryView) -> list[str]:
-    title = _link(e.title, e.url)
+def _entry(e: EntryView, heading: str) -> list[str]:
+    title = _link(e.title, e.link)
     host = f" ({escape_markdown(e.host)})" if e.host else ""
-    lines = [f"### {e.rank}. {title}{host}", ""]
+    lines = [f"{heading} {e.rank}. {title}{host}", ""]
     meta = []
     if e.source_ids:
         meta.append(escape_markdown(", ".join(e.source_ids)))
@@ -59,7 +59,10 @@ def _entry(e: EntryView) -> list[str]:
     if e.why:
         lines += [f"Why: {escape_markdown(e.why)}", ""]
     for d in e.discussions:
-        item = _link(d.source_id, d.url if d.url != e.url else None)
+        # the source links to its own post unless that is the title's link and the
+        # discussion has a page of its own (as on the HTML page)
+        own = d.url if d.url and (d.url != e.url or not d.comments_url) else None
+        item = _link(d.source_id, own)
         if d.comments_url:
             item += " — " + _link(d.engagement or "discussion", d.comments_url)
         elif d.engagement:
@@ -75,7 +78,9 @@ def _entry(e: EntryView) -> list[str]:
 
 
 def render_digest_markdown(digest: Digest, *, heading: str | None = None) -> str:
-    """The digest in Markdown: same content and grouping as the HTML page. Pure."""
+    """The digest in Markdown: same content and grouping as the HTML page (a '##' section
+    per topic, a '###' per story with its link, sources, summary or excerpt, why, every
+    discussion with its engagement, keywords and tags). Pure."""
     entries = entry_views(digest)
     title = plain_text(heading or digest.title, TITLE_CHARS) or "riverbed digest"
     date = plain_text(digest.digest_date, 32)
@@ -88,9 +93,12 @@ def render_digest_markdown(digest: Digest, *, heading: str | None = None) -> str
     ]
     if not entries:
         lines += ["No stories in this digest.", ""]
-    for group in topic_groups(entries):
+    groups = topic_groups(entries)
+    # stories are '###' under their topic's '##', or the '##'s themselves without topics
+    heading = "###" if groups[0].label else "##"
+    for group in groups:
         if group.label:
             lines += [f"## {escape_markdown(group.label)} · {group.count}", ""]
         for e in group.entries:
-            lines += _entry(e)
+            lines += _entry(e, heading)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -54,7 +54,8 @@ class DiscussionView:
 class EntryView:
     rank: int
     story_id: str
-    anchor: str
+    dom_id: str  # story_id as the page names it: [A-Za-z0-9_-] only (real ids are hex)
+    anchor: str  # the card's HTML id: 'story-<dom_id>'
     title: str
     url: str | None  # the story's own link, when safe
     link: str | None  # url, else the first safe discussion link (what a feed item points to)
@@ -173,6 +174,7 @@ def entry_view(e: DigestEntry) -> EntryView:
         (u for d in discussions for u in (d.comments_url, d.url) if u is not None), None
     )
     story_id = plain_text(e.story_id, ID_CHARS)
+    dom_id = _ANCHOR_UNSAFE.sub("-", story_id)[:64] or str(e.rank)
     published = utc(e.published_at) if e.published_at is not None else None
     first_seen = utc(e.first_seen_at)
     # A feed dating its item after we first saw it is wrong (or lying): never publish a future date.
@@ -180,7 +182,8 @@ def entry_view(e: DigestEntry) -> EntryView:
     return EntryView(
         rank=e.rank,
         story_id=story_id,
-        anchor="s-" + (_ANCHOR_UNSAFE.sub("-", story_id)[:64] or str(e.rank)),
+        dom_id=dom_id,
+        anchor=f"story-{dom_id}",
         title=plain_text(e.title, TITLE_CHARS) or UNTITLED,
         url=url,
         link=link,
