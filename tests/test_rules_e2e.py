@@ -50,8 +50,7 @@ def replayed(local_demo, tmp_path_factory):
     catalogue["settings"]["block"].append({"title": RULE})
     yaml.dump(catalogue, work / SOURCES)
 
-    before = work / "before"
-    shutil.copytree(lake, before)
+    before = local_demo["pristine"]  # read only: every test of the session may compare with it
     (day,) = {r["digest_date"] for r in _rows(lake, "select distinct digest_date from digest")}
     preview = run_cli(
         work, "rules", "test", "--sources", SOURCES, "--lake", LAKE, "--format", "json"
