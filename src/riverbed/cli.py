@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Check and convert source catalogues.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+rules_app = typer.Typer(help="Preview keep/block rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_RUN_FAILED = 0, 1, 2, 3
 
@@ -297,6 +299,23 @@ def status(sources: SourcesOpt = None, lake: LakeOpt = None, fmt: FormatOpt = "t
         raise typer.Exit(EXIT_RUN_FAILED) from None
     cols = ["source_id", "status", "last_success_at", "items_new", "error_rate", "stale"]
     typer.echo(render(rows, cols, fmt))
+
+
+@rules_app.command("test")
+def rules_test(sources: SourcesOpt = None, lake: LakeOpt = None, fmt: FormatOpt = "table") -> None:
+    """Per keep/block rule: stored items it matches and hides (reads the lake only)."""
+    from riverbed.core.rules import PREVIEW_COLUMNS
+    from riverbed.lake import Lake
+    from riverbed.pipeline.rules_preview import preview_stored_items
+
+    check_format(fmt, ("table", "json"))
+    catalogue = load_or_exit(resolve_sources(sources))
+    try:
+        rows = preview_stored_items(Lake(resolve_lake(lake)), catalogue)
+    except OSError as exc:
+        err(f"error: cannot read the lake: {exc}")
+        raise typer.Exit(EXIT_RUN_FAILED) from None
+    typer.echo(render(rows, PREVIEW_COLUMNS, fmt))
 
 
 @app.command()

@@ -45,12 +45,11 @@ def _host(row: Row) -> str | None:
 
 
 def _url_groups(items: Iterable[Row]) -> list[list[Row]]:
-    """Visible items by canonical URL (a link-less item alone), members in order of
-    sighting, groups in a fixed order whatever order the items came in."""
+    """Items by canonical URL (a link-less item alone), members in order of sighting, groups
+    in a fixed order whatever order the items came in. Hidden items are grouped too: what is
+    grouped with what, and so every story id, does not depend on the keep/block rules."""
     groups: dict[str, list[Row]] = defaultdict(list)
     for row in items:
-        if row.get("hidden_by"):
-            continue
         groups[row["canonical_url"] or f"item:{row['item_id']}"].append(row)
     return [sorted(groups[key], key=_member_order) for key in sorted(groups)]
 
@@ -77,7 +76,7 @@ def _in_order(values: Iterable[str | None]) -> list[str]:
 def build_stories(
     items: Iterable[Row], date: str, *, near_duplicates: NearDupConfig | None = DEFAULT
 ) -> list[dict[str, Any]]:
-    """Group visible items into stories.
+    """Group items into stories; hidden items (`hidden_by` set) are left out of them.
 
     Items with the same canonical URL are one story whatever source published them; an
     item without a link is a URL group of its own. URL groups that report the same event
@@ -87,6 +86,11 @@ def build_stories(
     `first_source_id`, so ids do not depend on the order items arrive in;
     `canonical_urls` lists every distinct canonical URL, earliest first, and
     `amplified_by` the other sources that carried the story, in order of first sighting.
+
+    Keep/block rules never change a story id: stories are grouped over every item, hidden or
+    not, and take their id from the group's earliest member; everything else in a story
+    (title, URL, members, discussions, excerpt, tags, engagement) comes from its visible
+    members only, and a story whose members are all hidden is left out.
     Returns rows sorted by story_id.
     """
     groups = _url_groups(items)
@@ -94,14 +98,17 @@ def build_stories(
         groups = _merge_near_duplicates(groups, near_duplicates)
 
     stories = []
-    for members in groups:
+    for group in groups:
+        members = [m for m in group if not m.get("hidden_by")]
+        if not members:
+            continue
         first = members[0]
         text = next((m["text"] for m in members if m["text"]), None)
         published = [m["published_at"] for m in members if m["published_at"] is not None]
         sources = _in_order(m["source_id"] for m in members)
         stories.append(
             {
-                "story_id": make_story_id(first["canonical_url"], first["item_id"]),
+                "story_id": make_story_id(group[0]["canonical_url"], group[0]["item_id"]),
                 "date": date,
                 "title": first["title"],
                 "url": first["canonical_url"] or first["url"],

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from riverbed.core.rules import hidden_by
+from riverbed.core.rules import catalogue_rules
 from riverbed.core.stories import build_stories
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, ITEMS, STORIES, TABLES
@@ -29,16 +29,9 @@ def items_table(collected: Iterable[pa.Table], catalogue: Any = None) -> pa.Tabl
     catalogue's keep/block rules applied (`hidden_by`)."""
     rows = _dedupe((r for t in collected for r in conform(t, ITEMS).to_pylist()), ("item_id",))
     if catalogue is not None:
-        settings, by_id = catalogue.settings, {s.id: s for s in catalogue.sources}
+        hide = catalogue_rules(catalogue)
         for row in rows:
-            source = by_id.get(row["source_id"])
-            row["hidden_by"] = hidden_by(
-                row,
-                global_keep=settings.keep,
-                global_block=settings.block,
-                source_keep=source.keep if source else (),
-                source_block=source.block if source else (),
-            )
+            row["hidden_by"] = hide(row)
     return rows_to_table(rows, ITEMS)
 
 
