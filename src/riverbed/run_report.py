@@ -36,6 +36,8 @@ NEXT_STEP: dict[str, str] = {
     "not_a_feed": "the URL does not serve a feed (often an HTML page): use the page's feed link, "
     "or kind: html with selectors",
     "invalid_item": "some items were unusable: see their messages in `errors`",
+    "thin_extraction": "linked pages gave too little text to extract: nothing to fix unless "
+    "it is every page of a site",
     "budget_exhausted": "the source ran out of its time or size budget: lower its `limit`",
     "internal": "a riverbed bug: please report it with the message below",
 }
