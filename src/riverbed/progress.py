@@ -93,7 +93,8 @@ class RunProgress:
             self._say(message)
 
     def start_stage(self, stage: Stage) -> None:
-        """A stage's Dagster run is about to start."""
+        """A stage's Dagster run is about to start (its clock starts now)."""
+        stage.started = time.monotonic()
 
     def event(self, stage: Stage, event: StageEvent) -> None:
         """One event of the stage's run (in-process runs only: other executors report none)."""
@@ -155,6 +156,7 @@ class LineProgress(RunProgress):
                 self.stream.flush()
 
     def start_stage(self, stage: Stage) -> None:
+        super().start_stage(stage)
         self._write(f"{stage.what} …")
 
     def event(self, stage: Stage, event: StageEvent) -> None:
@@ -212,6 +214,7 @@ class BarProgress(RunProgress):
             self.started = True
 
     def start_stage(self, stage: Stage) -> None:
+        super().start_stage(stage)
         self._start()
         unit = "sources" if stage.sources is not None else "assets"
         total = stage.sources if stage.sources is not None else stage.assets

@@ -51,6 +51,16 @@ def test_a_stage_counts_sources_and_remembers_the_failed_ones():
     assert (daily.done_assets, daily.running, daily.done_sources) == ({"items"}, "stories", 0)
 
 
+def test_a_stage_is_timed_from_its_start_not_from_when_it_was_planned():
+    stage = Stage("collect rss", sources=1)
+    stage.started -= 60  # planned a minute before its run starts (runs go one at a time)
+    out = io.StringIO()
+    progress = LineProgress(out)
+    progress.start_stage(stage)
+    progress.finish_stage(stage, None)
+    assert out.getvalue().splitlines()[-1].endswith(", 0.0s")
+
+
 def test_lines_name_each_stage_failed_source_finished_step_and_outcome():
     out = io.StringIO()
     progress = LineProgress(out)
