@@ -18,15 +18,17 @@ from riverbed.pipeline.status import recent_health, source_status
 CATALOGUE = "sources:\n  - {id: a, kind: rss, url: 'http://a.example/feed', every: 1h}\n"
 
 
-def _run(lake: Lake, day: str, run_id: str, at: datetime, status: str, items_new: int) -> None:
+def _run(
+    lake: Lake, day: str, run_id: str, at: datetime, status: str, items_new: int, sid: str = "a"
+) -> None:
     Journal(lake).append(
         "source_health",
         day,
         [
             {
-                "health_key": f"{run_id}-a",
+                "health_key": f"{run_id}-{sid}",
                 "run_id": run_id,
-                "source_id": "a",
+                "source_id": sid,
                 "status": status,
                 "items_new": items_new,
                 "at": at,
@@ -52,7 +54,8 @@ def test_folded_and_unfolded_runs_each_count_once(tmp_path: Path):
     _fold(lake, today)  # the daily run after r2
     _run(lake, today, "r3", now - timedelta(hours=1), "ok", 5)  # collected since
     table = recent_health(lake, now)
-    assert table.column("items_new").to_pylist() == [5, 0, 1, 0]  # newest first, once each
+    runs = sorted(zip(table.column("at").to_pylist(), table.column("items_new").to_pylist()))
+    assert [items_new for _, items_new in runs] == [0, 1, 0, 5]  # each run once
     SourceState(lake).save(
         "a", {"last_attempt_at": now.isoformat(), "last_success_at": now.isoformat()}
     )
@@ -61,15 +64,20 @@ def test_folded_and_unfolded_runs_each_count_once(tmp_path: Path):
     assert (row["items_new"], row["error_rate"], row["status"]) == (5, 0.25, "ok")
 
 
-def test_error_rate_covers_the_last_ten_runs_only(tmp_path: Path):
+def test_error_rate_covers_each_sources_last_ten_runs_only(tmp_path: Path):
     lake = Lake(tmp_path / "lake")
     now = datetime.now(UTC).replace(microsecond=0)
     day = now.date().isoformat()
-    for n in range(12):  # the two oldest failed, the ten latest: 1 failure
+    for n in range(12):  # a: the two oldest failed, the ten latest: 1 failure
         status = "failed" if n in (0, 1, 6) else "ok"
-        _run(lake, day, f"r{n:02d}", now - timedelta(minutes=60 - n), status, n)
-    [row] = source_status(lake, parse_catalogue(CATALOGUE).sources, now)
-    assert (row["error_rate"], row["items_new"]) == (0.1, 11)
+        _run(lake, day, f"a{n:02d}", now - timedelta(minutes=60 - n), status, n)
+    for n in range(3):  # b, interleaved in time: its latest run failed
+        at = now - timedelta(minutes=55 - 20 * n)
+        _run(lake, day, f"b{n}", at, "failed" if n == 2 else "ok", 10 * n, sid="b")
+    catalogue = CATALOGUE + "  - {id: b, kind: rss, url: 'http://b.example/feed'}\n"
+    rows = source_status(lake, parse_catalogue(catalogue).sources, now)
+    got = {r["source_id"]: (r["error_rate"], r["items_new"]) for r in rows}
+    assert got == {"a": (0.1, 11), "b": (0.333, 20)}
 
 
 def test_status_never_imports_dagster_or_the_http_client(tmp_path: Path):
