@@ -40,6 +40,17 @@ DateOpt = Annotated[
     str | None, typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC); default today")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv")]
+RunFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (default): per-source rows on stdout, progress and summary on stderr;"
+        " json: one JSON array on stdout and nothing else",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress and no summary: errors only (stderr)")
+]
 ExecutorOpt = Annotated[
     str | None,
     typer.Option(
@@ -294,8 +305,8 @@ def run(
     all_sources: Annotated[
         bool, typer.Option("--all", help="Collect every source, due or not")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+    fmt: RunFormatOpt = "table",
     executor: ExecutorOpt = None,
 ) -> None:
     """Materialise the pipeline: every due source, then everything downstream, for a day."""
@@ -308,8 +319,8 @@ def replay(
     sources: SourcesOpt = None,
     date: DateOpt = None,
     lake: LakeOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+    fmt: RunFormatOpt = "table",
     executor: ExecutorOpt = None,
 ) -> None:
     """Re-derive every table of a day from the stored raw responses, with no network."""
@@ -322,8 +333,8 @@ def demo(
     keep_server: Annotated[
         bool, typer.Option("--keep-server", help="Keep serving the corpus until Ctrl-C")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+    fmt: RunFormatOpt = "table",
     executor: ExecutorOpt = None,
 ) -> None:
     """Run the whole pipeline offline on the bundled demo corpus (served on 127.0.0.1)."""
