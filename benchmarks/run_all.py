@@ -14,6 +14,7 @@ SCRIPTS = (
     "bench_collect.py",
     "bench_extract.py",
     "bench_demo.py",
+    "bench_status.py",  # builds a lake of 60 days of hourly runs (~45 s), then ~1 min
     "bench_neardup.py",  # generates 1M labelled documents once (~7 min), then ~2 min per size
     "bench_executors.py",  # starts SeaweedFS, Redis, Postgres and 2 Celery workers (~9 min)
 )

@@ -131,8 +131,9 @@ def test_demo_exits_0_and_prints_the_summary(demo):
         "digest:",
         "lake:",
     ):
-        assert needle in " ".join(first.stdout.split())  # whatever the column widths
-    assert "deliberately broken" in first.stdout
+        # the summary is on stderr, beside the progress (stdout: the per-source rows)
+        assert needle in " ".join(first.stderr.split())  # whatever the column widths
+    assert "deliberately broken" in first.stderr
 
 
 def test_query_counts_stories_as_json(demo):

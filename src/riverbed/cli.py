@@ -42,6 +42,17 @@ DateOpt = Annotated[
     str | None, typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC); default today")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv")]
+RunFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="table (default): per-source rows on stdout, progress and summary on stderr;"
+        " json: one JSON array on stdout and nothing else",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress and no summary: errors only (stderr)")
+]
 ExecutorOpt = Annotated[
     str | None,
     typer.Option(
@@ -99,7 +110,24 @@ def load_or_exit(path: str) -> Any:
     except CatalogueError as exc:
         for problem in exc.problems:
             err(str(problem))
+        if any(p.line is None and p.message == "no such file" for p in exc.problems):
+            err(
+                "  create one (examples/sources.yaml is a real-world example; `riverbed sources"
+                " import-opml` converts an OPML export) or pass --sources FILE"
+                " (or set RIVERBED_SOURCES)"
+            )
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def lake_hint(lake_uri: str) -> str:
+    """What to check when the lake cannot be read or written."""
+    if lake_uri.startswith("s3://"):
+        return (
+            "  check that the S3 endpoint answers (AWS_ENDPOINT_URL), the credentials"
+            " (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and that the bucket exists;"
+            " or pass --lake FOLDER for a local lake"
+        )
+    return f"  check that {lake_uri} is a folder you can write to, or pass --lake URI"
 
 
 # -- sources -----------------------------------------------------------------------------------
@@ -155,14 +183,20 @@ def query(
     from riverbed.lake.query import connect
 
     check_format(fmt)
+    lake_uri = resolve_lake(lake)
     try:
-        con = connect(Lake(resolve_lake(lake)))
+        con = connect(Lake(lake_uri))
         cur = con.execute(sql)
     except duckdb.Error as exc:
         err(f"SQL error: {exc}")
+        err(
+            '  every lake table is a view of its name: `riverbed query "show tables"` lists them,'
+            ' `riverbed query "describe items"` shows a table\'s columns'
+        )
         raise typer.Exit(EXIT_USAGE) from None
     except OSError as exc:
         err(f"error: cannot read the lake: {exc}")
+        err(lake_hint(lake_uri))
         raise typer.Exit(EXIT_RUN_FAILED) from None
     columns = [d[0] for d in cur.description or []]
     rows = [dict(zip(columns, r)) for r in cur.fetchall()]
@@ -170,24 +204,47 @@ def query(
 
 
 # -- run / replay / demo -------------------------------------------------------------------------
-def _print_summary(
-    summary: Any, fmt: str, quiet: bool, extra: dict[str, str] | None = None
-) -> None:
-    cols = ["source_id", "status", "items_new", "error_kind"]
+SOURCE_COLUMNS = ["source_id", "status", "items_new", "error_kind"]
+
+
+def print_sources(summary: Any, fmt: str, quiet: bool) -> None:
+    """stdout: one row per source (a JSON array with --format json; nothing with --quiet in
+    table mode)."""
     if fmt == "json":
-        typer.echo(render(summary.sources, cols, "json"))
+        typer.echo(render(summary.sources, SOURCE_COLUMNS, "json"))
+    elif not quiet and summary.sources:
+        typer.echo(render(summary.sources, SOURCE_COLUMNS, "table"))
+
+
+def report_failures_quietly(
+    failed: list[dict[str, Any]], lake_uri: str, catalogue: str | None
+) -> None:
+    """--quiet in table mode: failed sources are the errors it still prints (stderr)."""
+    from riverbed.run_report import next_steps
+
+    for f in failed:
+        err(f"error: source {f['source_id']} failed: {f['error_kind']}: {f['message']}")
+    for line in next_steps(failed, lake_uri, catalogue):
+        err(line)
+
+
+def _print_summary(
+    summary: Any, fmt: str, quiet: bool, lake_uri: str, catalogue: str, title: str
+) -> None:
+    """The sources on stdout, the end-of-run report on stderr (none with --format json)."""
+    from riverbed.run_report import lake_facts, next_steps, render_report, summary_rows
+
+    print_sources(summary, fmt, quiet)
+    failed = summary.failed_sources
+    if fmt == "json":
         return
     if quiet:
+        report_failures_quietly(failed, lake_uri, catalogue)
         return
-    ok = sum(1 for s in summary.sources if s["status"] != "failed")
-    typer.echo(
-        f"date {summary.date}: {len(summary.sources)} sources collected, {ok} ok, "
-        f"{len(summary.failed_sources)} failed, {summary.wall_s:.1f}s"
-    )
-    if summary.failed_sources:
-        typer.echo(render(summary.failed_sources, ["source_id", "error_kind", "message"], "table"))
-    for k, v in (extra or {}).items():
-        typer.echo(f"{k}: {v}")
+    stories, digest = lake_facts(lake_uri, summary.date)
+    rows = summary_rows(summary, stories=stories, digest=digest, lake_uri=lake_uri)
+    steps = next_steps(failed, lake_uri, catalogue)
+    err("\n" + render_report(f"{title} — summary", rows, failed, steps))
 
 
 def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -196,8 +253,12 @@ def guarded(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except OSError as exc:
         err(f"error: the lake or Dagster home is not usable: {type(exc).__name__}: {exc}")
+        lake = os.environ.get("RIVERBED_LAKE")
+        if lake:
+            err(lake_hint(lake))
     except Exception as exc:
         err(f"error: the run could not complete: {type(exc).__name__}: {exc}")
+        err("  run it again; if it fails the same way, please report it with this message")
     raise typer.Exit(EXIT_RUN_FAILED)
 
 
@@ -205,6 +266,10 @@ def _exit_code(summary: Any, expected_failures: set[str] | None = None) -> int:
     if summary.failed_runs:
         for run_id, cause in summary.failed_runs.items():
             err(f"error: Dagster run {run_id} failed: {cause}")
+        err(
+            "  every event of a run (the failing step's full traceback included) is in the"
+            " Dagster UI: `riverbed ui`, then Runs; fix the cause and run again"
+        )
         return EXIT_RUN_FAILED
     failed = {s["source_id"] for s in summary.failed_sources}
     if failed - (expected_failures or set()):
@@ -217,16 +282,17 @@ def _run(
 ) -> None:
     """`run` and `replay`: one pipeline run, its summary, its exit code."""
     from riverbed.orchestrate import run_pipeline
+    from riverbed.progress import for_cli
 
     check_format(fmt, ("table", "json"))
     day = check_date(date)
     path = resolve_sources(sources)
     catalogue = load_or_exit(path)
-    progress = None if quiet or fmt == "json" else err
-    summary = guarded(
-        run_pipeline, catalogue, path, resolve_lake(lake), day, progress=progress, **kwargs
-    )
-    _print_summary(summary, fmt, quiet)
+    lake_uri = resolve_lake(lake)
+    with for_cli(quiet, fmt) as progress:
+        summary = guarded(run_pipeline, catalogue, path, lake_uri, day, progress=progress, **kwargs)
+    title = f"riverbed {'replay' if kwargs.get('replay') else 'run'} {summary.date}"
+    _print_summary(summary, fmt, quiet, lake_uri, path, title)
     raise typer.Exit(_exit_code(summary))
 
 
@@ -241,8 +307,8 @@ def run(
     all_sources: Annotated[
         bool, typer.Option("--all", help="Collect every source, due or not")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+    fmt: RunFormatOpt = "table",
     executor: ExecutorOpt = None,
 ) -> None:
     """Materialise the pipeline: every due source, then everything downstream, for a day."""
@@ -255,8 +321,8 @@ def replay(
     sources: SourcesOpt = None,
     date: DateOpt = None,
     lake: LakeOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+    fmt: RunFormatOpt = "table",
     executor: ExecutorOpt = None,
 ) -> None:
     """Re-derive every table of a day from the stored raw responses, with no network."""
@@ -269,8 +335,8 @@ def demo(
     keep_server: Annotated[
         bool, typer.Option("--keep-server", help="Keep serving the corpus until Ctrl-C")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    fmt: FormatOpt = "table",
+    quiet: QuietOpt = False,
+    fmt: RunFormatOpt = "table",
     executor: ExecutorOpt = None,
 ) -> None:
     """Run the whole pipeline offline on the bundled demo corpus (served on 127.0.0.1)."""
@@ -291,14 +357,19 @@ def status(sources: SourcesOpt = None, lake: LakeOpt = None, fmt: FormatOpt = "t
     from riverbed.pipeline.status import source_status
 
     check_format(fmt, ("table", "json"))
-    catalogue = load_or_exit(resolve_sources(sources))
+    path = resolve_sources(sources)
+    catalogue = load_or_exit(path)
+    lake_uri = resolve_lake(lake)
     try:
-        rows = source_status(Lake(resolve_lake(lake)), catalogue.sources, datetime.now(UTC))
+        rows = source_status(Lake(lake_uri), catalogue.sources, datetime.now(UTC))
     except OSError as exc:
         err(f"error: cannot read the lake: {exc}")
+        err(lake_hint(lake_uri))
         raise typer.Exit(EXIT_RUN_FAILED) from None
     cols = ["source_id", "status", "last_success_at", "items_new", "error_rate", "stale"]
     typer.echo(render(rows, cols, fmt))
+    if fmt == "table" and rows and all(r["status"] == "never_run" for r in rows):
+        err(f"no run of these sources is recorded in {lake_uri}: `riverbed run --sources {path}`")
 
 
 @rules_app.command("test")

@@ -7,6 +7,7 @@ then the daily refine/publish run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from riverbed.core.catalogue import Catalogue
+from riverbed.progress import RunProgress, Stage, StageEvent
 
 Progress = Callable[[str], None]
 
@@ -139,16 +141,19 @@ def run_pipeline(
     replay: bool = False,
     force: bool = False,
     select: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | RunProgress | None = None,
     executor: str = "in_process",
 ) -> RunSummary:
     """Materialise the pipeline for `date` (default: today UTC) through Dagster.
 
     `executor` (see `riverbed.defs.executors`): `in_process` runs every step in this process,
     one run after the other; any other executor runs the collect runs side by side (their steps
-    spread over the executor's workers), then the daily run."""
+    spread over the executor's workers), then the daily run.
+
+    `progress`: a `riverbed.progress.RunProgress` is told each Dagster run's start, events
+    (in-process runs) and end; a plain callable gets the progress messages only."""
     started = time.monotonic()
-    say = progress or (lambda _msg: None)
+    say = progress if isinstance(progress, RunProgress) else RunProgress(progress)
     os.environ["RIVERBED_LAKE"] = lake_uri
     os.environ["RIVERBED_SOURCES"] = catalogue_path
     from riverbed.defs.executors import executor_name
@@ -200,7 +205,8 @@ def run_pipeline(
         every_due = force or replay or date != today
         due = {s.id for s in sources if every_due or is_due(s.every_td, state.load(s.id), now)}
         if not due:
-            say(f"collect {kind}: nothing due")
+            if sources:  # a kind the catalogue does not use is not worth a line
+                say(f"collect {kind}: nothing due")
             continue
         order = list(instance.get_dynamic_partitions(f"{kind}_sources"))
         for first, last in contiguous_ranges(order, due):
@@ -210,6 +216,7 @@ def run_pipeline(
                     what=f"collect {kind}: {first} … {last} ({'replay' if replay else 'live'})",
                     tags={**range_tags(date, first, last), "riverbed/replay": str(replay).lower()},
                     run_config={"ops": {f"{kind}_items": {"config": {"replay": replay}}}},
+                    sources=order.index(last) - order.index(first) + 1,
                 )
             )
     resources = {
@@ -261,6 +268,7 @@ class Launch:
     tags: dict[str, str]
     run_config: dict[str, Any]
     assets: list[Any] | None = None
+    sources: int | None = None  # collect runs: how many source partitions the range holds
 
 
 class _Runner:
@@ -271,7 +279,7 @@ class _Runner:
     deadlock on the logging locks (seen with the Postgres event log)."""
 
     def __init__(
-        self, defs: Any, instance: Any, executor: str, say: Progress, resources: dict[str, Any]
+        self, defs: Any, instance: Any, executor: str, say: RunProgress, resources: dict[str, Any]
     ) -> None:
         self.defs, self.instance, self.executor, self.say = defs, instance, executor, say
         # every run says which lake and catalogue it works on: a worker's own environment
@@ -280,28 +288,53 @@ class _Runner:
 
     def run_all(self, launches: list[Launch], summary: RunSummary) -> None:
         launches = [replace(x, run_config={**x.run_config, **self.common}) for x in launches]
-        for launch in launches:
-            self.say(launch.what)
+        stages = [_stage_of(x) for x in launches]
         if self.executor == "in_process":
-            results = [self._in_process(launch) for launch in launches]
-        elif len(launches) == 1:
-            results = [_execute_launch(launches[0])]
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            results = []
+            for launch, stage in zip(launches, stages):
+                self._show(self.say.start_stage, stage)
+                results.append(self._in_process(launch, stage))
+                self._show(self.say.finish_stage, stage, results[-1][1])
+        else:  # the runs report no events to this process: a stage's start and end only
+            for stage in stages:
+                self._show(self.say.start_stage, stage)
+            if len(launches) == 1:
+                results = [_execute_launch(launches[0])]
+            else:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
 
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["riverbed.definitions"])
-            with ProcessPoolExecutor(min(8, len(launches)), mp_context=context) as pool:
-                results = list(pool.map(_execute_launch, launches))
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["riverbed.definitions"])
+                with ProcessPoolExecutor(min(8, len(launches)), mp_context=context) as pool:
+                    results = list(pool.map(_execute_launch, launches))
+            for stage, (_, cause) in zip(stages, results):
+                self._show(self.say.finish_stage, stage, cause)
         for run_id, cause in results:
             summary.run_ids.append(run_id)
             if cause is not None:
                 summary.failed_runs[run_id] = cause
 
-    def _in_process(self, launch: Launch) -> tuple[str, str | None]:
+    @staticmethod
+    def _show(hook: Callable[..., None], *args: Any) -> None:
+        """Call a progress hook; progress is cosmetic and never fails a run."""
+        with contextlib.suppress(Exception):
+            hook(*args)
+
+    def _in_process(self, launch: Launch, stage: Stage) -> tuple[str, str | None]:
+        from dagster._core.utils import make_new_run_id
+
         tags = {**launch.tags, **process_tags()}
         partition = tags.pop("dagster/partition", None)
+        # the instance calls a run's listeners with every event it stores, in this process
+        run_id = make_new_run_id()
+
+        def on_event(entry: Any) -> None:
+            event = _stage_event(entry)
+            if event is not None:
+                self._show(self.say.event, stage, event)
+
+        self.instance.add_event_listener(run_id, on_event)
         result = self.defs.resolve_job_def(launch.job).execute_in_process(
             instance=self.instance,
             partition_key=partition,
@@ -309,8 +342,51 @@ class _Runner:
             tags=tags,
             run_config=launch.run_config,
             raise_on_error=False,
+            run_id=run_id,
         )
         return result.run_id, None if result.success else _failure_cause(result)
+
+
+def _stage_of(launch: Launch) -> Stage:
+    return Stage(what=launch.what, sources=launch.sources, assets=len(launch.assets or []))
+
+
+def _stage_event(entry: Any) -> StageEvent | None:
+    """A Dagster event log entry as a progress event (None: not one progress shows)."""
+    event = entry.dagster_event
+    if event is None:
+        return None
+    if event.is_step_start:
+        return StageEvent("step_started", step=event.step_key)
+    if event.is_step_success:
+        duration_ms = getattr(event.event_specific_data, "duration_ms", None)
+        return StageEvent(
+            "step_succeeded",
+            step=event.step_key,
+            duration_s=None if duration_ms is None else duration_ms / 1000,
+        )
+    if event.is_step_failure:
+        error = event.step_failure_data.error if event.step_failure_data else None
+        cause = (error.cause or error) if error else None
+        message = f"{cause.cls_name}: {cause.message.strip()}" if cause else None
+        return StageEvent("step_failed", step=event.step_key, message=message)
+    if event.is_step_materialization:
+        materialization = event.step_materialization_data.materialization
+        partition = materialization.partition
+        source = None
+        if partition is not None and hasattr(partition, "keys_by_dimension"):
+            source = partition.keys_by_dimension.get("source")
+        elif isinstance(partition, str) and "|" in partition:
+            source = partition.split("|")[-1]  # dimensions in name order: date|source
+        status = materialization.metadata.get("status")
+        return StageEvent(
+            "materialized",
+            step=event.step_key,
+            asset=materialization.asset_key.to_user_string(),
+            source=source,
+            status=getattr(status, "value", status),
+        )
+    return None
 
 
 def _execute_launch(launch: Launch) -> tuple[str, str | None]:

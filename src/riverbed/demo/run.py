@@ -9,10 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import typer
 from ruamel.yaml import YAML
-
-from riverbed.output import render
 
 DEMO_DIR = Path(".riverbed/demo")
 
@@ -38,13 +35,24 @@ def run_demo(
     fmt: str = "table",
     executor: str = "in_process",
 ) -> int:
-    from riverbed.cli import EXIT_USAGE, _exit_code, err, guarded, load_or_exit, resolve_lake
+    from riverbed.cli import (
+        EXIT_USAGE,
+        _exit_code,
+        err,
+        guarded,
+        load_or_exit,
+        print_sources,
+        report_failures_quietly,
+        resolve_lake,
+    )
     from riverbed.core.catalogue import PLATFORM_KINDS
     from riverbed.demo.corpus import build_corpus
     from riverbed.demo.server import ReplayServer
     from riverbed.lake import Lake
     from riverbed.lake.query import connect
     from riverbed.orchestrate import prepare_dagster_home, run_pipeline
+    from riverbed.progress import for_cli
+    from riverbed.run_report import next_steps, render_report
 
     started = time.monotonic()
     demo_dir = DEMO_DIR.absolute()
@@ -54,7 +62,7 @@ def run_demo(
         # a demo instance of its own; distributed executors share the configured one (Postgres)
         os.environ["DAGSTER_HOME"] = str(demo_dir / "dagster")
     prepare_dagster_home()
-    say = (lambda _m: None) if quiet or fmt == "json" else err
+    say = for_cli(quiet, fmt)
 
     day = datetime.now(UTC).date()
     corpus = build_corpus(day)
@@ -79,16 +87,17 @@ def run_demo(
             f"demo corpus for {day}: {len(corpus.sources) - n_platforms} feeds and"
             f" {n_platforms} platforms on 127.0.0.1:{port}"
         )
-        summary = guarded(
-            run_pipeline,
-            catalogue,
-            str(catalogue_path),
-            lake_uri,
-            day.isoformat(),
-            force=True,
-            progress=say,
-            executor=executor,
-        )
+        with say:
+            summary = guarded(
+                run_pipeline,
+                catalogue,
+                str(catalogue_path),
+                lake_uri,
+                day.isoformat(),
+                force=True,
+                progress=say,
+                executor=executor,
+            )
         if keep_server:
             err(f"serving the demo corpus on 127.0.0.1:{port}; Ctrl-C stops")
             try:
@@ -99,23 +108,25 @@ def run_demo(
 
     expected = dict(corpus.expected_failures)
     code = _exit_code(summary, set(expected))
-    if fmt == "json":
-        cols = ["source_id", "status", "items_new", "error_kind"]
-        typer.echo(render(summary.sources, cols, "json"))
+    print_sources(summary, fmt, quiet)
+    if fmt == "json" or code == EXIT_USAGE:
         return code
-    if code == EXIT_USAGE:
+    failed = summary.failed_sources
+    if quiet:  # only the failures nobody meant are errors
+        unexpected = [f for f in failed if f["source_id"] not in expected]
+        report_failures_quietly(unexpected, lake_uri, str(catalogue_path))
         return code
 
     con = connect(Lake(lake_uri))
     counts = _counts(con, day.isoformat())
     platform_kinds = {s.id: s.kind for s in catalogue.sources if s.kind in PLATFORM_KINDS}
     platforms = _platform_counts(con, day.isoformat(), platform_kinds)
-    failed = summary.failed_sources
     ok = len(summary.sources) - len(failed)
     deliberate = sum(1 for f in failed if f["source_id"] in expected)
     lines = [
         ("sources ok", str(ok)),
         ("sources failed", f"{len(failed)} ({deliberate} deliberately broken)"),
+        ("items new", str(sum(int(s.get("items_new") or 0) for s in summary.sources))),
         ("items", str(counts["items"])),
         ("stories", f"{counts['stories']} ({counts['multi']} in several sources)"),
         *_near_duplicate_counts(con, day.isoformat()),
@@ -125,26 +136,14 @@ def run_demo(
         ("errors", str(counts["errors"])),
         ("wall time", f"{time.monotonic() - started:.1f}s"),
     ]
-    if not quiet:
-        typer.echo("\nriverbed demo — summary")
-        typer.echo(render([{"what": k, "value": v} for k, v in lines], ["what", "value"], "plain"))
-        if failed:
-            typer.echo("\nfailed sources:")
-            rows = [
-                {
-                    "source_id": f["source_id"],
-                    "error_kind": f["error_kind"],
-                    "expected": "yes (deliberate)" if f["source_id"] in expected else "NO",
-                    "message": f["message"],
-                }
-                for f in failed
-            ]
-            typer.echo(render(rows, ["source_id", "error_kind", "expected", "message"], "plain"))
-        digest = Lake(lake_uri).path("published", "digest", day.isoformat(), "index.html")
-        typer.echo(f"\ndigest: {digest.path}")
-        typer.echo(f"lake:   {lake_uri}")
-        top_stories = "select title, n_sources from stories order by n_sources desc limit 10"
-        typer.echo(f'query:  uv run riverbed query --lake {lake_uri} "{top_stories}"')
+    # the report goes to stderr, like progress: stdout carries the per-source rows only
+    steps = next_steps(failed, lake_uri, str(catalogue_path))
+    err("\n" + render_report("riverbed demo — summary", lines, failed, steps, set(expected)))
+    digest = Lake(lake_uri).path("published", "digest", day.isoformat(), "index.html")
+    err(f"\ndigest: {digest.path}")
+    err(f"lake:   {lake_uri}")
+    top_stories = "select title, n_sources from stories order by n_sources desc limit 10"
+    err(f'query:  uv run riverbed query --lake {lake_uri} "{top_stories}"')
     return code
 
 

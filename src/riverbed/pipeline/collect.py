@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from upath import UPath
 
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.ids import stable_id
@@ -24,6 +23,7 @@ from riverbed.fetch.types import FetchSettings
 from riverbed.lake.blobs import BlobStore
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEMS
+from riverbed.lake.state import SourceState
 from riverbed.lake.store import Lake, rows_to_table
 from riverbed.sources.registry import COLLECTORS, SingleRequestCollector
 
@@ -81,22 +81,6 @@ class SourceReport:
 class CollectResult:
     tables: dict[str, pa.Table]  # source_id -> the day partition's full table (merged)
     reports: list[SourceReport]
-
-
-class SourceState:
-    """Per-source state in the lake: `state/sources/<id>.json`."""
-
-    def __init__(self, lake: Lake) -> None:
-        self.lake = lake
-
-    def _path(self, source_id: str) -> UPath:
-        return self.lake.path("state", "sources", f"{source_id}.json")
-
-    def load(self, source_id: str) -> dict[str, Any]:
-        return self.lake.read_json(self._path(source_id)) or {}
-
-    def save(self, source_id: str, value: Mapping[str, Any]) -> None:
-        self.lake.write_json(self._path(source_id), value)
 
 
 @dataclass(slots=True)

@@ -255,7 +255,9 @@ class _Parser:
         if node is not None and not self._check_nodes(node):
             return False
         try:
-            self.root = yaml.load(self.text)
+            # built from the nodes just checked: parsing the text again cost as much as
+            # composing it (half of `riverbed status` on a 1,000-source catalogue)
+            self.root = None if node is None else yaml.constructor.construct_document(node)
         except MarkedYAMLError as exc:
             self._add_yaml_error(exc)
             return False
