@@ -104,8 +104,12 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
                 outputs[str(dg.MultiPartitionKey({"date": date, "source": sid}))] = table
                 stored.append(lake.lake.partition_path(name, {"date": date, "source": sid}))
             for r in result.reports:  # each partition's materialisation shows its own source
+                table = result.tables.get(r.source_id)
+                meta = source_metadata(r)
+                if table is not None:  # its own rows, not the batch's (the IO manager's count)
+                    meta["dagster/row_count"] = dg.MetadataValue.int(table.num_rows)
                 context.add_asset_metadata(
-                    source_metadata(r),
+                    meta,
                     partition_key=dg.MultiPartitionKey({"date": date, "source": r.source_id}),
                 )
         failed = [r for r in reports if r.status == "failed"]
