@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
+from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 
+import riverbed.defs
 from riverbed.definitions import build_definitions
 from riverbed.defs.collect import COLLECT_BATCH
+from riverbed.lake.schemas import ITEMS, TABLES
 from riverbed.sources.registry import COLLECTORS
 
 EXPECTED_GROUPS = {
@@ -55,14 +60,104 @@ def test_every_asset_has_group_description_kinds_and_owner(defs):
         assert spec.owners, name
 
 
-def test_key_and_emptiness_checks_exist(defs):
+def test_every_asset_links_to_the_file_that_defines_it(defs):
+    defs_dir = Path(riverbed.defs.__file__).parent
+    for spec in defs.resolve_all_asset_specs():
+        refs = spec.metadata["dagster/code_references"].code_references
+        assert refs, spec.key
+        for ref in refs:
+            assert isinstance(ref, dg.LocalFileCodeReference), spec.key
+            path = Path(ref.file_path)
+            assert path.parent == defs_dir and path.is_file(), (spec.key, path)
+            assert ref.line_number and ref.line_number > 0
+
+
+@pytest.mark.parametrize(
+    "url, platform, base",
+    [
+        (
+            "https://git.example.org/team/riverbed/",
+            "",
+            "https://git.example.org/team/riverbed/tree",
+        ),
+        (
+            "https://gitlab.example.org/team/riverbed",
+            "",
+            "https://gitlab.example.org/team/riverbed/-/tree",
+        ),
+        ("https://code.example.org/riverbed", "gitlab", "https://code.example.org/riverbed/-/tree"),
+    ],
+)
+def test_code_references_link_to_git_when_a_repository_url_is_set(monkeypatch, url, platform, base):
+    monkeypatch.setenv("RIVERBED_GIT_URL", url)
+    monkeypatch.setenv("RIVERBED_GIT_BRANCH", "release")
+    monkeypatch.setenv("RIVERBED_GIT_PLATFORM", platform)
+    defs = build_definitions()
+    for spec in defs.resolve_all_asset_specs():
+        (ref,) = spec.metadata["dagster/code_references"].code_references
+        assert isinstance(ref, dg.UrlCodeReference), spec.key
+        assert ref.url.startswith(f"{base}/release/src/riverbed/defs/"), ref.url
+        assert "#L" in ref.url
+
+
+def test_every_asset_declares_its_table_schema(defs):
+    for spec in defs.resolve_all_asset_specs():
+        name = spec.key.to_user_string()
+        declared = ITEMS if name.endswith("_items") else TABLES[name][0]
+        columns = spec.metadata["dagster/column_schema"].columns
+        assert [(c.name, c.type) for c in columns] == [(f.name, str(f.type)) for f in declared]
+
+
+# check -> the assets that have it (besides, every table asset has unique_key and schema_drift)
+CHECKS = {
+    "not_empty": {
+        "items",
+        "stories",
+        "articles",
+        "embeddings",
+        "topics",
+        "enrichments",
+        "digest",
+        "source_health",
+    },
+    "no_failed_sources": {"source_health"},
+    "error_rate": {"source_health"},
+    "stale_sources": {"source_health"},
+}
+
+
+def test_every_named_check_exists(defs):
     checks = {
         (k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys
     }
-    for asset in ("items", "stories", "digest"):
-        assert (asset, "unique_key") in checks
-        assert (asset, "not_empty") in checks
-    assert ("source_health", "no_failed_sources") in checks
+    expected = {
+        (asset, name) for asset in EXPECTED_GROUPS for name in ("unique_key", "schema_drift")
+    }
+    expected |= {(asset, name) for name, assets in CHECKS.items() for asset in assets}
+    assert checks == expected
+
+
+def test_stories_checks_block_the_digest_except_emptiness(defs):
+    graph = defs.resolve_asset_graph()
+    blocking = {
+        (k.asset_key.to_user_string(), k.name)
+        for k in graph.asset_check_keys
+        if graph.get_check_spec(k).blocking
+    }
+    assert blocking == {("stories", "unique_key"), ("stories", "schema_drift")}
+
+
+def test_daily_assets_have_a_freshness_policy_and_collect_assets_none(defs):
+    for spec in defs.resolve_all_asset_specs():
+        name = spec.key.to_user_string()
+        policy = spec.freshness_policy
+        if EXPECTED_GROUPS[name] == "collect":
+            # per source: the stale_sources check, not a per-asset policy
+            assert policy is None, name
+        else:
+            assert isinstance(policy, TimeWindowFreshnessPolicy), name
+            assert policy.warn_window is not None
+            assert policy.warn_window.to_timedelta() < policy.fail_window.to_timedelta()
 
 
 def test_collect_assets_are_day_by_source_in_batches(defs):

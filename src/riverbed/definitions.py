@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from riverbed.defs.alerts import alert_sensors
-from riverbed.defs.articles import articles, articles_unique
+from riverbed.defs.articles import articles, articles_checks
 from riverbed.defs.automation import (
     catalogue_sensor,
     collect_jobs,
@@ -19,26 +19,29 @@ from riverbed.defs.io import LakeIOManager
 from riverbed.defs.publish import digest, source_health
 from riverbed.defs.refine import errors, fetches, item_metrics, items, stories
 from riverbed.defs.resources import CatalogueResource, LakeResource, lake_uri, sources_path
+from riverbed.defs.ui import annotate
 
 
 def build_definitions() -> dg.Definitions:
     uri = lake_uri()
     return dg.Definitions(
-        assets=[
-            *collect_assets,
-            items,
-            item_metrics,
-            stories,
-            articles,
-            embeddings,
-            topics,
-            enrichments,
-            fetches,
-            errors,
-            digest,
-            source_health,
-        ],
-        asset_checks=[articles_unique],
+        assets=annotate(
+            [
+                *collect_assets,
+                items,
+                item_metrics,
+                stories,
+                articles,
+                embeddings,
+                topics,
+                enrichments,
+                fetches,
+                errors,
+                digest,
+                source_health,
+            ]
+        ),
+        asset_checks=[articles_checks],
         jobs=[*collect_jobs.values(), daily_job],
         sensors=[catalogue_sensor, publish_after_collect, *alert_sensors],
         resources={

@@ -17,7 +17,16 @@ import dagster as dg
 import pyarrow as pa
 
 from riverbed.core.ranking import rank_stories
-from riverbed.defs.checks import UNIQUE_KEY, preview_markdown, specs, unique_key_result
+from riverbed.defs.checks import (
+    NOT_EMPTY,
+    SCHEMA_DRIFT,
+    UNIQUE_KEY,
+    not_empty_result,
+    preview_markdown,
+    schema_drift_check,
+    specs,
+    unique_key_result,
+)
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.schemas import ARTICLES
@@ -182,9 +191,11 @@ def articles_merge(parts: list[pa.Table]) -> dg.Output[pa.Table]:
     return dg.Output(
         table,
         metadata={
-            **{f"outcome_{k}": v for k, v in sorted(result.counts.items())},
-            "buckets": len(parts),
-            "words": sum(w or 0 for w in table.column("word_count").to_pylist()),
+            **{f"outcome_{k}": dg.MetadataValue.int(v) for k, v in sorted(result.counts.items())},
+            "buckets": dg.MetadataValue.int(len(parts)),
+            "words": dg.MetadataValue.int(
+                sum(w or 0 for w in table.column("word_count").to_pylist())
+            ),
             "preview": dg.MetadataValue.md(
                 preview_markdown(table, ["outcome", "word_count", "lang", "canonical_url"])
             ),
@@ -217,8 +228,14 @@ def articles(stories: pa.Table, items: pa.Table) -> pa.Table:
     return articles_merge(articles_plan(stories, items).map(articles_bucket).collect())
 
 
-@dg.asset_check(
-    asset=articles, name=UNIQUE_KEY, description=specs("articles", UNIQUE_KEY)[0].description
+@dg.multi_asset_check(
+    specs=specs("articles", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
+    ins={"articles": dg.AssetIn("articles")},
 )
-def articles_unique(articles: pa.Table) -> dg.AssetCheckResult:
-    return unique_key_result(articles, ["canonical_url"], "articles")
+def articles_checks(articles: pa.Table) -> Iterator[dg.AssetCheckResult]:
+    """A graph asset cannot yield check results itself: one step checks the stored table (the
+    IO manager reads it back as stored, so its schema is the stored one)."""
+    yield unique_key_result(articles, ["canonical_url"], "articles")
+    # `fetch_articles: false` or no stories: an empty day is a warning, not a broken table
+    yield not_empty_result(articles, "articles", dg.AssetCheckSeverity.WARN)
+    yield schema_drift_check([articles.schema], ARTICLES, "articles")

@@ -13,14 +13,24 @@ run queue hands batches to as many workers (Celery, Kubernetes) as there are. Pl
 
 import os
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 
 from riverbed.core.catalogue.models import PLATFORM_KINDS
+from riverbed.defs.checks import (
+    SCHEMA_DRIFT,
+    UNIQUE_KEY,
+    preview_markdown,
+    schema_drift_result,
+    specs,
+    unique_key_result,
+)
 from riverbed.defs.partitions import collect_partitions
 from riverbed.defs.resources import CatalogueResource, LakeResource
+from riverbed.lake.schemas import ITEMS
 from riverbed.pipeline.collect import SourceReport, collect
 from riverbed.sources.registry import COLLECTORS
 
@@ -56,6 +66,7 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         owners=["team:riverbed"],
         tags={"riverbed/kind": kind},
         pool=pool_for(kind),
+        check_specs=specs(f"{kind}_items", UNIQUE_KEY, SCHEMA_DRIFT),
         description=(
             f"Items of every `{kind}` source, one partition per (day, source). Re-running a "
             "partition merges: items seen earlier that day survive a feed's moving window, "
@@ -68,7 +79,7 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         config: CollectConfig,
         lake: LakeResource,
         catalogue: CatalogueResource,
-    ) -> dg.Output[dict[str, pa.Table]]:
+    ) -> Iterator[dg.Output[dict[str, pa.Table]] | dg.AssetCheckResult]:
         by_id = {s.id: s for s in catalogue.load().sources if s.kind == kind}
         settings = catalogue.load().settings
         wanted: dict[str, list[str]] = defaultdict(list)
@@ -76,7 +87,9 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
             date, _, source_id = str(key).partition("|")  # dimensions in name order
             wanted[date].append(source_id)
 
+        name = f"{kind}_items"
         outputs: dict[str, pa.Table] = {}
+        stored = []  # where the IO manager writes each partition (the schema check reads it)
         reports: list[SourceReport] = []
         for date, ids in sorted(wanted.items()):
             unknown = [i for i in ids if i not in by_id]
@@ -89,39 +102,67 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
             reports.extend(result.reports)
             for sid, table in result.tables.items():
                 outputs[str(dg.MultiPartitionKey({"date": date, "source": sid}))] = table
+                stored.append(lake.lake.partition_path(name, {"date": date, "source": sid}))
             for r in result.reports:  # each partition's materialisation shows its own source
+                table = result.tables.get(r.source_id)
+                meta = source_metadata(r)
+                if table is not None:  # its own rows, not the batch's (the IO manager's count)
+                    meta["dagster/row_count"] = dg.MetadataValue.int(table.num_rows)
                 context.add_asset_metadata(
-                    source_metadata(r),
+                    meta,
                     partition_key=dg.MultiPartitionKey({"date": date, "source": r.source_id}),
                 )
         failed = [r for r in reports if r.status == "failed"]
         for r in failed:
             context.log.warning(f"source {r.source_id} failed: {r.error_kind}: {r.message}")
-        return dg.Output(
+        yield dg.Output(
             outputs,
             metadata={  # the batch this run collected (per-source: source_health's table)
-                "batch_sources": len(reports),
-                "batch_sources_failed": len(failed),
+                "batch_sources": dg.MetadataValue.int(len(reports)),
+                "batch_sources_failed": dg.MetadataValue.int(len(failed)),
+                "batch_error_rate": dg.MetadataValue.float(
+                    round(len(failed) / len(reports), 4) if reports else 0.0
+                ),
+                "batch_items_new": dg.MetadataValue.int(sum(r.items_new or 0 for r in reports)),
+                "batch_bytes": dg.MetadataValue.int(sum(r.bytes or 0 for r in reports)),
                 "batch_http_statuses": dg.MetadataValue.json(_status_counts(reports)),
                 "replay": config.replay,
+                "preview": dg.MetadataValue.md(
+                    preview_markdown(
+                        pa.concat_tables(list(outputs.values()))
+                        if outputs
+                        else ITEMS.empty_table(),
+                        ["source_id", "title", "canonical_url", "published_at"],
+                    )
+                ),
             },
         )
+        # item ids hash the source id in: unique within each (day, source) partition and
+        # across the batch alike
+        batch = [t for t in outputs.values() if t.num_rows]
+        yield unique_key_result(
+            pa.concat_tables(batch) if batch else ITEMS.empty_table(), ["item_id"], name
+        )
+        yield schema_drift_result(stored, ITEMS, name)
 
     return _collect
 
 
 def source_metadata(r: SourceReport) -> dict[str, Any]:
     """One source's numbers on its partition's materialisation (the UI plots them over time)."""
-    meta: dict[str, Any] = {
-        "status": r.status,
+    meta: dict[str, Any] = {"status": r.status}
+    numbers = {
         "items_seen": r.items_seen,
         "items_new": r.items_new,
         "items_updated": r.items_updated,
         "latency_ms": r.latency_ms,
         "bytes": r.bytes,
+        "http_status": r.http_status,
     }
-    if r.http_status is not None:
-        meta["http_status"] = r.http_status
+    # typed ints, so the UI plots each over the partition's materialisations (a value that
+    # is unknown, e.g. items_updated on a failure, is left out rather than plotted as 0)
+    meta.update({k: dg.MetadataValue.int(v) for k, v in numbers.items() if v is not None})
+    meta["failed"] = dg.MetadataValue.int(int(r.status == "failed"))
     if r.error_kind:
         meta["error"] = f"{r.error_kind}: {r.message or ''}"[:500]
     return meta

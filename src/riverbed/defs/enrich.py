@@ -16,7 +16,9 @@ import pyarrow as pa
 
 from riverbed.defs.checks import (
     NOT_EMPTY,
+    SCHEMA_DRIFT,
     UNIQUE_KEY,
+    daily_schema_drift,
     not_empty_result,
     preview_markdown,
     specs,
@@ -56,7 +58,7 @@ def enrich_run_config(replay: bool) -> dict[str, object]:
 @dg.asset(
     group_name="enrich",
     kinds={"python", "parquet", "numpy"},
-    check_specs=specs("embeddings", UNIQUE_KEY),
+    check_specs=specs("embeddings", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
     **ENRICH_STEP,
 )
 def embeddings(
@@ -74,24 +76,31 @@ def embeddings(
     result = embed_stories(lake.lake, story_texts(stories, articles), context.partition_key, choice)
     metadata: dict[str, Any] = {
         "model": result.model,
-        "computed": result.computed,
-        "from_cache": result.cached,
+        "computed": dg.MetadataValue.int(result.computed),
+        "from_cache": dg.MetadataValue.int(result.cached),
+        "preview": dg.MetadataValue.md(
+            preview_markdown(result.table, ["story_id", "model", "content_key"])
+        ),
     }
     if result.note:
         metadata["note"] = result.note
         context.log.info(result.note)
     yield dg.Output(result.table, metadata=metadata)
     yield unique_key_result(result.table, ["story_id"], "embeddings")
+    # no stories, no vectors: `stories` has the error-level check for an empty day
+    yield not_empty_result(result.table, "embeddings", dg.AssetCheckSeverity.WARN)
+    yield daily_schema_drift(lake.lake, "embeddings", context.partition_key)
 
 
 @dg.asset(
     group_name="enrich",
     kinds={"python", "parquet"},
-    check_specs=specs("topics", UNIQUE_KEY),
+    check_specs=specs("topics", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
     **ENRICH_STEP,
 )
 def topics(
     context: dg.AssetExecutionContext,
+    lake: LakeResource,
     catalogue: CatalogueResource,
     stories: pa.Table,
     articles: pa.Table,
@@ -107,17 +116,19 @@ def topics(
     yield dg.Output(
         table,
         metadata={
-            "topics": table.num_rows,
+            "topics": dg.MetadataValue.int(table.num_rows),
             "preview": dg.MetadataValue.md(preview_markdown(table, ["label", "size"], n=20)),
         },
     )
     yield unique_key_result(table, ["digest_date", "topic_id"], "topics")
+    yield not_empty_result(table, "topics", dg.AssetCheckSeverity.WARN)
+    yield daily_schema_drift(lake.lake, "topics", context.partition_key)
 
 
 @dg.asset(
     group_name="enrich",
     kinds={"python", "parquet"},
-    check_specs=specs("enrichments", UNIQUE_KEY, NOT_EMPTY),
+    check_specs=specs("enrichments", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
     **ENRICH_STEP,
 )
 def enrichments(
@@ -158,8 +169,8 @@ def enrichments(
         table,
         metadata={
             "summaries": summary_counts(methods),
-            "stories_matching_interests": interested,
-            "errors": len(result.errors),
+            "stories_matching_interests": dg.MetadataValue.int(interested),
+            "errors": dg.MetadataValue.int(len(result.errors)),
             "skipped": "; ".join(result.notes) or "nothing",
             **{k: v for k, v in result.stats.items() if isinstance(v, int)},
             "preview": dg.MetadataValue.md(
@@ -169,3 +180,4 @@ def enrichments(
     )
     yield unique_key_result(table, ["story_id"], "enrichments")
     yield not_empty_result(table, "enrichments")
+    yield daily_schema_drift(lake.lake, "enrichments", date)

@@ -1,6 +1,7 @@
 """The Parquet IO manager: one object per asset partition, written through the lake's one
 atomic Parquet writer. Never pickles. Step outputs that are no asset (the steps inside a graph
-asset) are Parquet too, under `runs/<run_id>/<step>/<output>[/<mapping key>]`.
+asset) are Parquet too, under `runs/<run_id>/<step>/<output>[/<mapping key>]`. Every asset
+materialisation gets the standard `dagster/row_count` and `dagster/column_schema` here.
 
 A step that materialises many partitions at once (a collect step over a range of sources)
 returns a mapping partition key -> table; a step that reads many upstream partitions (the
@@ -9,11 +10,13 @@ materialised read as empty.
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 from upath import UPath
 
+from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
 
 
@@ -22,6 +25,15 @@ def partition_dims(partitions_def: dg.PartitionsDefinition | None, key: str) -> 
         mk = partitions_def.get_partition_key_from_str(key)
         return dict(mk.keys_by_dimension)
     return {"date": key}
+
+
+def _table_metadata(rows: int, schema: pa.Schema | None) -> dict[str, Any]:
+    """The standard metadata of every asset materialisation: row count and the schema as
+    stored (what the UI shows in its table and plots)."""
+    meta: dict[str, Any] = {"dagster/row_count": dg.MetadataValue.int(rows)}
+    if schema is not None:
+        meta["dagster/column_schema"] = column_schema(schema)
+    return meta
 
 
 class LakeIOManager(dg.ConfigurableIOManager):
@@ -50,7 +62,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
         if not context.has_asset_partitions:
             assert isinstance(obj, pa.Table)
             lake.write_table(lake.partition_path(name), obj)
-            context.add_output_metadata({"dagster/row_count": obj.num_rows})
+            context.add_output_metadata(_table_metadata(obj.num_rows, obj.schema))
             return
         pdef = context.asset_partitions_def
         keys = list(context.asset_partition_keys)
@@ -60,13 +72,15 @@ class LakeIOManager(dg.ConfigurableIOManager):
                 f"{name}: {len(keys)} partitions need a mapping partition key -> table"
             )
         rows = 0
+        schema = None
         for key in keys:
             table = tables.get(key)
             if table is None:
                 continue
             lake.write_table(lake.partition_path(name, partition_dims(pdef, key)), table)
             rows += table.num_rows
-        context.add_output_metadata({"dagster/row_count": rows})
+            schema = schema or table.schema
+        context.add_output_metadata(_table_metadata(rows, schema))
 
     def load_input(self, context: dg.InputContext) -> pa.Table:
         lake = self.lake

@@ -2,22 +2,32 @@
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
 
 from riverbed.defs.checks import (
+    ERROR_RATE,
+    NO_FAILED_SOURCES,
     NOT_EMPTY,
+    SCHEMA_DRIFT,
+    STALE_SOURCES,
     UNIQUE_KEY,
+    daily_schema_drift,
+    error_rate_result,
     not_empty_result,
     per_source_markdown,
     preview_markdown,
     specs,
+    stale_rows,
+    stale_sources_result,
     unique_key_result,
 )
 from riverbed.defs.collect import KINDS
 from riverbed.defs.partitions import daily
-from riverbed.defs.resources import LakeResource
+from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
 from riverbed.pipeline.publish import digest_rows, digest_table, public_base, publish
 from riverbed.pipeline.refine import history_table
@@ -31,7 +41,7 @@ PUBLIC_URL_ENV = "RIVERBED_PUBLIC_URL"
 @dg.asset(
     group_name="publish",
     kinds={"python", "parquet", "html"},
-    check_specs=specs("digest", UNIQUE_KEY, NOT_EMPTY),
+    check_specs=specs("digest", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
@@ -70,9 +80,11 @@ def digest(
     yield dg.Output(
         table,
         metadata={
+            "digest_url": dg.MetadataValue.url(published_url(written["index.html"])),
             "digest_html": dg.MetadataValue.path(written["index.html"]),
             "feed_rss": dg.MetadataValue.path(written["feed.xml"]),
-            "topics": len({r["topic_id"] for r in rows if r.get("topic_id")}),
+            "stories": dg.MetadataValue.int(table.num_rows),
+            "topics": dg.MetadataValue.int(len({r["topic_id"] for r in rows if r.get("topic_id")})),
             "preview": dg.MetadataValue.md(
                 preview_markdown(table, ["rank", "topic_label", "title", "why"])
             ),
@@ -80,48 +92,71 @@ def digest(
     )
     yield unique_key_result(table, ["digest_date", "story_id"], "digest")
     yield not_empty_result(table, "digest")
+    yield daily_schema_drift(lake.lake, "digest", date)
+
+
+def published_url(path: str) -> str:
+    """A link the UI can open: `file://` for a local lake, the object's URL otherwise."""
+    return path if "://" in path else Path(path).absolute().as_uri()
 
 
 @dg.asset(
     group_name="publish",
     kinds={"python", "parquet"},
     deps=[f"{k}_items" for k in KINDS],
-    check_specs=[
-        *specs("source_health", UNIQUE_KEY),
-        dg.AssetCheckSpec(
-            "no_failed_sources",
-            asset="source_health",
-            description="Every source's latest attempt of the day succeeded.",
-        ),
-    ],
+    check_specs=specs(
+        "source_health",
+        UNIQUE_KEY,
+        NOT_EMPTY,
+        SCHEMA_DRIFT,
+        NO_FAILED_SOURCES,
+        ERROR_RATE,
+        STALE_SOURCES,
+    ),
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
 )
 def source_health(
-    context: dg.AssetExecutionContext, lake: LakeResource
+    context: dg.AssetExecutionContext, lake: LakeResource, catalogue: CatalogueResource
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """One row per (source, run) of the day: status (ok, failed, not_modified), items seen and
-    new, latency, bytes, last success and error. The materialisation shows a per-source table."""
-    table = history_table(Journal(lake.lake), "source_health", context.partition_key)
-    latest = {row["source_id"]: row for row in table.to_pylist()}  # rows are chronological
+    new, latency, bytes, last success and error. The materialisation shows a per-source table
+    (failed sources first) and plots the day's items new, error rate, latency and bytes;
+    checks flag failed sources, the error rate (warn / error thresholds) and stale sources."""
+    date = context.partition_key
+    table = history_table(Journal(lake.lake), "source_health", date)
+    rows = table.to_pylist()
+    latest = {row["source_id"]: row for row in rows}  # rows are chronological
     ordered = sorted(latest.values(), key=lambda r: r["source_id"])
     failed = [r["source_id"] for r in ordered if r["status"] == "failed"]
-    n = max(len(ordered), 1)
+    latencies = sorted(r["latency_ms"] for r in ordered if r["latency_ms"] is not None)
+    stale = stale_rows(lake.lake, catalogue.load().sources, datetime.now(UTC))
     yield dg.Output(
         table,
         metadata={
-            "sources": len(ordered),
-            "sources_failed": len(failed),
-            "error_rate": round(len(failed) / n, 4),
+            "sources": dg.MetadataValue.int(len(ordered)),
+            "sources_failed": dg.MetadataValue.int(len(failed)),
+            "sources_stale": dg.MetadataValue.int(len(stale)),
+            "error_rate": dg.MetadataValue.float(round(len(failed) / max(len(ordered), 1), 4)),
+            # every run of the day: what was new and what it cost
+            "items_new": dg.MetadataValue.int(sum(r["items_new"] or 0 for r in rows)),
+            "bytes": dg.MetadataValue.int(sum(r["bytes"] or 0 for r in rows)),
+            # the sources' latest attempts: the typical source's response time
+            "latency_ms": dg.MetadataValue.int(latencies[len(latencies) // 2] if latencies else 0),
             "per_source": dg.MetadataValue.md(per_source_markdown(ordered)),
         },
     )
     yield unique_key_result(table, ["health_key"], "source_health")
+    # no collect run that day yet, or none journaled: a warning, the day may still come
+    yield not_empty_result(table, "source_health", dg.AssetCheckSeverity.WARN)
+    yield daily_schema_drift(lake.lake, "source_health", date)
     yield dg.AssetCheckResult(
         asset_key="source_health",
-        check_name="no_failed_sources",
+        check_name=NO_FAILED_SOURCES,
         passed=not failed,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"failed": ", ".join(failed[:50])},
     )
+    yield error_rate_result(failed, len(ordered), "source_health")
+    yield stale_sources_result(stale, "source_health")

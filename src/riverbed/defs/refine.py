@@ -1,13 +1,17 @@
 """Refine group: the day's items, engagement history, stories, and the history tables."""
 
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 
 from riverbed.defs.checks import (
     NOT_EMPTY,
+    SCHEMA_DRIFT,
     UNIQUE_KEY,
+    daily_schema_drift,
     not_empty_result,
     preview_markdown,
     specs,
@@ -30,23 +34,26 @@ COLLECT_INPUTS = {
     for kind in KINDS
 }
 OWNERS = ["team:riverbed"]
-
-
-def _schema_md(table: pa.Table) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in table.schema])
+# A broken `stories` (duplicate ids, a drifted schema) must not reach the digest: these checks
+# fail its step, so nothing downstream runs. An empty day is not broken (all sources down is
+# exit 1, not a failed run): `not_empty` stays non-blocking, and the digest's own check shows it.
+STORIES_BLOCKING = (UNIQUE_KEY, SCHEMA_DRIFT)
 
 
 @dg.asset(
     group_name="refine",
     kinds={"python", "parquet"},
     ins=COLLECT_INPUTS,
-    check_specs=specs("items", UNIQUE_KEY, NOT_EMPTY),
+    check_specs=specs("items", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
 )
 def items(
-    context: dg.AssetExecutionContext, catalogue: CatalogueResource, **collected: pa.Table
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    catalogue: CatalogueResource,
+    **collected: pa.Table,
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """Every item seen today in any source: one row per item (latest values), with its
     canonical URL, stable item_id, first/last seen times, engagement, and `hidden_by` when a
@@ -56,9 +63,10 @@ def items(
     yield dg.Output(
         table,
         metadata={
-            "dagster/column_schema": _schema_md(table),
-            "sources": len(set(table.column("source_id").to_pylist())) if table.num_rows else 0,
-            "hidden_by_rules": hidden,
+            "sources": dg.MetadataValue.int(
+                len(set(table.column("source_id").to_pylist())) if table.num_rows else 0
+            ),
+            "hidden_by_rules": dg.MetadataValue.int(hidden),
             "preview": dg.MetadataValue.md(
                 preview_markdown(table, ["source_id", "title", "canonical_url", "published_at"])
             ),
@@ -66,37 +74,53 @@ def items(
     )
     yield unique_key_result(table, ["item_id"], "items")
     yield not_empty_result(table, "items")
+    yield daily_schema_drift(lake.lake, "items", context.partition_key)
 
 
 @dg.asset(
     group_name="refine",
     kinds={"python", "parquet"},
+    check_specs=specs("item_metrics", UNIQUE_KEY, SCHEMA_DRIFT),
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
 )
 def item_metrics(
     context: dg.AssetExecutionContext, lake: LakeResource, items: pa.Table
-) -> pa.Table:
+) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """History of every item's score and comment count, one row per (item, observation) --
     every collect run's observation, not just the latest -- so rising stories can be
     detected from it. Re-runs on unchanged data and replays add nothing."""
     date = context.partition_key
     path = lake.lake.partition_path("item_metrics", {"date": date})
     observed = Journal(lake.lake).read("item_metrics", date)
-    return item_metrics_table(lake.lake.read_table(path, ITEM_METRICS), observed, items)
+    table = item_metrics_table(lake.lake.read_table(path, ITEM_METRICS), observed, items)
+    yield dg.Output(
+        table,
+        metadata={
+            "items_observed": dg.MetadataValue.int(
+                len(set(table.column("item_id").to_pylist())) if table.num_rows else 0
+            ),
+            "observations_journaled": dg.MetadataValue.int(observed.num_rows),
+            "preview": dg.MetadataValue.md(
+                preview_markdown(table, ["item_id", "source_id", "observed_at", "score"])
+            ),
+        },
+    )
+    yield unique_key_result(table, list(TABLES["item_metrics"][1]), "item_metrics")
+    yield daily_schema_drift(lake.lake, "item_metrics", date)
 
 
 @dg.asset(
     group_name="refine",
     kinds={"python", "parquet"},
-    check_specs=specs("stories", UNIQUE_KEY, NOT_EMPTY),
+    check_specs=specs("stories", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT, blocking=STORIES_BLOCKING),
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
 )
 def stories(
-    context: dg.AssetExecutionContext, items: pa.Table
+    context: dg.AssetExecutionContext, lake: LakeResource, items: pa.Table
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """Real-world stories of the day: items merged across sources by exact canonical URL,
     each listing every discussion, its first-seen source and time. Hidden items are left out."""
@@ -105,8 +129,7 @@ def stories(
     yield dg.Output(
         table,
         metadata={
-            "dagster/column_schema": _schema_md(table),
-            "stories_in_several_sources": multi,
+            "stories_in_several_sources": dg.MetadataValue.int(multi),
             "preview": dg.MetadataValue.md(
                 preview_markdown(table, ["n_sources", "title", "first_source_id"])
             ),
@@ -114,6 +137,7 @@ def stories(
     )
     yield unique_key_result(table, ["story_id"], "stories")
     yield not_empty_result(table, "stories")
+    yield daily_schema_drift(lake.lake, "stories", context.partition_key)
 
 
 def _history_asset(name: str, description: str, group: str) -> dg.AssetsDefinition:
@@ -123,7 +147,7 @@ def _history_asset(name: str, description: str, group: str) -> dg.AssetsDefiniti
         kinds={"python", "parquet"},
         # every step that journals these records runs first (article fetches and errors too)
         deps=[*(f"{k}_items" for k in KINDS), "articles"],
-        check_specs=specs(name, UNIQUE_KEY),
+        check_specs=specs(name, UNIQUE_KEY, SCHEMA_DRIFT),
         description=description,
         partitions_def=daily,
         io_manager_key="lake_io",
@@ -133,8 +157,9 @@ def _history_asset(name: str, description: str, group: str) -> dg.AssetsDefiniti
         context: dg.AssetExecutionContext, lake: LakeResource
     ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
         table = history_table(Journal(lake.lake), name, context.partition_key)
-        yield dg.Output(table, metadata={"dagster/column_schema": _schema_md(table)})
+        yield dg.Output(table, metadata=_history_metadata(name, table))
         yield unique_key_result(table, list(TABLES[name][1]), name)
+        yield daily_schema_drift(lake.lake, name, context.partition_key)
 
     return _history
 
@@ -151,3 +176,29 @@ errors = _history_asset(
     "error_kind and message. History: replaying the same stored response adds nothing.",
     "refine",
 )
+
+
+def _history_metadata(name: str, table: pa.Table) -> dict[str, Any]:
+    """The numbers the UI plots for a history table, and a preview of its first rows."""
+    rows = table.to_pylist() if table.num_rows else []
+    if name == "fetches":
+        latencies = sorted(r["elapsed_ms"] for r in rows if r["elapsed_ms"] is not None)
+        return {
+            "bytes": dg.MetadataValue.int(sum(r["bytes"] or 0 for r in rows)),
+            "latency_ms_median": dg.MetadataValue.int(
+                latencies[len(latencies) // 2] if latencies else 0
+            ),
+            "failed_requests": dg.MetadataValue.int(sum(1 for r in rows if r["error_kind"])),
+            "preview": dg.MetadataValue.md(
+                preview_markdown(
+                    table, ["source_id", "url", "status", "bytes", "elapsed_ms", "error_kind"]
+                )
+            ),
+        }
+    stages = Counter(r["stage"] for r in rows)
+    return {
+        **{f"errors_{stage}": dg.MetadataValue.int(n) for stage, n in sorted(stages.items())},
+        "preview": dg.MetadataValue.md(
+            preview_markdown(table, ["stage", "source_id", "error_kind", "message"])
+        ),
+    }
