@@ -123,18 +123,25 @@ def test_a_phone_screen_needs_no_sideways_scrolling(page, width):
 
 
 @pytest.mark.parametrize(
-    ("name", "width", "scheme"),
-    [("digest.png", 1024, "light"), ("digest-phone-dark.png", 375, "dark")],
+    ("name", "width", "scheme", "full_page"),
+    [
+        ("digest.png", 1024, "light", True),
+        ("digest-phone-dark.png", 375, "dark", True),
+        ("digest-top.png", 960, "light", False),  # the first screen: docs/img/digest.png
+    ],
 )
-def test_a_full_page_screenshot_is_kept_as_an_artefact(page, artifacts, name, width, scheme):
-    page.page.set_viewport_size({"width": width, "height": 900})
+def test_a_screenshot_is_kept_as_an_artefact(page, artifacts, name, width, scheme, full_page):
+    page.page.set_viewport_size({"width": width, "height": 1100})
     page.page.emulate_media(color_scheme=scheme)
     try:
-        shot = page.page.screenshot(path=artifacts / name, full_page=True)
+        shot = page.page.screenshot(path=artifacts / name, full_page=full_page)
     finally:
         page.page.set_viewport_size({"width": 1024, "height": 900})
         page.page.emulate_media(color_scheme="light")
     assert shot.startswith(b"\x89PNG\r\n\x1a\n")
     width_px, height_px = (int.from_bytes(shot[16:20]), int.from_bytes(shot[20:24]))
     assert width_px == width
-    assert height_px > 900  # the whole page, not the first screen
+    if full_page:
+        assert height_px > 1100  # the whole page, not the first screen
+    else:
+        assert height_px == 1100
