@@ -397,8 +397,6 @@ def ui(
     lake: LakeOpt = None,
 ) -> None:
     """The Dagster UI (webserver + daemon) on this project."""
-    import subprocess
-
     from riverbed.orchestrate import prepare_dagster_home
 
     env = dict(os.environ)
@@ -418,7 +416,44 @@ def ui(
         str(port),
     ]
     err(f"Dagster UI on http://{host}:{port} (lake {env['RIVERBED_LAKE']}); Ctrl-C stops it")
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    raise typer.Exit(run_until_stopped(cmd, env))
+
+
+def run_until_stopped(cmd: list[str], env: dict[str, str], grace_s: float = 10.0) -> int:
+    """Run `cmd` in a process group of its own until it ends, or until Ctrl-C / SIGTERM
+    here: then the whole group gets SIGTERM and, after `grace_s`, SIGKILL. (`dagster dev`'s
+    webserver ignores both signals, so stopping only the first child leaves it running.)
+    Returns the command's exit code, 0 when stopped by the user."""
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        err("stopping the Dagster UI …")
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=grace_s)
+                if sig == signal.SIGTERM:
+                    os.killpg(proc.pid, signal.SIGKILL)  # the webserver and daemon, if left
+            except subprocess.TimeoutExpired:
+                continue
+            except ProcessLookupError:
+                pass
+            break
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main() -> None:
