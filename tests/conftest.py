@@ -29,6 +29,16 @@ def _loopback_only_session() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _no_event_loop_left_running() -> Iterator[None]:
+    """A module must not leave an event loop running in the main thread (Playwright's sync
+    API does while it is open): every later `asyncio.run()` of the session would fail."""
+    import asyncio
+
+    yield
+    assert asyncio._get_running_loop() is None, "this module left an event loop running"
+
+
 @pytest.fixture(scope="session")
 def local_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """One `riverbed demo` on a local lake for the whole session (it takes most of a minute).

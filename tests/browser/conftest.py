@@ -35,8 +35,12 @@ def chromium_executable() -> Path:
     pytest.skip(NOT_RUN)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """One Playwright per module, stopped when the module is done: while it runs, its event
+    loop counts as running in this thread, and every later `asyncio.run()` of the session
+    (the collectors, the fetch client) would fail with "cannot be called from a running
+    event loop"."""
     with sync_playwright() as pw:
         yield pw
 
