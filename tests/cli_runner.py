@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The collect steps' retry delay in every test (5 s, then 10 s, for users).
+RETRY_DELAY_S = "0.5"
+
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RIVERBED_", "DAGSTER_"))}
     env["PYTHONWARNINGS"] = "ignore"
+    env["RIVERBED_COLLECT_RETRY_DELAY_S"] = RETRY_DELAY_S  # retried steps still retry, sooner
     env.update(extra)
     return env
 

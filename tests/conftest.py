@@ -17,6 +17,7 @@ sys.path.insert(0, str(TESTS))
 
 from netguard import loopback_only  # noqa: E402
 
+os.environ.setdefault("RIVERBED_COLLECT_RETRY_DELAY_S", "0.5")  # before riverbed.defs loads
 _SITE = str(TESTS / "netguard_site")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [_SITE, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]

@@ -24,6 +24,7 @@ CODE_SERVICES = ("code-server", "daemon", "webserver", "worker")
 # read by the code but optional for a deployment, with the reason
 NOT_NEEDED = {
     "AWS_ENDPOINT_URL_S3": "an S3-only alternative to AWS_ENDPOINT_URL, which is set",
+    "RIVERBED_COLLECT_RETRY_DELAY_S": "a tuning knob (tests shorten it); the default suits",
 }
 # what a deployment must carry whatever the code looks like today
 ALWAYS = {

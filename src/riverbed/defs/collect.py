@@ -39,8 +39,12 @@ COLLECT_BATCH = int(os.environ.get("RIVERBED_COLLECT_BATCH", "200"))
 
 # Transient step failures (lake I/O, a killed worker process) are retried; a source failing is
 # not a step failure (it is recorded and retried with backoff by later runs).
+# `RIVERBED_COLLECT_RETRY_DELAY_S` (default 5 s, then 10 s) shortens the wait, e.g. in tests.
 COLLECT_RETRY = dg.RetryPolicy(
-    max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    max_retries=2,
+    delay=float(os.environ.get("RIVERBED_COLLECT_RETRY_DELAY_S", "5")),
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
 )
 
 
