@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -146,16 +147,21 @@ def render_index_html(
         for date, count in digests
         if isinstance(date, str) and _DATE.match(date)
     }
+    return _render_listing(
+        "index.html.j2",
+        plain_text(heading, TITLE_CHARS) or "riverbed digests",
+        digests=[rows[d] for d in sorted(rows, reverse=True)],
+    )
+
+
+def _render_listing(template: str, heading: str, **rows: Any) -> str:
+    """A listing page (the digest archive, the tag index): the page's CSS and CSP, a
+    heading, and its rows."""
     page = _page()
     return (
         _environment()
-        .get_template("index.html.j2")
-        .render(
-            css=page.css,
-            csp=page.csp,
-            heading=plain_text(heading, TITLE_CHARS) or "riverbed digests",
-            digests=[rows[d] for d in sorted(rows, reverse=True)],
-        )
+        .get_template(template)
+        .render(css=page.css, csp=page.csp, heading=heading, **rows)
     )
 
 
@@ -183,16 +189,10 @@ def render_tags_html(
         for slug, tag, n in tags
         if isinstance(slug, str) and tag_slug(slug) == slug
     ]
-    page = _page()
-    return (
-        _environment()
-        .get_template("tags.html.j2")
-        .render(
-            css=page.css,
-            csp=page.csp,
-            heading=plain_text(heading, TITLE_CHARS) or "riverbed tags",
-            tags=sorted(rows, key=lambda r: (-r.count, r.slug)),
-        )
+    return _render_listing(
+        "tags.html.j2",
+        plain_text(heading, TITLE_CHARS) or "riverbed tags",
+        tags=sorted(rows, key=lambda r: (-r.count, r.slug)),
     )
 
 
