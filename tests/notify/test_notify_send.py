@@ -5,13 +5,11 @@ and de-duplication through the lake."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from notify.webhook_receiver import WebhookReceiver
 from riverbed.core.catalogue import Catalogue, parse_catalogue
 from riverbed.fetch.types import FetchSettings
 from riverbed.lake import Lake
@@ -25,13 +23,6 @@ DATE = NOW.date().isoformat()
 FAST = FetchSettings(
     timeout_s=5.0, connect_timeout_s=2.0, backoff_base_s=0.01, proxy_from_env=False
 )
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture

@@ -44,13 +44,6 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver()
-    yield r
-    r.close()
-
-
-@pytest.fixture
 def resources(tmp_path: Path, receiver: WebhookReceiver) -> dict[str, object]:
     sources = tmp_path / "sources.yaml"
     sources.write_text(
