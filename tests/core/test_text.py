@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from riverbed.core.text import TITLE_MAX_CHARS, clean_title, html_to_text, plain_text
@@ -63,11 +61,10 @@ def test_html_to_text_reads_only_a_bounded_prefix() -> None:
     ],
     ids=["attributes", "angles", "scripts", "comments", "entities", "unclosed-tags"],
 )
-def test_hostile_markup_is_handled_quickly(hostile: str) -> None:
-    started = time.perf_counter()
-    html_to_text(hostile, max_chars=20_000)
-    clean_title(hostile)
-    assert time.perf_counter() - started < 1.0
+@pytest.mark.timeout(20)  # linear work takes well under a second; quadratic would take hours
+def test_hostile_markup_is_handled_without_blowing_up(hostile: str) -> None:
+    assert len(html_to_text(hostile, max_chars=20_000) or "") <= 20_001
+    assert len(clean_title(hostile)) <= len(hostile)
 
 
 TITLE_CASES = [

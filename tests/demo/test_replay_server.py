@@ -194,7 +194,7 @@ def test_drip_sends_headers_at_once_and_the_body_slowly(server: ReplayServer) ->
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         http_get(server.port, host, path, timeout_s=1.0)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10  # the 1 s timeout, not the 30 s drip
 
 
 def test_stop_is_fast_while_slow_requests_are_in_flight(corpus: Corpus) -> None:
@@ -215,7 +215,7 @@ def test_stop_is_fast_while_slow_requests_are_in_flight(corpus: Corpus) -> None:
     time.sleep(0.2)  # both handlers are now stalling
     started = time.monotonic()
     server.stop()
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10  # not the 30 s stall of the slow handlers
     for thread in clients:
         thread.join(timeout=5)
         assert not thread.is_alive()

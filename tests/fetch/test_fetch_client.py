@@ -107,7 +107,7 @@ def test_retry_after_beyond_the_cap_gives_up_at_once(
     assert resp.error_kind == ErrorKind.RATE_LIMITED
     assert "Retry-After 120s" in (resp.error_message or "")
     assert loopback.state.hits["c"] == 1
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 30  # not the 120 s asked for (wide: loaded CI)
 
 
 def test_429_exhausted_is_rate_limited(
@@ -479,7 +479,7 @@ def test_slow_drip_dies_at_the_deadline(
     resp = fetch(loopback.url("/drip"), settings=make_settings(timeout_s=1.0), trusted=True)
     elapsed = time.monotonic() - started
     assert resp.error_kind == ErrorKind.TIMEOUT
-    assert elapsed < 1.5
+    assert elapsed < 6  # the deadline (1 s), not the 30 s drip (wide: loaded CI)
     assert resp.attempts[-1].error_kind == ErrorKind.TIMEOUT
     assert resp.attempts[-1].status == 200
     assert resp.attempts[-1].bytes >= 2
@@ -491,7 +491,7 @@ def test_slow_headers_die_at_the_deadline(
     started = time.monotonic()
     resp = fetch(loopback.url("/slow-headers"), settings=make_settings(timeout_s=0.5), trusted=True)
     assert resp.error_kind == ErrorKind.TIMEOUT
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 4  # the 0.5 s deadline, not the 5 s headers
 
 
 def test_endless_body_is_too_large(

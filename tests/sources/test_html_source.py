@@ -3,7 +3,6 @@ collector against a loopback server."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -120,16 +119,15 @@ def test_invalid_selector_is_named() -> None:
     assert "invalid CSS selector for title" in caught.value.message
 
 
-def test_attribute_flood_is_defused_quickly() -> None:
+@pytest.mark.timeout(30)  # linear work takes well under a second; quadratic, hours
+def test_attribute_flood_is_defused() -> None:
     flood = b" ".join(b"a%d=x" % n for n in range(60_000))
     page = (
         b'<html><body><div class="post" '
         + flood
         + b'><a class="t" href="/p">Post</a></div></body></html>'
     )
-    started = time.monotonic()
     result = parse(page, {"item": "div", "title": "a", "link": "a"})
-    assert time.monotonic() - started < 2.0
     assert [(i.title, i.url) for i in result.items] == [("Post", "https://storage.example.com/p")]
 
 

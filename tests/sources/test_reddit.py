@@ -449,7 +449,7 @@ def test_replay_after_a_rate_limit_stop_yields_the_same_posts_without_waiting(
 
     started = time.monotonic()
     replayed = asyncio.run(replay())
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 60  # not the 600 s rate-limit window
     assert replayed.items == live.result.items
     # the stop was a live-run event recorded then; replay adds no problem for the gap
     assert replayed.problems == []
