@@ -39,3 +39,34 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+# A `run_cli` bootstrap: every connection refused except to the S3 endpoint (AWS_ENDPOINT_URL)
+# and Unix sockets, every name lookup refused — for commands that must not need the network
+# (replay: the lake is the only thing it talks to).
+NETWORK_OFF_BUT_S3 = """
+import os, socket, sys
+from urllib.parse import urlsplit
+s3 = urlsplit(os.environ["AWS_ENDPOINT_URL"])
+allowed = {(s3.hostname, s3.port)}
+def _refuse(*a, **k):
+    raise OSError("network is off for this test")
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+def _only_s3(connect):
+    def guarded(self, address):
+        if self.family != socket.AF_UNIX and tuple(address[:2]) not in allowed:
+            _refuse()
+        return connect(self, address)
+    return guarded
+socket.socket.connect = _only_s3(_connect)
+socket.socket.connect_ex = _only_s3(_connect_ex)
+_getaddrinfo = socket.getaddrinfo
+def _numeric_s3_only(host, port, *a, **k):
+    if (host, port) not in allowed:
+        _refuse()
+    return _getaddrinfo(host, port, *a, **k)
+socket.getaddrinfo = _numeric_s3_only
+from riverbed.cli import main
+sys.argv = ["riverbed", *sys.argv[1:]]
+main()
+"""
