@@ -19,8 +19,11 @@ demo: sync
 	$(UV) run --locked riverbed demo
 
 ## test: lint + format + type gates, the ai extra's environment, then the whole suite
+## (two pytest-xdist workers, one test module per worker at a time: module fixtures such as a
+## Celery cluster or an S3 demo run once; TEST_WORKERS=0 runs it in one process)
+TEST_WORKERS ?= 2
 test: sync lint typecheck ai-env
-	$(UV) run --locked pytest
+	$(UV) run --locked pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: sync
 	$(UV) run --locked ruff check .
