@@ -115,6 +115,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             scan.lake(lake)
             scan.dagster_home(home)
             scan.folder(work, kind="working directory files")
+            s3.kill()  # its data is not needed any more
             yield World(c, feeds, proxy, hook, failing_hook, llm, runs, errors, scan)
     finally:
         for server in (feeds, proxy, hook, failing_hook, llm):
