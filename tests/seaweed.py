@@ -5,12 +5,14 @@ a data folder under `tmp`, waits until a bucket can be created, sets the standar
 variables (plus `AWS_ENDPOINT_URL`) for the duration, and stops it reliably: SIGTERM, then
 SIGKILL of the whole process group after a timeout (weed may ignore SIGTERM for a while).
 `server.stop()` / `server.start()` take it down and bring it back mid-test (same data folder,
-same ports). Without an identity configuration weed accepts any access key and secret.
+same ports). Without an identity configuration weed accepts any access key and secret;
+`enforce_keys=True` gives it one identity (the test's keys), so other keys are refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -56,6 +58,14 @@ class SeaweedFS:
             _stop(self.proc)
         _forget_filesystems()
 
+    def kill(self) -> None:
+        """Stop weed at once (SIGKILL), for a test done with its data: a graceful stop can
+        take seconds."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        _forget_filesystems()
+
 
 def _free_ports(n: int) -> list[int]:
     socks, ports = [], []
@@ -97,10 +107,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def running_seaweedfs(
-    tmp: Path, bucket: str = "riverbed-test", secret_key: str = "riverbed-test"
+    tmp: Path,
+    bucket: str = "riverbed-test",
+    secret_key: str = "riverbed-test",
+    access_key: str = "riverbed-test",
+    enforce_keys: bool = False,
 ) -> Iterator[SeaweedFS]:
-    """`bucket` (3+ characters, S3 rules) is created; `secret_key` is the
-    AWS_SECRET_ACCESS_KEY set for the test (weed accepts any)."""
+    """`bucket` (3+ characters, S3 rules) is created; `access_key` and `secret_key` are the
+    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set for the test. weed accepts any keys unless
+    `enforce_keys`: then only these (a request signed with other keys gets 403)."""
     ports = dict(zip(PORTS, _free_ports(len(PORTS)), strict=True))
     data = tmp / "weed-data"
     data.mkdir(parents=True, exist_ok=True)
@@ -120,9 +135,18 @@ def running_seaweedfs(
         "-volume.max=20",
         *(f"-{_flag(name)}={port}" for name, port in ports.items()),
     ]
+    if enforce_keys:
+        identity = {
+            "name": "riverbed",
+            "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+            "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }
+        config = tmp / "weed-s3.json"
+        config.write_text(json.dumps({"identities": [identity]}))
+        cmd.append(f"-s3.config={config}")
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     env = {
-        "AWS_ACCESS_KEY_ID": "riverbed-test",
+        "AWS_ACCESS_KEY_ID": access_key,
         "AWS_SECRET_ACCESS_KEY": secret_key,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_REGION": "us-east-1",

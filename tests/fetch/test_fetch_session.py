@@ -158,6 +158,43 @@ def test_replay_of_a_url_the_run_never_requested_is_not_recorded() -> None:
     assert caught.value.message == f"replay: no stored response for {URL}&after=t3_abc"
 
 
+SECRET = "s3cr3t-canary-91c7"
+SECRET_URL = f"https://bot:{SECRET}@feeds.example.org/private.xml?api_key={SECRET}&limit=25"
+
+
+def test_a_urls_credentials_stay_out_of_the_state_and_the_fetches_rows() -> None:
+    transport = ScriptedTransport((200, FIRST_HEADERS, DATA), (304, {"etag": '"v1"'}, None))
+
+    async def go() -> tuple[Body, Body, dict[str, UrlState], list[dict[str, object]]]:
+        store, state = MemoryStore(), {}
+        first = session_over(transport, store, state)
+        fresh = await first.get(SECRET_URL)
+        second = session_over(transport, store, state)
+        cached = await second.get(SECRET_URL)
+        return fresh, cached, state, first.rows + second.rows
+
+    fresh, cached, state, rows = asyncio.run(go())
+    assert SECRET not in repr({k: v.to_json() for k, v in state.items()})
+    assert SECRET not in repr(rows)
+    assert transport.validators[1] == Validators(etag='"v1"')  # the state was found again
+    assert (cached.status, cached.final_url) == (304, fresh.final_url)  # the URL as requested
+
+
+@pytest.mark.parametrize("recorded_raw", [True, False], ids=["older raw row", "redacted row"])
+def test_replay_finds_a_url_with_credentials_however_it_was_recorded(recorded_raw: bool) -> None:
+    async def go() -> Body:
+        store, live_state = MemoryStore(), {}
+        live = session_over(ScriptedTransport((200, FIRST_HEADERS, DATA)), store, live_state)
+        await live.get(SECRET_URL)
+        rows = [{**r, "request_url": SECRET_URL} if recorded_raw else r for r in live.rows]
+        replay = FetchSession(
+            ReplayTransport(rows, store), store, source_id="r", run_id="x", state={}, record=False
+        )
+        return await replay.get(SECRET_URL)
+
+    assert asyncio.run(go()).data == DATA
+
+
 def wait(settings: FetchSettings | None, seconds: float) -> tuple[str | None, float]:
     async def go() -> tuple[str | None, float]:
         store = MemoryStore()

@@ -10,10 +10,11 @@ Response headers (`Body.headers`) are those of the response to THIS request, nam
 lower-cased, cookies (`set-cookie`, `set-cookie2`) dropped: on a 304 they are the 304's own
 headers (current rate-limit values, say) while the data and `content_type` come from the
 stored body. Replay can only know what bronze keeps — the body, its content type and the
-request URL — so a replayed body carries `content-type` and a synthetic `etag` (the body's
-SHA-256, which lets replayed requests be conditional) and nothing else: `x-ratelimit-*`,
-`retry-after`, `date`, `cache-control`, `link` are never stored. Collectors must read a
-missing header as "unknown" (for rate limits: no reason to wait; replay sends nothing).
+request URL (redacted) — so a replayed body carries `content-type` and a synthetic `etag`
+(the body's SHA-256, which lets replayed requests be conditional) and nothing else:
+`x-ratelimit-*`, `retry-after`, `date`, `cache-control`, `link` are never stored.
+Collectors must read a missing header as "unknown" (for rate limits: no reason to wait;
+replay sends nothing).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from riverbed.core.errors import ErrorKind, RiverbedError
+from riverbed.fetch.redact import redact_url
 from riverbed.fetch.types import FetchResponse, FetchSettings, Validators
 
 # Response headers a collector never sees: they can carry session credentials.
@@ -72,7 +74,11 @@ class BodyStore(Protocol):
 
 @dataclass(slots=True)
 class UrlState:
-    """What is remembered about a URL between runs (kept in the lake, shared by executors)."""
+    """What is remembered about a URL between runs (kept in the lake, shared by executors).
+
+    Kept under the URL with its credentials redacted (`redact_url`: userinfo, secret-looking
+    query values), and `final_url` is stored redacted too: the lake never holds a token a
+    catalogue URL carries."""
 
     body_sha256: str
     observed_at: datetime  # first fetch of this exact body: the observation's identity
@@ -123,7 +129,7 @@ class FetchSession:
         *,
         source_id: str | None,  # None: article pages, which belong to no source
         run_id: str,
-        state: dict[str, UrlState],
+        state: dict[str, UrlState],  # keyed by `redact_url(url)`; updated in place
         headers: Mapping[str, str] | None = None,
         record: bool = True,
     ) -> None:
@@ -137,10 +143,15 @@ class FetchSession:
         self.rows: list[dict[str, Any]] = []
         self.bodies: list[Body] = []
 
+    def known(self, url: str) -> UrlState | None:
+        """What is remembered about `url` (after a `get`: its latest body)."""
+        return self.state.get(redact_url(url))
+
     async def get(
         self, url: str, *, trusted: bool = True, accept: tuple[str, ...] | None = None
     ) -> Body:
-        known = self.state.get(url)
+        key = redact_url(url)  # the state and the fetches rows never hold credentials
+        known = self.state.get(key)
         validators = (
             Validators(etag=known.etag, last_modified=known.last_modified)
             if known and (known.etag or known.last_modified)
@@ -156,12 +167,13 @@ class FetchSession:
             # worker thread: on the event loop it would stall every other source's fetch
             data = await asyncio.to_thread(self.store.get, known.body_sha256)
             if data is None:  # bronze lost: fetch again unconditionally
-                self.state.pop(url, None)
+                self.state.pop(key, None)
                 self._record(resp, fetch_id, None)
                 return await self.get(url, trusted=trusted, accept=accept)
             body = Body(
                 url=url,
-                final_url=known.final_url or url,
+                # not redirected: the URL itself (its stored form is the redacted one)
+                final_url=url if known.final_url in (None, key) else known.final_url,
                 data=data,
                 content_type=known.content_type,
                 status=304,
@@ -179,13 +191,13 @@ class FetchSession:
                 observation = (known.observed_at, known.observed_fetch_id, known.observed_run_id)
             else:
                 observation = (resp.fetched_at, fetch_id, self.run_id)
-            self.state[url] = UrlState(
+            self.state[key] = UrlState(
                 body_sha256=sha,
                 observed_at=observation[0],
                 observed_fetch_id=observation[1],
                 observed_run_id=observation[2],
                 content_type=resp.content_type,
-                final_url=resp.final_url,
+                final_url=redact_url(resp.final_url),
                 etag=resp.headers.get("etag"),
                 last_modified=resp.headers.get("last-modified"),
             )
@@ -253,7 +265,7 @@ class FetchSession:
                     "fetch_id": fetch_id,
                     "attempt": n,
                     "source_id": self.source_id,
-                    "url": a.url,
+                    "url": redact_url(a.url),  # the client redacted it; again where it is stored
                     "status": a.status,
                     "fetched_at": a.started_at,
                     "bytes": a.bytes,
@@ -269,8 +281,8 @@ class FetchSession:
                     "body_sha256": sha if last else None,
                     "content_type": body.content_type if last and body else None,
                     "observed_at": body.observed_at if last and body else None,
-                    # the requested URL, so replay can answer the same request
-                    "request_url": resp.url if last else None,
+                    # the requested URL (redacted), so replay can answer the same request
+                    "request_url": redact_url(resp.url) if last else None,
                 }
             )
 
@@ -280,14 +292,15 @@ class ReplayTransport:
 
     A URL the original run never requested raises `NotRecordedError` (a `RiverbedError`):
     a gap in the record, not a response. Headers are only what bronze can reconstruct (see
-    the module docstring)."""
+    the module docstring). Requests are matched on their redacted form, the one `request_url`
+    is stored in (so two URLs differing only in a credential's value are one URL here)."""
 
     def __init__(self, rows: list[Mapping[str, Any]], store: BodyStore) -> None:
         self.store = store
         self.by_url: dict[str, Mapping[str, Any]] = {}
         for row in rows:
-            if row.get("request_url"):
-                self.by_url[row["request_url"]] = row
+            if row.get("request_url"):  # redacted (rows written before that: redacted here)
+                self.by_url[redact_url(row["request_url"])] = row
 
     async def get(
         self,
@@ -298,7 +311,7 @@ class ReplayTransport:
         trusted: bool = True,
         accept: tuple[str, ...] | None = None,  # the recorded answer already reflects it
     ) -> FetchResponse:
-        row = self.by_url.get(url)
+        row = self.by_url.get(redact_url(url))
         if row is None:
             raise NotRecordedError(url)
         when = row["observed_at"] or row["fetched_at"]

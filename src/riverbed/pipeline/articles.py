@@ -44,6 +44,7 @@ from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.extract import EXTRACTION_VERSION, Extraction, extract_article
 from riverbed.core.ids import stable_id
 from riverbed.fetch.client import HttpClient
+from riverbed.fetch.redact import redact_url
 from riverbed.fetch.session import FetchSession, ReplayTransport, Transport, UrlState
 from riverbed.lake.blobs import BlobStore
 from riverbed.lake.journal import Journal
@@ -318,7 +319,7 @@ async def _run(
             out.body, out.content_type = body.data, body.content_type
             out.final_url, out.http_status = body.final_url, body.status
             out.fetched_at = body.observed_at
-            state = session.state.get(target.url)
+            state = session.known(target.url)
             out.body_sha256 = state.body_sha256 if state else None
         return out
 
@@ -518,14 +519,15 @@ def collect_planned(
     for t in fetch_now:
         st = (records[t.url] or {}).get("http")
         if st:
-            url_states[t.url] = UrlState.from_json(st)
+            url_states[redact_url(t.url)] = UrlState.from_json(st)  # FetchSession's key
 
     attempted: list[Attempted] = []
     fetch_rows: list[dict[str, Any]] = []
     if fetch_now and replay:
         recorded = [r for r in journal.read("fetches", date).to_pylist() if not r["source_id"]]
-        asked = {r["request_url"] for r in recorded if r.get("request_url")}
-        fetch_now = [t for t in fetch_now if t.url in asked]  # the others stay as they are
+        asked = {redact_url(r["request_url"]) for r in recorded if r.get("request_url")}
+        # the others stay as they are
+        fetch_now = [t for t in fetch_now if redact_url(t.url) in asked]
         transport: Transport = ReplayTransport(recorded, store)
         attempted, _ = asyncio.run(
             _run(fetch_now, transport, store, url_states, run_id, hosts, now, replay=True)
@@ -609,7 +611,7 @@ def collect_planned(
                     "run_id": run_id,
                 }
             )
-            st = url_states.get(t.url)
+            st = url_states.get(redact_url(t.url))
             if st is not None:
                 record["http"] = st.to_json()
             hstate["urls"][t.url] = record

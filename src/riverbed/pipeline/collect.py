@@ -18,6 +18,7 @@ from riverbed.core.ids import stable_id
 from riverbed.core.items import build_items, merge_items
 from riverbed.core.models import Item, ItemProblem, ParseResult
 from riverbed.fetch.client import HttpClient
+from riverbed.fetch.redact import redact_url
 from riverbed.fetch.session import Body, FetchSession, ReplayTransport, Transport, UrlState
 from riverbed.fetch.types import FetchSettings
 from riverbed.lake.blobs import BlobStore
@@ -121,7 +122,11 @@ def _finish_one(
 ) -> SourceOutcome:
     """Phase two: the CPU. Parse (single-request kinds), build items, describe the fetches."""
     out = SourceOutcome(
-        source_id=source.id, kind=source.kind, run_id=run_id, status="ok", url=str(source.url)
+        source_id=source.id,
+        kind=source.kind,
+        run_id=run_id,
+        status="ok",
+        url=redact_url(str(source.url)),  # for `errors` rows: no token from the catalogue
     )
     try:
         if fetched.error is not None:
@@ -272,7 +277,8 @@ def collect(
     store, journal, state_store = BlobStore(lake), Journal(lake), SourceState(lake)
     states_raw = {s.id: state_store.load(s.id) for s in sources}
     url_states = {
-        sid: {u: UrlState.from_json(v) for u, v in (st.get("urls") or {}).items()}
+        # keyed by the redacted URL, as FetchSession keeps them (older states: redacted here)
+        sid: {redact_url(u): UrlState.from_json(v) for u, v in (st.get("urls") or {}).items()}
         for sid, st in states_raw.items()
     }
 
