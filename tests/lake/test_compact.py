@@ -153,3 +153,17 @@ def test_only_closed_days_of_per_source_tables_are_compacted(tmp_path: Path) -> 
     assert [(r.table, r.date) for r in done] == [(TABLE, DAY)]
     assert objects(lake, "2026-10-03") == ["source=a/part.parquet"]
     assert lake.exists(lake.partition_path("items", {"date": DAY}))
+
+
+def test_a_part_rewritten_after_the_listing_is_not_deleted_as_copied(tmp_path: Path) -> None:
+    from riverbed.lake.compact import _delete_copied, copied
+
+    lake = seeded(tmp_path)
+    compact_day(lake, TABLE, DAY, grace_s=3600)
+    day_dir = lake.table_dir(TABLE).joinpath(f"date={DAY}")
+    listing = list_day(lake, day_dir)  # a deleting pass lists the day ...
+    write(lake, "a", ["a0", "a1", "a2 late"])  # ... a re-collection writes meanwhile ...
+    held = copied(lake, listing.compacted[-1][0])
+    assert _delete_copied(lake, listing, held, grace_s=0, now=None) == 2  # ... b and c only
+    assert objects(lake)[1:] == ["source=a/part.parquet"]
+    assert [r[3] for r in view(lake) if r[0] == DAY and r[1] == "a"] == ["a0", "a1", "a2 late"]

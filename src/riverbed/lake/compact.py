@@ -308,15 +308,30 @@ def _delete_copied(
     written_at = listing.compacted[-1][1]
     if (now if now is not None else time.time()) - written_at < grace_s:
         return 0
-    doomed = [p for s, (p, stamp) in listing.parts.items() if s in held and held[s].stamp == stamp]
+    parts = {
+        p.path: s for s, (p, stamp) in listing.parts.items() if s in held and held[s].stamp == stamp
+    }
+    doomed = [p for _, (p, _) in listing.parts.items() if p.path in parts]
     doomed += [p for p, _ in listing.compacted[:-1]]
+    deleted = 0
     for path in doomed:
         with lake._io("delete", path):
+            source = parts.get(path.path)
+            if source is not None and _current_stamp(path) != held[source].stamp:
+                continue  # re-written since the listing: newer than its copy, it stays
             path.fs.rm(path.path)
+            deleted += 1
             folder = Path(path.path).parent
             if lake.local and folder.name.startswith("source=") and not any(folder.iterdir()):
                 folder.rmdir()  # an emptied source=S folder
-    return len(doomed)
+    return deleted
+
+
+def _current_stamp(path: UPath) -> str | None:
+    try:
+        return _stamp(path.fs.info(path.path))
+    except FileNotFoundError:
+        return None
 
 
 def per_source_days(lake: Lake) -> Iterator[tuple[str, str]]:
