@@ -203,6 +203,40 @@ def query(
     typer.echo(render(rows, columns, fmt))
 
 
+@app.command()
+def compact(
+    lake: LakeOpt = None,
+    before: Annotated[
+        str | None,
+        typer.Option("--before", help="Compact days before this one (default: yesterday UTC)"),
+    ] = None,
+    grace_s: Annotated[
+        float,
+        typer.Option("--grace-s", help="Keep the compacted parts this long for running readers"),
+    ] = 600.0,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Compact closed days: each per-source table's day becomes one object (`riverbed run`
+    does it too, for the days before yesterday). Queries see the same rows throughout."""
+    from datetime import UTC, datetime, timedelta
+
+    from riverbed.lake import Lake
+    from riverbed.lake.compact import compact_closed
+
+    check_format(fmt)
+    lake_uri = resolve_lake(lake)
+    day = before or (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    try:
+        done = compact_closed(Lake(lake_uri), before=day, grace_s=grace_s)
+    except OSError as exc:
+        err(f"error: cannot compact the lake: {exc}")
+        err(lake_hint(lake_uri))
+        raise typer.Exit(EXIT_RUN_FAILED) from None
+    columns = ["table", "date", "parts", "rows", "deleted"]
+    rows = [{c: getattr(r, c) for c in columns} for r in done if r.written or r.deleted]
+    typer.echo(render(rows, columns, fmt))
+
+
 # -- run / replay / demo -------------------------------------------------------------------------
 SOURCE_COLUMNS = ["source_id", "status", "items_new", "error_kind"]
 

@@ -245,6 +245,8 @@ def run_pipeline(
         )
         runner.run_all([daily], summary)
 
+    if select is None and not summary.failed_runs:
+        _compact_closed_days(lake, date, say)
     try:
         summary.sources = _source_rows(lake, date, set(summary.run_ids), replay)
     except OSError:
@@ -257,6 +259,26 @@ def run_pipeline(
         notify_run_end(catalogue, lake, summary)
     summary.wall_s = time.monotonic() - started
     return summary
+
+
+def _compact_closed_days(lake: Any, date: str, say: RunProgress) -> None:
+    """Compact the per-source tables' days before the run's yesterday into one object each
+    (`riverbed.lake.compact`): a query over a closed day then reads one object per table.
+    A storage failure here leaves the day as it was; the run's own work is done."""
+    from datetime import date as date_type
+    from datetime import timedelta
+
+    from riverbed.lake.compact import compact_closed
+
+    before = (date_type.fromisoformat(date) - timedelta(days=1)).isoformat()
+    try:
+        done = compact_closed(lake, before=before)
+    except OSError as exc:
+        say(f"compaction skipped: {exc}")
+        return
+    for r in done:
+        if r.written is not None:
+            say(f"compacted {r.table} {r.date}: {r.parts} partitions, {r.rows} rows")
 
 
 @dataclass

@@ -18,6 +18,7 @@ from upath import UPath
 
 from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
+from riverbed.lake.compact import PartitionReader
 
 
 def partition_dims(partitions_def: dg.PartitionsDefinition | None, key: str) -> dict[str, str]:
@@ -100,8 +101,9 @@ class LakeIOManager(dg.ConfigurableIOManager):
             return table
         pdef = context.asset_partitions_def
         tables = []
+        reader = PartitionReader(lake)  # a compacted day is read once, not once per source
         for key in context.asset_partition_keys:
-            t = lake.read_table(lake.partition_path(name, partition_dims(pdef, key)))
+            t = reader.read(name, partition_dims(pdef, key))
             if t is not None:
                 tables.append(t)
         if not tables:

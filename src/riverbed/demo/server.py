@@ -24,10 +24,11 @@ import threading
 from collections import Counter
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Protocol
 
 from aiohttp import web
 
-from riverbed.demo.corpus import Corpus, Doc, etag, http_date
+from riverbed.demo.corpus import Doc, etag, http_date
 
 COMPRESSIBLE = ("text/", "application/")  # xml, json, rss+xml, atom+xml, feed+json
 MIN_GZIP_BYTES = 256
@@ -35,10 +36,18 @@ DRIP_CHUNK = 1  # bytes per tick of a dripping body
 DRIP_TICK_S = 0.5
 
 
-class ReplayServer:
-    """Serve `corpus` on `host` (127.0.0.1) at a free port (or `port`)."""
+class Documents(Protocol):
+    """What the server serves: a `Corpus`, or any generator of documents (the load
+    generator in benchmarks/loadgen.py)."""
 
-    def __init__(self, corpus: Corpus, host: str = "127.0.0.1", port: int = 0) -> None:
+    def lookup(self, host: str, path: str) -> Doc | None: ...
+
+
+class ReplayServer:
+    """Serve `corpus` (a `Corpus` or any `Documents`) on `host` (127.0.0.1) at a free port
+    (or `port`)."""
+
+    def __init__(self, corpus: Documents, host: str = "127.0.0.1", port: int = 0) -> None:
         self.corpus = corpus
         self.host = host
         self._requested_port = port

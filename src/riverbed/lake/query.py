@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from riverbed.lake.compact import Piece, day_pieces, list_table
 from riverbed.lake.schemas import TABLES
 from riverbed.lake.store import Lake
 
@@ -52,10 +53,13 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
     if not lake.local:
         con.register_filesystem(lake.root.fs)
     for name in table_names(lake):
-        files = lake.list_files(lake.table_dir(name))
+        src = None if name in TABLES else _per_source_src(lake, name)
+        files = [] if src is not None else lake.list_files(lake.table_dir(name))
         if files:
             paths = [f.path if lake.local else str(f) for f in files]
             src = f"read_parquet({paths!r}, union_by_name = true)"
+        elif src is not None:  # a per-source table (collect kinds)
+            pass
         elif name in TABLES:  # known but not written yet: an empty table of its schema
             con.register(f"__empty_{name}", TABLES[name][0].empty_table())
             src = f"__empty_{name}"
@@ -64,3 +68,42 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
         body = _FOLDED.get(name, "SELECT * FROM {src}").format(src=src)
         con.execute(f'CREATE VIEW "{name}" AS {body}')
     return con
+
+
+def _per_source_src(lake: Lake, name: str) -> str | None:
+    """The rows of a per-source table (`date=D/source=S/` folders) as one SQL relation, each
+    day's compacted object in place of its parts (`riverbed.lake.compact`); None: no such
+    folders (not a per-source table, or nothing written).
+    Parts carry `date` and `source` in their path (hive partitioning), compacted objects as
+    columns."""
+    pieces: list[Piece] = []
+    for date, listing in list_table(lake, name).items():
+        pieces += day_pieces(lake, lake.table_dir(name).joinpath(f"date={date}"), listing)
+
+    def shown(piece: Piece) -> str:
+        return piece.path.path if lake.local else str(piece.path)
+
+    parts = [shown(p) for p in pieces if not p.compacted]
+    whole = [shown(p) for p in pieces if p.compacted and not p.exclude]
+    relations = []
+    if parts:
+        relations.append(
+            f"SELECT * FROM read_parquet({parts!r}, hive_partitioning = true, union_by_name = true)"
+        )
+    if whole:
+        relations.append(
+            f"SELECT * FROM read_parquet({whole!r}, hive_partitioning = false,"
+            " union_by_name = true)"
+        )
+    for piece in pieces:
+        if piece.compacted and piece.exclude:  # sources re-collected after compaction
+            kept = " AND ".join(
+                f"NOT (file_row_number >= {a} AND file_row_number < {b})" for a, b in piece.exclude
+            )
+            relations.append(
+                f"SELECT * EXCLUDE (file_row_number) FROM read_parquet({shown(piece)!r},"
+                f" hive_partitioning = false, file_row_number = true) WHERE {kept}"
+            )
+    if not relations:
+        return None
+    return "(" + " UNION ALL BY NAME ".join(relations) + ")"

@@ -22,6 +22,7 @@ from riverbed.fetch.redact import redact_url
 from riverbed.fetch.session import Body, FetchSession, ReplayTransport, Transport, UrlState
 from riverbed.fetch.types import FetchSettings
 from riverbed.lake.blobs import BlobStore
+from riverbed.lake.compact import PartitionReader
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEMS
 from riverbed.lake.state import SourceState
@@ -299,12 +300,17 @@ def collect(
     tables: dict[str, pa.Table] = {}
     reports: list[SourceReport] = []
     fetch_rows, error_rows, health_rows, metric_rows = [], [], [], []
+    parts = PartitionReader(lake)  # a closed day's partitions may be compacted
     for s in sources:
         if replay and not outcomes[s.id]:
             continue  # nothing was fetched for it that day: leave its partition alone
-        path = lake.partition_path(f"{s.kind}_items", {"date": date, "source": s.id})
+        partition = {"date": date, "source": s.id}
         existing = (
-            [] if replay else (lake.read_table(path, ITEMS) or ITEMS.empty_table()).to_pylist()
+            []
+            if replay
+            else (
+                parts.read(f"{s.kind}_items", partition, ITEMS) or ITEMS.empty_table()
+            ).to_pylist()
         )
         rows: list[dict[str, Any]] = existing
         seen = new = updated = 0

@@ -1,0 +1,237 @@
+"""Soak: `riverbed run` every simulated hour for N simulated days against the loopback load
+generator (benchmarks/loadgen.py), measuring every run.
+
+The simulated clock is the load generator's hour (what every feed shows) plus `--date` of the
+run (which day partition it writes). A run for a date other than today collects every source
+of the catalogue, so no clock override is needed: run h of day d serves hour h of d and runs
+`riverbed run --date d`. Each run is its own process (as cron would start it), with one lake
+and one Dagster home (SQLite) for the whole soak.
+
+Per run it records:
+  wall_s          the `riverbed run` process, start to exit
+  peak_rss_mb     peak resident memory of the whole process tree (polled every 0.1 s, and
+                  the kernel's max RSS of any one child as a floor)
+  items_day       rows of `items` for the run's day after the run; items_total every day's
+  dagster_s       Dagster bookkeeping inside the runs, from the event log: planning the
+                  partitions, run/step start and end, STEP_INPUT, asset materialisation and
+                  check events — every gap between events that does not end in riverbed's own
+                  work (loading an input, the step's compute, the IO manager's write)
+  riverbed_s      riverbed's own work inside the runs (the other gaps)
+  outside_s       the process outside Dagster runs: interpreter and Dagster imports, building
+                  the definitions, syncing partitions, the summary
+  dagster_share   dagster_s / wall_s
+  query_s         `riverbed query` of a count over the previous day (compaction: the closed
+                  days), its process wall time
+
+    uv run python scripts/soak.py --sources 500 --days 1 [--hours 24] [--workdir DIR]
+
+Results: one JSON line per run in <workdir>/soak.jsonl and a table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from loadgen import LoadCorpus, date_of, hour_of, serve
+
+RIVERBED = [str(Path(sys.executable).parent / "riverbed")]
+# gaps ending in these events are riverbed's work: loading an input, a step's compute
+RIVERBED_EVENTS = {"LOADED_INPUT", "STEP_OUTPUT"}
+
+
+def tree_rss(root: psutil.Process) -> int:
+    total = 0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def run_measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[int, float, int, str]:
+    """Run `cmd`; (exit code, wall seconds, peak tree RSS bytes, stderr tail)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    err = b""
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(root))
+        try:
+            _, err = proc.communicate(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+    wall = time.monotonic() - started
+    # the largest single child ever (kernel accounting, KiB on Linux): a floor for the peak
+    peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+    return proc.returncode, wall, peak, err.decode(errors="replace")[-2000:]
+
+
+def split_run(events: list[Any]) -> tuple[float, float]:
+    """(riverbed seconds, Dagster seconds) of one Dagster run's event log: each gap between
+    consecutive events is riverbed's when it ends in an input loaded or a step output, or in
+    the IO manager's write (STEP_OUTPUT -> the first materialisation or HANDLED_OUTPUT);
+    every other gap is Dagster's bookkeeping."""
+    own = dagster = 0.0
+    previous = None
+    for entry in events:
+        if entry.dagster_event is None:
+            continue
+        kind = entry.dagster_event_type.value
+        if previous is not None:
+            gap = entry.timestamp - previous[1]
+            ours = kind in RIVERBED_EVENTS or (
+                previous[0] == "STEP_OUTPUT" and kind in ("ASSET_MATERIALIZATION", "HANDLED_OUTPUT")
+            )
+            if ours:
+                own += gap
+            else:
+                dagster += gap
+        previous = (kind, entry.timestamp)
+    return own, dagster
+
+
+def dagster_split(home: Path, since: float) -> tuple[float, float, int]:
+    """(riverbed s, Dagster s, runs) over the Dagster runs created after `since`."""
+    os.environ["DAGSTER_HOME"] = str(home)
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        own = book = 0.0
+        records = instance.get_run_records(
+            filters=dg.RunsFilter(created_after=_utc(since)), limit=100
+        )
+        for record in records:
+            o, b = split_run(list(instance.all_logs(record.dagster_run.run_id)))
+            own += o
+            book += b
+    return own, book, len(records)
+
+
+def _utc(ts: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def lake_items(lake: Path, date: str) -> tuple[int, int]:
+    """(rows of `items` on `date`, rows of `items` over every day) from Parquet footers."""
+    day = total = 0
+    for part in sorted((lake / "tables" / "items").glob("date=*/*.parquet")):
+        rows = pq.ParquetFile(part).metadata.num_rows
+        total += rows
+        if part.parent.name == f"date={date}":
+            day += rows
+    return day, total
+
+
+def timed_query(lake: Path, date: str, env: dict[str, str]) -> float | None:
+    sql = f"SELECT count(*) FROM rss_items WHERE date = '{date}'"
+    started = time.monotonic()
+    done = subprocess.run(
+        [*RIVERBED, "query", sql, "--lake", str(lake), "--format", "json"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return time.monotonic() - started if done.returncode == 0 else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sources", type=int, default=500)
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--hours", type=int, default=24, help="runs per simulated day")
+    parser.add_argument("--start", default="2026-10-01", help="first simulated day")
+    parser.add_argument("--workdir", type=Path, default=Path(".riverbed/soak"))
+    args = parser.parse_args()
+
+    work = args.workdir.absolute()
+    work.mkdir(parents=True, exist_ok=True)
+    lake, home, catalogue = work / "lake", work / "dagster", work / "sources.yaml"
+    out = work / "soak.jsonl"
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    load = LoadCorpus(args.sources, args.hosts)
+    first = hour_of(args.start, 0)
+    print(
+        f"soak: {args.sources} sources on {args.hosts} hosts, {args.days} day(s) x"
+        f" {args.hours} runs, lake {lake}"
+    )
+    print(
+        f"{'hour':>16} {'exit':>4} {'wall_s':>7} {'rss_mb':>7} {'items_day':>9}"
+        f" {'items_all':>9} {'dagster':>7} {'riverbed':>8} {'outside':>7} {'share':>5}"
+        f" {'query_s':>7}"
+    )
+    with serve(load) as server, out.open("a") as log:
+        load.write_catalogue(catalogue, server.port)
+        for day in range(args.days):
+            for h in range(args.hours):
+                hour = first + day * 24 + h
+                date = date_of(hour)
+                load.hour = hour
+                started = time.time()
+                cmd = [
+                    *RIVERBED,
+                    "run",
+                    "--sources",
+                    str(catalogue),
+                    "--lake",
+                    str(lake),
+                    "--date",
+                    date,
+                    "--quiet",
+                    "--format",
+                    "json",
+                ]
+                code, wall, peak, err = run_measured(cmd, env)
+                own, book, runs = dagster_split(home, started)
+                items_day, items_total = lake_items(lake, date)
+                previous = date_of(hour - 24)
+                query_s = timed_query(lake, previous, env) if hour - 24 >= first else None
+                row = {
+                    "hour": hour,
+                    "date": date,
+                    "sources": args.sources,
+                    "exit": code,
+                    "wall_s": round(wall, 2),
+                    "peak_rss_mb": round(peak / 2**20),
+                    "items_day": items_day,
+                    "items_total": items_total,
+                    "expected_items_full_day": load.items_in_day(date),
+                    "dagster_s": round(book, 2),
+                    "riverbed_s": round(own, 2),
+                    "outside_s": round(wall - own - book, 2),
+                    "dagster_share": round(book / wall, 3),
+                    "dagster_runs": runs,
+                    "query_s": None if query_s is None else round(query_s, 2),
+                    "stderr": err if code not in (0, 1) else "",
+                }
+                log.write(json.dumps(row) + "\n")
+                log.flush()
+                print(
+                    f"{date}T{hour % 24:02d} {code:>4} {wall:>7.1f} {row['peak_rss_mb']:>7}"
+                    f" {items_day:>9} {items_total:>9} {book:>7.1f} {own:>8.1f}"
+                    f" {row['outside_s']:>7.1f} {row['dagster_share']:>5.2f}"
+                    f" {'' if query_s is None else f'{query_s:.2f}':>7}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
