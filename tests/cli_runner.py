@@ -25,7 +25,7 @@ def run_cli(
     *args: str,
     env: dict[str, str] | None = None,
     bootstrap: str | None = None,
-    timeout: float = 300,
+    timeout: float = 900,
 ) -> subprocess.CompletedProcess[str]:
     """Run `riverbed ARGS` in `cwd`. `bootstrap`: Python source run instead of `-m riverbed.cli`
     (e.g. one that switches the network off first, then calls `riverbed.cli.main`)."""

@@ -16,7 +16,7 @@ from riverbed.lake import Lake
 from riverbed.lake.query import connect
 
 # the model embeds at ~40 stories per CPU-second: allow for a loaded machine
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 MINILM = "all-MiniLM-L6-v2"
 

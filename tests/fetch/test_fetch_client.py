@@ -569,7 +569,9 @@ def test_per_host_delay_spaces_request_starts(
     assert all(r.ok for r in _gather(settings, [loopback.url("/slow/d?s=0")] * 4))
     starts = sorted(loopback.state.starts["d"])
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.13, gaps
+    # seen at the server, so a loaded machine jitters single gaps; without the delay all four
+    # requests would arrive within a few milliseconds
+    assert starts[-1] - starts[0] >= 0.4 and min(gaps) >= 0.075, gaps
 
 
 # --- messages -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from riverbed.lake.query import connect, table_names
 from seaweed import running_seaweedfs
 from test_demo_e2e import CURRENT_STATE, HISTORY
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # one long module fixture
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # one long module fixture
 
 SECRET = "rbSECRETdemo-2b9e4f61a0"
 URI = "s3://riverbed-demo/lake"

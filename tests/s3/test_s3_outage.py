@@ -30,7 +30,7 @@ from riverbed.lake.query import connect
 from seaweed import SeaweedFS, running_seaweedfs
 from test_run_platforms import PlatformSites, catalogue_yaml
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # one long module fixture
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # one long module fixture
 
 SECRET = "rbSECRETkey-8c1f2e9d4b7a"
 TABLES = [
