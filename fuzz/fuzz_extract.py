@@ -1,0 +1,14 @@
+"""Fuzz target `extract`: see `checks.check_extract` (atheris, coverage-guided).
+
+.venv/bin/python fuzz/fuzz_extract.py -max_total_time=60 fuzz/corpus/extract
+"""
+
+from __future__ import annotations
+
+import atheris
+
+with atheris.instrument_imports(include=["riverbed"]):
+    from checks import check_extract, run
+
+if __name__ == "__main__":
+    run(check_extract)
