@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import atheris
+from checks import load, run
 
 with atheris.instrument_imports(include=["riverbed"]):
-    from checks import check_feed, run
+    check = load("feed")
 
 if __name__ == "__main__":
-    run(check_feed)
+    run(check)

@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import atheris
+from checks import load, run
 
 with atheris.instrument_imports(include=["riverbed"]):
-    from checks import check_sanitize, run
+    check = load("sanitize")
 
 if __name__ == "__main__":
-    run(check_sanitize)
+    run(check)
