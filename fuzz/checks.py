@@ -18,11 +18,13 @@ under test raises anything but its documented error or breaks a stated property:
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import re
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from riverbed.core.errors import ErrorKind, RiverbedError
@@ -67,14 +69,30 @@ SLACK = 64 * 1024
 HTML_CUT_FACTOR = 3
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_HREF = re.compile(r'<a [^>]*href="([^"]*)"')  # in tags only: text may say href="…" too
+# The href attributes of <a> tags: not text that says href="…", nor "href=" inside a URL
+# (`https://m/href=`): an attribute name follows whitespace, a URL has none.
+_HREF = re.compile(r'<a\s[^>]*?(?<=\s)href="([^"]*)"')
 
 
 def run(check: Callable[[bytes], None]) -> None:
-    """Hand `check` to libFuzzer with `sys.argv` as its flags (exits the process)."""
+    """Hand `check` to libFuzzer with `sys.argv` as its flags (exits the process).
+
+    A failing input is also saved as `<artifact_prefix>crash-<sha1>` by this wrapper: libFuzzer
+    does not always write it when a Python exception ends the run.
+    """
     import atheris
 
-    atheris.Setup(sys.argv, check)
+    prefix = next((a.partition("=")[2] for a in sys.argv if a.startswith("-artifact_prefix=")), "")
+
+    def guarded(data: bytes) -> None:
+        try:
+            check(data)
+        except BaseException:
+            if prefix:
+                Path(f"{prefix}crash-{hashlib.sha1(data).hexdigest()}").write_bytes(data)
+            raise
+
+    atheris.Setup(sys.argv, guarded)
     atheris.Fuzz()
 
 

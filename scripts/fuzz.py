@@ -50,7 +50,7 @@ def _turn(target: str, seconds: int, seed: int) -> tuple[int, bool, float]:
     result = outcome(target, done.returncode, done.stdout + done.stderr)
     if result.crashed:
         log = crashes / f"log-seed{seed}.txt"
-        log.write_text(" ".join(argv) + "\n\n" + result.log[-20_000:])
+        log.write_text(f"{' '.join(argv)}\n\n{done.stdout}\n...\n{done.stderr[-20_000:]}")
         print(f"  CRASH in {target} (seed {seed}); log: {log}", flush=True)
     return result.execs, result.crashed, cpu
 
