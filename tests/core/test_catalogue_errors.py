@@ -787,6 +787,20 @@ CASES: list[tuple[str, str, int | None, str, str]] = [
         "",
         "expected a mapping with a `sources:` list, got a list",
     ),
+    # found by fuzzing: ruamel raised TypeError (unhashable) building a key that nests a map
+    ("mapping key holding a mapping", "? : {}\n", 1, "", "a mapping cannot be a key"),
+    (
+        "list as a key inside a source",
+        """\
+        sources:
+          - id: a
+            ? [kind]
+            : rss
+        """,
+        3,
+        "sources[0]",
+        "a list cannot be a key",
+    ),
 ]
 
 

@@ -251,6 +251,11 @@ ODD_INPUTS: list[tuple[str, list[str | None], list[str | None]]] = [
     ("a huge title", ["title " * 20_000, "title " * 20_000], [None, None]),
     ("hundreds of identical documents", ["Weekly update"] * 300, ["Same text here."] * 300),
     ("control characters", ["a\x00b\x07c", "a\x00b"], ["\ud800 lone surrogate", None]),
+    (  # found by hypothesis: three text words in all but no text of three (no shingle)
+        "short texts only",
+        ["Postgres 18 released", "Notes on CRDTs", "Rust db"],
+        ["CRDTs", "CRDTs", "ok"],
+    ),
 ]
 
 

@@ -653,6 +653,8 @@ def _features(tok: _Tokens, cfg: NearDupConfig) -> _Features:
         sh = ((h[:-2] * _MIX1) ^ (h[1:-1] * _MIX2) ^ h[2:])[same]
         rare = np.maximum(np.maximum(iw[:-2], iw[1:-1]), iw[2:])[same]
         keys = (d[:-2][same].astype(np.uint64) << _U64(40)) | (sh >> _U64(24))
+        if not keys.size:  # three words or more in all, but fewer in every single text
+            continue
         order = np.argsort(keys)
         keys, rare = keys[order], rare[order]
         first = np.r_[True, keys[1:] != keys[:-1]]

@@ -6,7 +6,8 @@ every result is a working URL. Rules, in order:
 Generic (every host)
 - Only absolute http/https URLs; anything else (other schemes, relative or garbage) is None.
   Surrounding whitespace is stripped and tabs/newlines inside are removed (as browsers do).
-  URLs longer than `MAX_URL_CHARS` are None.
+  URLs longer than `MAX_URL_CHARS`, as given or once canonical (percent-encoding can
+  multiply a length by up to 12), are None.
 - Scheme and host are lower-cased; a non-ASCII host becomes IDNA punycode (`bücher.de` ->
   `xn--bcher-kva.de`, IDNA 2003 via Python's codec); a trailing dot is dropped; hosts with
   characters outside letters, digits, `-`, `_` and `.` are None. IPv6 literals are
@@ -119,9 +120,13 @@ def canonical_url(url: str) -> str | None:
     if not isinstance(url, str) or len(url) > MAX_URL_CHARS:
         return None
     try:
-        return _canonical(url)
+        canonical = _canonical(url)
     except (ValueError, UnicodeError):
         return None
+    # A result over the limit would be refused when canonicalised again (not idempotent).
+    if canonical is not None and len(canonical) > MAX_URL_CHARS:
+        return None
+    return canonical
 
 
 def _canonical(url: str) -> str | None:

@@ -304,6 +304,7 @@ class _Parser:
             return False
         seen: set[int] = set()
         stack: list[tuple[Node, Loc]] = [(root, ())]
+        usable = True
         while stack:
             node, loc = stack.pop()
             if id(node) in seen:
@@ -315,7 +316,14 @@ class _Parser:
                 continue
             first_line: dict[str, int] = {}
             for key, value in node.value:
-                if isinstance(key, MappingNode | SequenceNode) or key.tag == _MERGE_TAG:
+                if isinstance(key, MappingNode | SequenceNode):
+                    # never a catalogue key, and ruamel cannot build one that nests a
+                    # mapping (`? : {}` raised TypeError: unhashable type)
+                    what = "mapping" if isinstance(key, MappingNode) else "list"
+                    self._add(key.start_mark.line + 1, loc, f"a {what} cannot be a key")
+                    usable = False
+                    continue
+                if key.tag == _MERGE_TAG:
                     continue
                 name = str(key.value)
                 stack.append((value, (*loc, name)))
@@ -325,7 +333,7 @@ class _Parser:
                     self._add(line, (*loc, name), message)
                 else:
                     first_line[name] = line
-        return True
+        return usable
 
     # -- line lookup -------------------------------------------------------------------------------
 
