@@ -34,6 +34,7 @@ from upath import UPath
 from riverbed.fetch.redact import REDACTED, redact_text, redact_url
 
 try:  # the object-store client's own errors (s3fs passes some through untranslated)
+    from aiohttp import ClientError as HTTPClientError
     from botocore.exceptions import BotoCoreError, ClientError
 
     _STORAGE_ERRORS: tuple[type[BaseException], ...] = (
@@ -41,8 +42,11 @@ try:  # the object-store client's own errors (s3fs passes some through untransla
         ValueError,  # s3fs turns botocore's parameter validation (a bad bucket name) into one
         BotoCoreError,
         ClientError,
+        # s3fs re-raises aiohttp's own once its retries run out: a response cut short
+        # (ClientPayloadError), a server that hung up (ServerDisconnectedError)
+        HTTPClientError,
     )
-except ImportError:  # pragma: no cover - botocore comes with s3fs
+except ImportError:  # pragma: no cover - botocore and aiohttp come with s3fs
     _STORAGE_ERRORS = (OSError, ValueError)
 
 
@@ -68,6 +72,9 @@ S3_CONFIG: dict[str, Any] = {
     "retries": {"max_attempts": 3, "mode": "standard"},
 }
 S3_CALL_RETRIES = 2
+# Overrides both timeouts above, in seconds (e.g. `0.5` in tests, where a stalled endpoint
+# would otherwise take 3 attempts x 2 calls x 60 s to give up).
+S3_TIMEOUT_ENV = "RIVERBED_S3_TIMEOUT_S"
 
 
 class LakeError(OSError):
@@ -81,7 +88,16 @@ def _is_local(path: UPath) -> bool:
 def _storage_options(protocol: str) -> dict[str, Any]:
     if protocol in ("s3", "s3a"):
         # a fresh dict each time: botocore rewrites the retries mapping it is given
-        return {"config_kwargs": {**S3_CONFIG, "retries": dict(S3_CONFIG["retries"])}}
+        config = {**S3_CONFIG, "retries": dict(S3_CONFIG["retries"])}
+        if timeout := os.environ.get(S3_TIMEOUT_ENV):
+            try:
+                seconds = float(timeout)
+            except ValueError:
+                raise LakeError(
+                    f"{S3_TIMEOUT_ENV} is not a number of seconds: {timeout!r}"
+                ) from None
+            config["connect_timeout"] = config["read_timeout"] = seconds
+        return {"config_kwargs": config}
     return {}
 
 
@@ -108,6 +124,18 @@ def _reason(exc: BaseException) -> str:
         return "connection refused"
     if names & {"ConnectTimeoutError", "ReadTimeoutError", "TimeoutError", "ServerTimeoutError"}:
         return "timed out"
+    # a body shorter than its Content-Length: checked by aiohttp and botocore, never accepted
+    if names & {
+        "ContentLengthError",
+        "ClientPayloadError",
+        "IncompleteReadError",
+        "ResponseStreamingError",
+    }:
+        return "response cut short"
+    if any(isinstance(e, ConnectionResetError) for e in chain):
+        return "connection reset"
+    if names & {"ServerDisconnectedError", "ConnectionClosedError"}:
+        return "connection closed by the server"
     for e in chain:
         response = getattr(e, "response", None)
         if isinstance(response, Mapping) and isinstance(response.get("Error"), Mapping):
@@ -119,6 +147,25 @@ def _reason(exc: BaseException) -> str:
         return "access denied"
     innermost = chain[-1]
     return f"{type(innermost).__name__}: {innermost}"
+
+
+def _drop_expect_continue(request: Any, **_: Any) -> None:
+    """botocore asks to send every upload body only after a `100 Continue`; aiohttp waits for
+    that answer with no timeout at all, so a server that accepts the connection and never
+    answers hung a PUT forever, whatever `read_timeout` says. Without the header the body
+    goes out at once and the read timeout covers the wait for the response."""
+    if "Expect" in request.headers:
+        del request.headers["Expect"]  # not signed (botocore leaves it out of SigV4)
+
+
+def _bounded_waits(fs: Any) -> None:
+    """Register `_drop_expect_continue` on the store's client (once: a cached s3fs instance
+    keeps its client). A client that cannot be made now fails later, with its message."""
+    with contextlib.suppress(*_STORAGE_ERRORS):
+        client = fs.connect()
+        client.meta.events.register(
+            "before-send.s3", _drop_expect_continue, unique_id="riverbed-no-expect-continue"
+        )
 
 
 _BUCKETS: set[tuple[str, str]] = set()  # (endpoint, bucket) seen to exist in this process
@@ -144,8 +191,9 @@ class Lake:
         self.shown = redact_url(text)  # for messages: credentials removed
         self.root = UPath(text, **_storage_options(text.split("://", 1)[0]))
         self.local = _is_local(self.root)
-        if not self.local and hasattr(self.root.fs, "retries"):
+        if not self.local and hasattr(self.root.fs, "retries"):  # s3fs
             self.root.fs.retries = S3_CALL_RETRIES
+            _bounded_waits(self.root.fs)
 
     def __repr__(self) -> str:
         return f"Lake({self.shown!r})"
@@ -221,13 +269,15 @@ class Lake:
         fh = path.fs.open(path.path, "wb", block_size=S3_PART_BYTES)
         try:
             yield fh
+            fh.close()  # the PUT, or the multipart upload's completion
         except BaseException:
+            # also when the completion itself failed: its parts would stay behind, unseen
+            # but stored (and billed) until a lifecycle rule removes them
             with contextlib.suppress(Exception):
                 if hasattr(fh, "discard"):
                     fh.discard()  # aborts a multipart upload; nothing becomes visible
             fh.closed = True  # never commit what was written so far
             raise
-        fh.close()  # the PUT, or the multipart upload's completion
 
     def write_bytes(self, path: UPath, data: bytes) -> None:
         """Write atomically: readers see the old object or the new one, never a partial one."""
