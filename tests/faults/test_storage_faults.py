@@ -262,24 +262,27 @@ def runs(s3: SeaweedFS, proxy: FaultProxy, tmp_path_factory) -> Iterator[dict[st
         "settings:\n  fetch_articles: false\n  resolve:\n"
         f"    blog.example.org: '127.0.0.1:{sites.port}'\n"
     )
-    env = clean_env(
-        DAGSTER_HOME=str(work / "dagster"),
-        AWS_ENDPOINT_URL=proxy.endpoint,
-        **{lake_store.S3_TIMEOUT_ENV: TIMEOUT_S},
-    )
     day = datetime.now(UTC).date().isoformat()
 
-    def run(prefix: str) -> subprocess.CompletedProcess[str]:
+    def run(prefix: str, endpoint: str, home: str) -> subprocess.CompletedProcess[str]:
         args = ("run", "--sources", str(catalogue), "--lake", s3.uri(prefix), "--date", day)
+        env = clean_env(
+            DAGSTER_HOME=str(work / home),
+            AWS_ENDPOINT_URL=endpoint,
+            **{lake_store.S3_TIMEOUT_ENV: TIMEOUT_S},
+        )
         return run_cli(work, *args, "--select", "group:collect", env=env)
 
-    proxy.set(Fault.PASS)
-    out: dict[str, Any] = {"clean": run("clean")}
-    proxy.set(Fault.TRUNCATE, after_bytes=10)  # every response from now on
-    out["broken"] = run("broken")
+    out: dict[str, Any] = {}
+    # the clean run goes straight to the server, at the same time as the broken one
+    clean = threading.Thread(target=lambda: out.update(clean=run("clean", s3.endpoint, "d1")))
+    proxy.set(Fault.TRUNCATE, after_bytes=10)  # every response
+    clean.start()
+    out["broken"] = run("broken", proxy.endpoint, "d2")
+    clean.join()
     proxy.set(Fault.PASS)
     out["objects"] = assert_every_object_whole(s3, "broken")
-    out["rerun"] = run("broken")
+    out["rerun"] = run("broken", proxy.endpoint, "d2")
     out["rows"] = _collected(s3.uri("clean")), _collected(s3.uri("broken"))
     yield out
     sites.close()

@@ -158,16 +158,20 @@ def _drop_expect_continue(request: Any, **_: Any) -> None:
         del request.headers["Expect"]  # not signed (botocore leaves it out of SigV4)
 
 
-def _bounded_waits(fs: Any) -> None:
-    """Register `_drop_expect_continue` on the store's client (once: a cached s3fs instance
-    keeps its client). A client that cannot be made now fails later, with its message."""
-    with contextlib.suppress(*_STORAGE_ERRORS):
-        client = fs.connect()
-        client.meta.events.register(
-            "before-send.s3", _drop_expect_continue, unique_id="riverbed-no-expect-continue"
-        )
+def _bound_upload_waits() -> None:
+    """Register `_drop_expect_continue` for every botocore session made from now on: on the
+    sessions (not a client) because s3fs makes a new session and client when its HTTP
+    sessions were closed."""
+    try:
+        from botocore import handlers
+    except ImportError:  # pragma: no cover - botocore comes with s3fs
+        return
+    spec = ("before-send.s3", _drop_expect_continue)
+    if spec not in handlers.BUILTIN_HANDLERS:
+        handlers.BUILTIN_HANDLERS.append(spec)
 
 
+_bound_upload_waits()
 _BUCKETS: set[tuple[str, str]] = set()  # (endpoint, bucket) seen to exist in this process
 
 
@@ -191,9 +195,8 @@ class Lake:
         self.shown = redact_url(text)  # for messages: credentials removed
         self.root = UPath(text, **_storage_options(text.split("://", 1)[0]))
         self.local = _is_local(self.root)
-        if not self.local and hasattr(self.root.fs, "retries"):  # s3fs
+        if not self.local and hasattr(self.root.fs, "retries"):
             self.root.fs.retries = S3_CALL_RETRIES
-            _bounded_waits(self.root.fs)
 
     def __repr__(self) -> str:
         return f"Lake({self.shown!r})"
