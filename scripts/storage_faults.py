@@ -38,7 +38,7 @@ os.environ.setdefault("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")
 import pyarrow as pa  # noqa: E402
 import s3fs  # noqa: E402
 from faultproxy import Fault, FaultProxy  # noqa: E402
-from objectcheck import direct_fs, stored_problems  # noqa: E402
+from objectcheck import direct_fs, pending_uploads, stored_problems  # noqa: E402
 
 from riverbed.lake import Lake  # noqa: E402
 from riverbed.lake import store as lake_store  # noqa: E402
@@ -109,6 +109,7 @@ def main() -> int:
     clear_s: list[float] = []
     problems: list[str] = []
     unsurvived: list[str] = []  # transient faults that still failed (clearly)
+    orphans: list[str] = []  # multipart uploads left pending
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, running_seaweedfs(Path(tmp), bucket=BUCKET) as s3:
         host, port = s3.endpoint.removeprefix("http://").rsplit(":", 1)
@@ -152,7 +153,17 @@ def main() -> int:
                 proxy.set(Fault.PASS)
                 if not ops[name]():  # the fault lifted, the same operation completes
                     problems.append(f"round {n} {label}: re-run read back differs")
-                count, found = stored_problems(direct, BUCKET, f"round-{n % 20}")
+                prefix = f"round-{n % 20}/"
+                # a CreateMultipartUpload whose answer was lost and retried leaves an empty,
+                # invisible upload behind (no part, no object): counted, then aborted
+                for key, parts in pending_uploads(direct, BUCKET, prefix):
+                    orphans.append(f"round {n} {label}: {key} ({parts} parts)")
+                    uploads = direct.call_s3("list_multipart_uploads", Bucket=BUCKET, Prefix=key)
+                    for u in uploads.get("Uploads", []):
+                        direct.call_s3(
+                            "abort_multipart_upload", Bucket=BUCKET, Key=key, UploadId=u["UploadId"]
+                        )
+                count, found = stored_problems(direct, BUCKET, prefix)
                 tally["objects checked"] += count
                 problems += [f"round {n} {label}: {p}" for p in found]
     summary = {
@@ -163,6 +174,7 @@ def main() -> int:
         "clear failure s (max)": round(max(clear_s), 2) if clear_s else None,
         "wall s": round(time.monotonic() - started, 1),
         "transient not survived": unsurvived,
+        "pending multipart uploads": orphans,
         "problems": problems,
     }
     print(json.dumps(summary, indent=2))

@@ -37,12 +37,24 @@ def _problem(key: str, data: bytes) -> str | None:
     return None
 
 
+def pending_uploads(fs: Any, bucket: str, prefix: str) -> list[tuple[str, int]]:
+    """(key, parts stored) of every multipart upload under `prefix` not completed nor aborted."""
+    uploads = fs.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=prefix)
+    out = []
+    for upload in uploads.get("Uploads", []):
+        parts = fs.call_s3(
+            "list_parts", Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+        )
+        out.append((upload["Key"], len(parts.get("Parts", []))))
+    return out
+
+
 def stored_problems(fs: Any, bucket: str, prefix: str) -> tuple[int, list[str]]:
     """(objects checked, problems): corrupt objects and pending multipart uploads."""
     keys = fs.find(f"{bucket}/{prefix}")
     problems = [p for key in keys if (p := _problem(key, fs.cat_file(key))) is not None]
-    uploads = fs.call_s3("list_multipart_uploads", Bucket=bucket).get("Uploads", [])
     problems += [
-        f"pending multipart upload of {u['Key']}" for u in uploads if u["Key"].startswith(prefix)
+        f"pending multipart upload of {key} ({parts} parts)"
+        for key, parts in pending_uploads(fs, bucket, prefix)
     ]
     return len(keys), problems

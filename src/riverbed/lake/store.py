@@ -62,16 +62,18 @@ ROW_GROUP_ROWS = 64 * 1024
 S3_PART_BYTES = 16 * 2**20
 # A dead or unreachable endpoint fails within seconds, not minutes. botocore's "standard"
 # retry mode makes at most 3 attempts per request (backoff: random up to 1 s, then 2 s) on
-# connection errors, throttling and 5xx; s3fs retries a failed call once more (2 calls, its
-# own short backoff of 0.1 s). Worst case for a refused connection: 2 x (1 + 2 s) + 0.1 s,
-# about 6 s per operation. A connection attempt gives up after 5 s (an endpoint dropping
+# connection errors, throttling and 5xx; s3fs retries a failed call twice more (3 calls, its
+# own short backoff of 0.1 s, 0.17 s) — the only retry of a response body cut short, which
+# botocore does not retry (scripts/storage_faults.py: two cut responses in a row failed
+# reads with 2 calls). Worst case for a refused connection: 3 x (1 + 2 s) + 0.3 s, about
+# 9 s per operation. A connection attempt gives up after 5 s (an endpoint dropping
 # packets); a response that stalls for 60 s is an error too.
 S3_CONFIG: dict[str, Any] = {
     "connect_timeout": 5,
     "read_timeout": 60,
     "retries": {"max_attempts": 3, "mode": "standard"},
 }
-S3_CALL_RETRIES = 2
+S3_CALL_RETRIES = 3
 # Overrides both timeouts above, in seconds (e.g. `0.5` in tests, where a stalled endpoint
 # would otherwise take 3 attempts x 2 calls x 60 s to give up).
 S3_TIMEOUT_ENV = "RIVERBED_S3_TIMEOUT_S"
