@@ -34,6 +34,7 @@ from upath import UPath
 from riverbed.fetch.redact import REDACTED, redact_text, redact_url
 
 try:  # the object-store client's own errors (s3fs passes some through untranslated)
+    from aiohttp import ClientError as HTTPClientError
     from botocore.exceptions import BotoCoreError, ClientError
 
     _STORAGE_ERRORS: tuple[type[BaseException], ...] = (
@@ -41,8 +42,11 @@ try:  # the object-store client's own errors (s3fs passes some through untransla
         ValueError,  # s3fs turns botocore's parameter validation (a bad bucket name) into one
         BotoCoreError,
         ClientError,
+        # s3fs re-raises aiohttp's own once its retries run out: a response cut short
+        # (ClientPayloadError), a server that hung up (ServerDisconnectedError)
+        HTTPClientError,
     )
-except ImportError:  # pragma: no cover - botocore comes with s3fs
+except ImportError:  # pragma: no cover - botocore and aiohttp come with s3fs
     _STORAGE_ERRORS = (OSError, ValueError)
 
 
@@ -58,16 +62,21 @@ ROW_GROUP_ROWS = 64 * 1024
 S3_PART_BYTES = 16 * 2**20
 # A dead or unreachable endpoint fails within seconds, not minutes. botocore's "standard"
 # retry mode makes at most 3 attempts per request (backoff: random up to 1 s, then 2 s) on
-# connection errors, throttling and 5xx; s3fs retries a failed call once more (2 calls, its
-# own short backoff of 0.1 s). Worst case for a refused connection: 2 x (1 + 2 s) + 0.1 s,
-# about 6 s per operation. A connection attempt gives up after 5 s (an endpoint dropping
+# connection errors, throttling and 5xx; s3fs retries a failed call twice more (3 calls, its
+# own short backoff of 0.1 s, 0.17 s) — the only retry of a response body cut short, which
+# botocore does not retry (scripts/storage_faults.py: two cut responses in a row failed
+# reads with 2 calls). Worst case for a refused connection: 3 x (1 + 2 s) + 0.3 s, about
+# 9 s per operation. A connection attempt gives up after 5 s (an endpoint dropping
 # packets); a response that stalls for 60 s is an error too.
 S3_CONFIG: dict[str, Any] = {
     "connect_timeout": 5,
     "read_timeout": 60,
     "retries": {"max_attempts": 3, "mode": "standard"},
 }
-S3_CALL_RETRIES = 2
+S3_CALL_RETRIES = 3
+# Overrides both timeouts above, in seconds (e.g. `0.5` in tests, where a stalled endpoint
+# would otherwise take 3 attempts x 2 calls x 60 s to give up).
+S3_TIMEOUT_ENV = "RIVERBED_S3_TIMEOUT_S"
 
 
 class LakeError(OSError):
@@ -81,7 +90,16 @@ def _is_local(path: UPath) -> bool:
 def _storage_options(protocol: str) -> dict[str, Any]:
     if protocol in ("s3", "s3a"):
         # a fresh dict each time: botocore rewrites the retries mapping it is given
-        return {"config_kwargs": {**S3_CONFIG, "retries": dict(S3_CONFIG["retries"])}}
+        config = {**S3_CONFIG, "retries": dict(S3_CONFIG["retries"])}
+        if timeout := os.environ.get(S3_TIMEOUT_ENV):
+            try:
+                seconds = float(timeout)
+            except ValueError:
+                raise LakeError(
+                    f"{S3_TIMEOUT_ENV} is not a number of seconds: {timeout!r}"
+                ) from None
+            config["connect_timeout"] = config["read_timeout"] = seconds
+        return {"config_kwargs": config}
     return {}
 
 
@@ -108,6 +126,18 @@ def _reason(exc: BaseException) -> str:
         return "connection refused"
     if names & {"ConnectTimeoutError", "ReadTimeoutError", "TimeoutError", "ServerTimeoutError"}:
         return "timed out"
+    # a body shorter than its Content-Length: checked by aiohttp and botocore, never accepted
+    if names & {
+        "ContentLengthError",
+        "ClientPayloadError",
+        "IncompleteReadError",
+        "ResponseStreamingError",
+    }:
+        return "response cut short"
+    if any(isinstance(e, ConnectionResetError) for e in chain):
+        return "connection reset"
+    if names & {"ServerDisconnectedError", "ConnectionClosedError"}:
+        return "connection closed by the server"
     for e in chain:
         response = getattr(e, "response", None)
         if isinstance(response, Mapping) and isinstance(response.get("Error"), Mapping):
@@ -121,6 +151,29 @@ def _reason(exc: BaseException) -> str:
     return f"{type(innermost).__name__}: {innermost}"
 
 
+def _drop_expect_continue(request: Any, **_: Any) -> None:
+    """botocore asks to send every upload body only after a `100 Continue`; aiohttp waits for
+    that answer with no timeout at all, so a server that accepts the connection and never
+    answers hung a PUT forever, whatever `read_timeout` says. Without the header the body
+    goes out at once and the read timeout covers the wait for the response."""
+    if "Expect" in request.headers:
+        del request.headers["Expect"]  # not signed (botocore leaves it out of SigV4)
+
+
+def _bound_upload_waits() -> None:
+    """Register `_drop_expect_continue` for every botocore session made from now on: on the
+    sessions (not a client) because s3fs makes a new session and client when its HTTP
+    sessions were closed."""
+    try:
+        from botocore import handlers
+    except ImportError:  # pragma: no cover - botocore comes with s3fs
+        return
+    spec = ("before-send.s3", _drop_expect_continue)
+    if spec not in handlers.BUILTIN_HANDLERS:
+        handlers.BUILTIN_HANDLERS.append(spec)
+
+
+_bound_upload_waits()
 _BUCKETS: set[tuple[str, str]] = set()  # (endpoint, bucket) seen to exist in this process
 
 
@@ -221,13 +274,15 @@ class Lake:
         fh = path.fs.open(path.path, "wb", block_size=S3_PART_BYTES)
         try:
             yield fh
+            fh.close()  # the PUT, or the multipart upload's completion
         except BaseException:
+            # also when the completion itself failed: its parts would stay behind, unseen
+            # but stored (and billed) until a lifecycle rule removes them
             with contextlib.suppress(Exception):
                 if hasattr(fh, "discard"):
                     fh.discard()  # aborts a multipart upload; nothing becomes visible
             fh.closed = True  # never commit what was written so far
             raise
-        fh.close()  # the PUT, or the multipart upload's completion
 
     def write_bytes(self, path: UPath, data: bytes) -> None:
         """Write atomically: readers see the old object or the new one, never a partial one."""
