@@ -1,0 +1,86 @@
+"""`riverbed run` SIGKILLed (its whole process group) anywhere, then run again: the lake ends
+as an uninterrupted run leaves it, on a local lake and on S3.
+
+Checked after every kill and re-run (tests/faults/killkit.py): current-state tables equal to
+the uninterrupted run's (every column but run and fetch ids: riverbed's clock is frozen), no
+duplicate key, every object in the lake readable whole, the killed Dagster runs FAILURE and no
+concurrency-pool slot held. Kills land at exact places (kill points) and at seeded random
+delays; scripts/kill_runs.py runs 100 of the latter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from faults import killkit
+from seaweed import SeaweedFS, running_seaweedfs
+from test_run_platforms import PlatformSites
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+SOURCES = ("hn-top", "wp", "status-page")  # a platform kind with its pool, a feed, a failure
+
+# (backend, kill point or random seed)
+KILLS = [
+    # after the sources' state was saved, before their items partition is written
+    ("local", "riverbed.lake.store:Lake.write_table@tables/hackernews_items/"),
+    # the publish step, before the digest table is written
+    ("local", "riverbed.lake.store:Lake.write_table@tables/digest/"),
+    # in the middle of an object write: Parquet bytes written, the object not committed yet
+    ("s3", "pyarrow.parquet:ParquetWriter.close@#7"),
+    ("local", 3),
+    ("s3", 11),
+]
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[PlatformSites]:
+    s = PlatformSites()
+    s.always[("status.example.net", "/feed.xml")] = (500, {"Content-Type": "text/html"})
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def reference(
+    sites: PlatformSites, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[killkit.Snapshot, float]:
+    """An uninterrupted run's tables (a local lake: the same inputs and clock give the same
+    rows on S3) and its length, the range random kills are drawn from."""
+    project = killkit.Project.create(tmp_path_factory.mktemp("reference"), sites, sources=SOURCES)
+    snap, took = killkit.reference_run(project)
+    assert snap.rows["items"] and snap.rows["digest"] and snap.rows["articles"]
+    assert not snap.duplicates
+    return snap, took
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    with running_seaweedfs(tmp_path_factory.mktemp("kills-s3")) as server:
+        yield server
+
+
+@pytest.mark.parametrize(("backend", "kill"), KILLS, ids=[f"{b}-{k}" for b, k in KILLS])
+def test_a_killed_run_reruns_to_the_uninterrupted_tables(
+    backend: str,
+    kill: str | int,
+    sites: PlatformSites,
+    reference: tuple[killkit.Snapshot, float],
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    snap, took = reference
+    lake = None
+    if backend == "s3":
+        server: SeaweedFS = request.getfixturevalue("s3")
+        lake = server.uri(tmp_path.name)
+    project = killkit.Project.create(tmp_path, sites, lake, sources=SOURCES)
+    if isinstance(kill, int):
+        outcome = killkit.kill_and_rerun(project, kill, snap, took)
+    else:
+        outcome = killkit.kill_at_and_rerun(project, kill, snap)
+    assert outcome.ok, (outcome.kill, outcome.problems)
+    assert outcome.killed_runs or outcome.kill.stage == "start-up"
