@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -116,3 +117,41 @@ def test_local_instance_config_is_kept_current_unless_the_user_owns_it(tmp_path,
 @pytest.fixture(autouse=True)
 def _restore_dagster_home(monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", os.environ.get("DAGSTER_HOME", ""))
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait(30)
+    return proc.pid
+
+
+@pytest.mark.parametrize(
+    ("status", "pid_alive", "swept"),
+    [
+        # killed after Dagster stored the run, before it started (seen by the kill harness)
+        (dg.DagsterRunStatus.NOT_STARTED, False, True),
+        (dg.DagsterRunStatus.STARTING, False, True),
+        (dg.DagsterRunStatus.STARTED, False, True),
+        (dg.DagsterRunStatus.NOT_STARTED, True, False),  # its process is still at it
+        (dg.DagsterRunStatus.STARTED, True, False),
+        (dg.DagsterRunStatus.SUCCESS, False, False),
+    ],
+)
+def test_runs_of_a_dead_process_are_swept_whatever_unfinished_state_they_are_in(
+    status, pid_alive, swept, tmp_path
+):
+    from riverbed.orchestrate import HOST_TAG, PID_TAG, sweep_dead_runs
+
+    pid = os.getppid() if pid_alive else _dead_pid()
+    with dg.DagsterInstance.from_config(str(prepare_dagster_home(str(tmp_path)))) as instance:
+        run = dg.DagsterRun(
+            job_name="collect_rss",
+            run_id="0f0e0d0c-0000-4000-8000-000000000001",
+            status=status,
+            tags={PID_TAG: str(pid), HOST_TAG: socket.gethostname()},
+        )
+        instance.add_run(run)
+        assert sweep_dead_runs(instance) == ([run.run_id] if swept else [])
+        after = instance.get_run_by_id(run.run_id)
+        assert after is not None
+        assert after.status == (dg.DagsterRunStatus.FAILURE if swept else status)
