@@ -48,6 +48,13 @@ def main() -> int:
         action="store_true",
         help="every source kind (12 sources, ~2x slower) instead of hn-top, wp, status-page",
     )
+    parser.add_argument(
+        "--points",
+        choices=("delays", "writes"),
+        default="delays",
+        help="delays: a random delay over a run's length (default); writes: the n-th lake"
+        " write, killed before it starts or mid-write (odd / even seeds)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--json", type=Path, help="also write every outcome to this file")
     args = parser.parse_args()
@@ -66,17 +73,22 @@ def main() -> int:
             server = stack.enter_context(running_seaweedfs(work / "s3"))
             lake_of = server.uri
         reference = killkit.Project.create(work / "reference", sites, lake_of("reference"), sources)
-        ref, longest = killkit.reference_run(reference)
-        print(f"reference run {longest:.1f}s: {_sizes(ref)}", flush=True)
+        ref = killkit.reference_run(reference)
+        longest = ref.took_s
+        print(f"reference run {longest:.1f}s: {_sizes(ref.snapshot)}", flush=True)
         for seed in range(args.first_seed, args.first_seed + args.kills):
             name = f"kill-{seed}"
             project = killkit.Project.create(work / name, sites, lake_of(name), sources)
-            outcome = killkit.kill_and_rerun(project, seed, ref, longest)
+            if args.points == "writes":
+                family = "before-write" if seed % 2 else "mid-write"
+                outcome = killkit.kill_at_write(project, family, seed, ref)
+            else:
+                outcome = killkit.kill_and_rerun(project, seed, ref)
             outcomes.append(outcome)
             verdict = "ok" if outcome.ok else "FAILED: " + " | ".join(outcome.problems)[:2000]
             print(
                 f"seed {seed:4d} kill at {outcome.kill.delay_s:6.2f}s in {outcome.kill.stage:9s}"
-                f" re-run exit {outcome.rerun_code}: {verdict}",
+                f" re-run exit {outcome.rerun_code}, leftovers {outcome.leftovers}: {verdict}",
                 flush=True,
             )
     sites.close()
@@ -93,6 +105,7 @@ def main() -> int:
                         "last_line": o.kill.last_line,
                         "rerun_code": o.rerun_code,
                         "problems": o.problems,
+                        "leftovers": o.leftovers,
                     }
                     for o in outcomes
                 ],

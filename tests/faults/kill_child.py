@@ -33,7 +33,7 @@ import sys
 import types
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 ENV = "RIVERBED_FROZEN_NOW"
 KILL_AT = "RIVERBED_KILL_AT"
@@ -103,11 +103,18 @@ def freeze(instant: datetime | None = None) -> None:
     sys.meta_path.insert(0, _Freezer(_frozen_class(when)))
 
 
-def arm(spec: str | None = None) -> None:
-    """Install the kill point `spec` (default: `$RIVERBED_KILL_AT`; none when unset)."""
-    spec = spec if spec is not None else os.environ.get(KILL_AT, "")
-    if not spec:
-        return
+def arm(specs: str | None = None) -> None:
+    """Install the kill points `specs` (`;`-separated; default: `$RIVERBED_KILL_AT`).
+
+    `#count` instead of `#n` kills nothing: as the CLI exits the process prints
+    `kill_child: <n> calls of <spec>` on stderr (how many times an uninterrupted run passes
+    that point)."""
+    specs = specs if specs is not None else os.environ.get(KILL_AT, "")
+    for spec in filter(None, specs.split(";")):
+        _arm(spec)
+
+
+def _arm(spec: str) -> None:
     target, _, rest = spec.partition("@")
     text, _, nth = rest.partition("#")
     module_name, _, qualname = target.partition(":")
@@ -116,14 +123,23 @@ def arm(spec: str | None = None) -> None:
     for parent in parents:
         owner = getattr(owner, parent)
     original = getattr(owner, attr)
-    wanted, seen = int(nth or 1), 0
+    counting = nth == "count"
+    wanted, seen = (0 if counting else int(nth or 1)), 0
 
     def killing(*args: Any, **kwargs: Any) -> Any:
         nonlocal seen
-        if text in " ".join(map(str, (*args, *kwargs.values()))):
+        if not text or text in " ".join(map(str, (*args, *kwargs.values()))):
             seen += 1
             if seen == wanted:
                 os.killpg(0, signal.SIGKILL)
         return original(*args, **kwargs)
 
+    if counting:  # the CLI leaves through os._exit (no atexit): report just before it
+        leave = os._exit
+
+        def report_and_leave(code: int) -> NoReturn:
+            print(f"kill_child: {seen} calls of {spec}", file=sys.stderr, flush=True)
+            leave(code)
+
+        os._exit = report_and_leave
     setattr(owner, attr, killing)

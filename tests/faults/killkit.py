@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -61,6 +62,13 @@ PROVENANCE = frozenset({"run_id", "fetch_id"})
 # Exit codes a completed run may have here: 1 because the status page fails on purpose.
 COMPLETED = (0, 1)
 RUN_TIMEOUT_S = 300.0
+# Kill points a seed picks the n-th pass of (see `kill_at_write`): before a lake object is
+# written (every Parquet table, JSON state, raw blob and published file goes through
+# `Lake._sink`), and in the middle of a Parquet write (bytes written, object not committed).
+WRITE_POINTS = {
+    "before-write": "riverbed.lake.store:Lake._sink@",
+    "mid-write": "pyarrow.parquet:ParquetWriter.close@",
+}
 
 
 def _stage_of(line: str) -> str | None:
@@ -298,6 +306,17 @@ def pa_buffer(data: bytes) -> Any:
     return pa.BufferReader(data)
 
 
+def leftovers(lake: Lake) -> int:
+    """Local temporary files (`.<name>.<uuid>.tmp`) and, on S3, multipart uploads begun and
+    never completed or aborted (a SIGKILL aborts nothing)."""
+    if lake.local:
+        return leftover_temporaries(lake)
+    bucket = lake.root.path.split("/", 1)[0]
+    prefix = lake.root.path.split("/", 1)[1] if "/" in lake.root.path else ""
+    uploads = lake.root.fs.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=prefix)
+    return len(uploads.get("Uploads", []))
+
+
 def leftover_temporaries(lake: Lake) -> int:
     return sum(
         1 for p in lake_objects(lake) if p.rsplit("/", 1)[-1].startswith(".") and p.endswith(".tmp")
@@ -339,20 +358,21 @@ class KillOutcome:
     rerun_code: int
     killed_runs: list[str]  # Dagster runs of the killed process
     problems: list[str]
+    # what the kill left behind that no reader sees: local temporary files, S3 multipart
+    # uploads never completed (reported, not failures; neither blocks the next run)
+    leftovers: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def kill_and_rerun(
-    project: Project, seed: int, reference: Snapshot, longest_s: float
-) -> KillOutcome:
-    """SIGKILL a run at a point drawn from `seed` (uniform over `longest_s`, the length of an
-    uninterrupted run), re-run, and compare with `reference`."""
-    delay = round(random.Random(seed).uniform(0.0, longest_s), 3)
+def kill_and_rerun(project: Project, seed: int, reference: Reference) -> KillOutcome:
+    """SIGKILL a run at a delay drawn from `seed` (uniform over the length of an uninterrupted
+    run), re-run, and compare with `reference`."""
+    delay = round(random.Random(seed).uniform(0.0, reference.took_s), 3)
     kill = project.run_killed(delay)
-    return rerun_and_check(project, seed, kill, reference)
+    return rerun_and_check(project, seed, kill, reference.snapshot)
 
 
 def kill_at_and_rerun(project: Project, point: str, reference: Snapshot) -> KillOutcome:
@@ -395,18 +415,41 @@ def rerun_and_check(project: Project, seed: int, kill: Kill, reference: Snapshot
         problems.append(f"killed runs not FAILURE after the re-run: {stuck}")
     if after.held_slots:
         problems.append(f"pool slots still held: {after.held_slots}")
-    return KillOutcome(seed, kill, code, killed_runs, problems)
+    return KillOutcome(seed, kill, code, killed_runs, problems, leftovers(project.lake))
 
 
-def reference_run(project: Project) -> tuple[Snapshot, float]:
-    """An uninterrupted run: its tables and how long it took (the range kills are drawn
-    from)."""
+@dataclass
+class Reference:
+    """An uninterrupted run: its tables, its length (random kills are drawn over it) and how
+    many times it passed each of `WRITE_POINTS`."""
+
+    snapshot: Snapshot
+    took_s: float
+    passes: dict[str, int]
+
+
+def reference_run(project: Project) -> Reference:
+    counting = ";".join(f"{point}#count" for point in WRITE_POINTS.values())
     started = time.monotonic()
-    code, err = project.run("reference")
+    code, err = project.run("reference", kill_at=counting)
     took = time.monotonic() - started
     if code not in COMPLETED:
         raise RuntimeError(f"the uninterrupted run exited {code}: {err[-3000:]}")
-    return snapshot(project.lake), took
+    passes = {}
+    for name, point in WRITE_POINTS.items():
+        found = re.search(rf"kill_child: (\d+) calls of {re.escape(point)}#count", err)
+        passes[name] = int(found[1]) if found else 0
+    return Reference(snapshot(project.lake), took, passes)
+
+
+def kill_at_write(project: Project, family: str, seed: int, reference: Reference) -> KillOutcome:
+    """Kill at the n-th pass of `WRITE_POINTS[family]`, n drawn from `seed` over the passes
+    of an uninterrupted run: a place in collect, refine, enrich or publish that does not
+    depend on the machine's speed. Re-run, compare."""
+    n = random.Random(seed).randint(1, max(1, reference.passes[family]))
+    outcome = kill_at_and_rerun(project, f"{WRITE_POINTS[family]}#{n}", reference.snapshot)
+    outcome.seed = seed
+    return outcome
 
 
 def stage_counts(outcomes: list[KillOutcome]) -> Mapping[str, int]:
