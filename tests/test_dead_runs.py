@@ -125,33 +125,38 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-@pytest.mark.parametrize(
-    ("status", "pid_alive", "swept"),
-    [
-        # killed after Dagster stored the run, before it started (seen by the kill harness)
-        (dg.DagsterRunStatus.NOT_STARTED, False, True),
-        (dg.DagsterRunStatus.STARTING, False, True),
-        (dg.DagsterRunStatus.STARTED, False, True),
-        (dg.DagsterRunStatus.NOT_STARTED, True, False),  # its process is still at it
-        (dg.DagsterRunStatus.STARTED, True, False),
-        (dg.DagsterRunStatus.SUCCESS, False, False),
-    ],
-)
-def test_runs_of_a_dead_process_are_swept_whatever_unfinished_state_they_are_in(
-    status, pid_alive, swept, tmp_path
-):
+# (status, its process alive, swept): one instance for the whole table (each costs seconds)
+SWEEP_CASES = [
+    # killed after Dagster stored the run, before it started (seen by the kill harness)
+    (dg.DagsterRunStatus.NOT_STARTED, False, True),
+    (dg.DagsterRunStatus.STARTING, False, True),
+    (dg.DagsterRunStatus.STARTED, False, True),
+    (dg.DagsterRunStatus.CANCELING, False, True),
+    (dg.DagsterRunStatus.NOT_STARTED, True, False),  # its process is still at it
+    (dg.DagsterRunStatus.STARTED, True, False),
+    (dg.DagsterRunStatus.SUCCESS, False, False),
+    (dg.DagsterRunStatus.FAILURE, False, False),
+]
+
+
+def test_runs_of_a_dead_process_are_swept_whatever_unfinished_state_they_are_in(tmp_path):
     from riverbed.orchestrate import HOST_TAG, PID_TAG, sweep_dead_runs
 
-    pid = os.getppid() if pid_alive else _dead_pid()
+    dead, alive = _dead_pid(), os.getppid()
     with dg.DagsterInstance.from_config(str(prepare_dagster_home(str(tmp_path)))) as instance:
-        run = dg.DagsterRun(
-            job_name="collect_rss",
-            run_id="0f0e0d0c-0000-4000-8000-000000000001",
-            status=status,
-            tags={PID_TAG: str(pid), HOST_TAG: socket.gethostname()},
-        )
-        instance.add_run(run)
-        assert sweep_dead_runs(instance) == ([run.run_id] if swept else [])
-        after = instance.get_run_by_id(run.run_id)
-        assert after is not None
-        assert after.status == (dg.DagsterRunStatus.FAILURE if swept else status)
+        runs = []
+        for n, (status, pid_alive, _) in enumerate(SWEEP_CASES):
+            run = dg.DagsterRun(
+                job_name="collect_rss",
+                run_id=f"0f0e0d0c-0000-4000-8000-{n:012d}",
+                status=status,
+                tags={PID_TAG: str(alive if pid_alive else dead), HOST_TAG: socket.gethostname()},
+            )
+            instance.add_run(run)
+            runs.append(run)
+        swept = sweep_dead_runs(instance)
+        for run, (status, _, expected) in zip(runs, SWEEP_CASES, strict=True):
+            after = instance.get_run_by_id(run.run_id)
+            assert after is not None
+            assert (run.run_id in swept) == expected, (status, expected)
+            assert after.status == (dg.DagsterRunStatus.FAILURE if expected else status)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
@@ -72,20 +73,19 @@ WRITE_POINTS = {
 
 
 def _stage_of(line: str) -> str | None:
-    """The stage a progress line (LineProgress, on stderr) says the run has reached."""
+    """The stage a progress line (LineProgress, on stderr) says the run has reached: the
+    stage of the step that finished last, or of the run that started last."""
     text = line.strip()
     if text.startswith("collect "):
         return "collect"
-    if text.startswith("refine and publish") and text.endswith("…"):
+    if text.startswith("refine and publish"):
+        return "refine" if text.endswith("…") else "publish"
+    step = text.split(" ", 1)[0].split(".", 1)[0]
+    if step in ("items", "item_metrics", "stories", "source_health", "errors", "fetches"):
         return "refine"
-    step = text.split(" ", 1)[0]
-    if step in ("items", "item_metrics", "stories", "articles", "errors", "fetches"):
-        return "refine"
-    if step in ("embeddings", "enrichments", "topics"):
-        return "enrich"
-    if step in ("digest", "published", "source_health", "tag_feeds") or text.startswith(
-        "refine and publish"
-    ):
+    if step.startswith("articles") or step in ("embeddings", "enrichments", "topics"):
+        return "enrich"  # articles are fetched and extracted after the stories
+    if step == "digest":
         return "publish"
     return None
 
@@ -282,7 +282,7 @@ def unreadable_objects(lake: Lake) -> list[str]:
             with fs.open(path, "rb") as fh:
                 data = fh.read()
             if name.endswith(".parquet"):
-                pq.read_table(pa_buffer(data))
+                pq.read_table(pa.BufferReader(data))
             elif name.endswith(".json"):
                 json.loads(data)
             elif name.endswith(".zst"):
@@ -298,12 +298,6 @@ def unreadable_objects(lake: Lake) -> list[str]:
         except Exception as exc:
             bad.append(f"{path}: {type(exc).__name__}: {exc}")
     return bad
-
-
-def pa_buffer(data: bytes) -> Any:
-    import pyarrow as pa
-
-    return pa.BufferReader(data)
 
 
 def leftovers(lake: Lake) -> int:
