@@ -9,15 +9,16 @@ are compared with, and riverbed stamps rows with the time they were seen (`first
 riverbed module reading the same instant, the three runs must agree on every column of every
 row, so the comparison stays exact instead of dropping the time columns.
 
-Only riverbed's modules see the fixed instant (their module-level `datetime` name is swapped
-for a subclass whose `now()` answers it); Dagster, the HTTP stack and the lake's clients keep
+Only riverbed's modules see the fixed instant (an import hook swaps each one's module-level
+`datetime` name for a subclass whose `now()` answers it); Dagster, the HTTP stack and the lake's clients keep
 the real clock, so timeouts, retries and run bookkeeping behave as they do for users. Elapsed
 times (`time.monotonic`) stay real too: latency columns live in history tables only.
 
 Kill point. `$RIVERBED_KILL_AT` = `module:Qualified.name@text#n` wraps that callable: on the
 n-th call whose arguments' text contains `text`, the process SIGKILLs its own process group
 before the call proceeds — a kill at an exact place (e.g. just before an items partition is
-written), where random kills only land by luck.
+written), where random kills only land by luck. Several points: `;`-separated. `#count`
+instead of `#n` only counts the passes and prints them as the CLI exits.
 
 `BOOTSTRAP` is the `python -c` source that freezes the clock at `$RIVERBED_FROZEN_NOW`
 (ISO 8601), arms the kill point if there is one, then runs the CLI.
