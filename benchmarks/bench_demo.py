@@ -47,6 +47,7 @@ def baseline(catalogue, lake_uri: str, date: str) -> float:
     for sid, table in result.tables.items():
         part = lake.partition_path(f"{kind_of[sid]}_items", {"date": date, "source": sid})
         lake.write_table(part, table)
+    result.save_states(lake)
     items = items_table(result.tables.values(), catalogue)
     lake.write_table(lake.partition_path("items", {"date": date}), items)
     metrics = item_metrics_table(None, Journal(lake).read("item_metrics", date), items)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -116,3 +117,46 @@ def test_local_instance_config_is_kept_current_unless_the_user_owns_it(tmp_path,
 @pytest.fixture(autouse=True)
 def _restore_dagster_home(monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", os.environ.get("DAGSTER_HOME", ""))
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait(30)
+    return proc.pid
+
+
+# (status, its process alive, swept): one instance for the whole table (each costs seconds)
+SWEEP_CASES = [
+    # killed after Dagster stored the run, before it started (seen by the kill harness)
+    (dg.DagsterRunStatus.NOT_STARTED, False, True),
+    (dg.DagsterRunStatus.STARTING, False, True),
+    (dg.DagsterRunStatus.STARTED, False, True),
+    (dg.DagsterRunStatus.CANCELING, False, True),
+    (dg.DagsterRunStatus.NOT_STARTED, True, False),  # its process is still at it
+    (dg.DagsterRunStatus.STARTED, True, False),
+    (dg.DagsterRunStatus.SUCCESS, False, False),
+    (dg.DagsterRunStatus.FAILURE, False, False),
+]
+
+
+def test_runs_of_a_dead_process_are_swept_whatever_unfinished_state_they_are_in(tmp_path):
+    from riverbed.orchestrate import HOST_TAG, PID_TAG, sweep_dead_runs
+
+    dead, alive = _dead_pid(), os.getppid()
+    with dg.DagsterInstance.from_config(str(prepare_dagster_home(str(tmp_path)))) as instance:
+        runs = []
+        for n, (status, pid_alive, _) in enumerate(SWEEP_CASES):
+            run = dg.DagsterRun(
+                job_name="collect_rss",
+                run_id=f"0f0e0d0c-0000-4000-8000-{n:012d}",
+                status=status,
+                tags={PID_TAG: str(alive if pid_alive else dead), HOST_TAG: socket.gethostname()},
+            )
+            instance.add_run(run)
+            runs.append(run)
+        swept = sweep_dead_runs(instance)
+        for run, (status, _, expected) in zip(runs, SWEEP_CASES, strict=True):
+            after = instance.get_run_by_id(run.run_id)
+            assert after is not None
+            assert (run.run_id in swept) == expected, (status, expected)
+            assert after.status == (dg.DagsterRunStatus.FAILURE if expected else status)

@@ -103,7 +103,9 @@ def sweep_dead_runs(instance: Any) -> list[str]:
 
     An in-process run killed with -9 stays STARTED forever (no run monitoring without the
     daemon and a launcher that can check worker health), and its concurrency-pool slot is never
-    released, so the next run of that pool would wait forever. Returns the swept run ids.
+    released, so the next run of that pool would wait forever. A process killed between
+    storing a run and starting it leaves it NOT_STARTED, equally forever. Returns the swept
+    run ids.
     """
     import dagster as dg
 
@@ -111,6 +113,7 @@ def sweep_dead_runs(instance: Any) -> list[str]:
     records = instance.get_run_records(
         filters=dg.RunsFilter(
             statuses=[
+                dg.DagsterRunStatus.NOT_STARTED,
                 dg.DagsterRunStatus.STARTED,
                 dg.DagsterRunStatus.STARTING,
                 dg.DagsterRunStatus.CANCELING,

@@ -95,6 +95,7 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         outputs: dict[str, pa.Table] = {}
         stored = []  # where the IO manager writes each partition (the schema check reads it)
         reports: list[SourceReport] = []
+        results = []
         for date, ids in sorted(wanted.items()):
             unknown = [i for i in ids if i not in by_id]
             if unknown:
@@ -103,6 +104,7 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
             result = collect(
                 lake.lake, sources, settings, date, context.run.run_id, replay=config.replay
             )
+            results.append(result)
             reports.extend(result.reports)
             for sid, table in result.tables.items():
                 outputs[str(dg.MultiPartitionKey({"date": date, "source": sid}))] = table
@@ -141,6 +143,10 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
                 ),
             },
         )
+        # the IO manager has stored the partitions when the generator resumes here: only now
+        # may the sources' state say they were collected (a kill before this re-fetches them)
+        for result in results:
+            result.save_states(lake.lake)
         # item ids hash the source id in: unique within each (day, source) partition and
         # across the batch alike
         batch = [t for t in outputs.values() if t.num_rows]

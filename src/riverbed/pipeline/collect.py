@@ -83,6 +83,16 @@ class SourceReport:
 class CollectResult:
     tables: dict[str, pa.Table]  # source_id -> the day partition's full table (merged)
     reports: list[SourceReport]
+    # source_id -> its new fetch state (last success, validators): saved by `save_states`
+    # only once `tables` are stored, so a run killed in between fetches the source again
+    # instead of taking it for collected (its cadence would skip it, its validators get a 304)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def save_states(self, lake: Lake) -> None:
+        """Record each source's fetch state; call after its partition is written."""
+        store = SourceState(lake)
+        for source_id, state in self.states.items():
+            store.save(source_id, state)
 
 
 @dataclass(slots=True)
@@ -273,6 +283,9 @@ def collect(
     Replay: rebuild each partition from that day's stored responses only (no network).
     A failing source never affects the others: it keeps its previous partition and gets an
     `errors` row and a failed `source_health` row.
+
+    The caller stores `tables`, then calls `result.save_states(lake)` (live runs): the
+    sources' fetch state must never say "collected" before their items are in the lake.
     """
     now = now or datetime.now(UTC)
     store, journal, state_store = BlobStore(lake), Journal(lake), SourceState(lake)
@@ -299,6 +312,7 @@ def collect(
 
     tables: dict[str, pa.Table] = {}
     reports: list[SourceReport] = []
+    new_states: dict[str, dict[str, Any]] = {}
     fetch_rows, error_rows, health_rows, metric_rows = [], [], [], []
     parts = PartitionReader(lake)  # a closed day's partitions may be compacted
     for s in sources:
@@ -351,14 +365,14 @@ def collect(
             state["last_status"] = last.status if last else None
             if prev_success:
                 state["last_success_at"] = prev_success
-            state_store.save(s.id, state)
+            new_states[s.id] = state
 
     if not replay:
         journal.append("fetches", date, fetch_rows, run_id)
     journal.append("errors", date, error_rows, run_id)
     journal.append("item_metrics", date, metric_rows, run_id)
     journal.append("source_health", date, health_rows, run_id)
-    return CollectResult(tables=tables, reports=reports)
+    return CollectResult(tables=tables, reports=reports, states=new_states)
 
 
 def _metric_rows(out: SourceOutcome) -> list[dict[str, Any]]:
