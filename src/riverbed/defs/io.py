@@ -7,9 +7,17 @@ A step that materialises many partitions at once (a collect step over a range of
 returns a mapping partition key -> table; a step that reads many upstream partitions (the
 day's items from every source) receives them concatenated. Partitions that were never
 materialised read as empty.
+
+A run of daily partitions (refine, enrich, publish) holds the lake lease of its date(s) while
+the IO manager is alive: for the whole run in process, for each step with a multiprocess or
+distributed executor (each step sets it up anew) -- in both cases from before the first
+input is read until the last output is written (see `riverbed.lake.lease`).
 """
 
-from collections.abc import Mapping
+import contextlib
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
@@ -18,6 +26,23 @@ from upath import UPath
 
 from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
+from riverbed.lake.lease import daily_lease, leased
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_RANGE = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+
+
+def daily_dates(tags: Mapping[str, str]) -> list[str]:
+    """The dates of a run of daily partitions (one, or a backfill's range); [] for any other
+    run (a collect run's keys are `date|source`)."""
+    one = tags.get("dagster/partition", "")
+    if _DATE.fullmatch(one):
+        return [one]
+    first, last = (tags.get(t, "") for t in _RANGE)
+    if not (_DATE.fullmatch(first) and _DATE.fullmatch(last)):
+        return []
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
 
 def partition_dims(partitions_def: dg.PartitionsDefinition | None, key: str) -> dict[str, str]:
@@ -42,6 +67,14 @@ class LakeIOManager(dg.ConfigurableIOManager):
     @property
     def lake(self) -> Lake:
         return Lake(self.uri)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Any]:
+        """While the IO manager is alive: the daily lease of the run's date(s), if any."""
+        run = context.dagster_run
+        dates = daily_dates(run.tags) if run is not None else []
+        with leased(self.lake, [daily_lease(d) for d in dates], run.run_id if run else ""):
+            yield self.create_resource(context)
 
     def _name(self, key: dg.AssetKey) -> str:
         return key.path[-1]
