@@ -22,11 +22,13 @@ from typing import Any
 
 import dagster as dg
 import pyarrow as pa
+from pydantic import PrivateAttr
 from upath import UPath
 
 from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
 from riverbed.lake.lease import daily_lease, leased
+from riverbed.lake.store import LakeError
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RANGE = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
@@ -68,13 +70,27 @@ class LakeIOManager(dg.ConfigurableIOManager):
     def lake(self) -> Lake:
         return Lake(self.uri)
 
+    # a lease that could not be taken (lake down, held too long): raised by the first load or
+    # write, so it fails a step with its own message rather than the run's resource setup
+    _lease_error: LakeError | None = PrivateAttr(default=None)
+
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Any]:
         """While the IO manager is alive: the daily lease of the run's date(s), if any."""
         run = context.dagster_run
         dates = daily_dates(run.tags) if run is not None else []
-        with leased(self.lake, [daily_lease(d) for d in dates], run.run_id if run else ""):
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(
+                    leased(self.lake, [daily_lease(d) for d in dates], run.run_id if run else "")
+                )
+            except LakeError as exc:
+                self._lease_error = exc
             yield self.create_resource(context)
+
+    def _check_lease(self) -> None:
+        if self._lease_error is not None:
+            raise self._lease_error
 
     def _name(self, key: dg.AssetKey) -> str:
         return key.path[-1]
@@ -87,6 +103,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
     def handle_output(
         self, context: dg.OutputContext, obj: pa.Table | Mapping[str, pa.Table]
     ) -> None:
+        self._check_lease()
         if not context.has_asset_key:  # a step's output handed to the next step
             assert isinstance(obj, pa.Table)
             self.lake.write_table(self._step_path(context), obj)
@@ -116,6 +133,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(_table_metadata(rows, schema))
 
     def load_input(self, context: dg.InputContext) -> pa.Table:
+        self._check_lease()
         lake = self.lake
         upstream = context.upstream_output
         assert upstream is not None
