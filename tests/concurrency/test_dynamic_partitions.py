@@ -6,8 +6,8 @@ from __future__ import annotations
 import multiprocessing
 from typing import Any
 
-ROUNDS = 6
-SOURCES = [f"src-{n:04d}" for n in range(300)]
+ROUNDS = 4
+SOURCES = [f"src-{n:04d}" for n in range(200)]
 
 
 def _sync_rounds(home: str, barrier: Any, errors: Any) -> None:
