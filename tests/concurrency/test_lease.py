@@ -191,3 +191,32 @@ def test_concurrent_read_merge_writes_under_the_lease_lose_nothing(new_lake):
         t.join()
     assert not failures
     assert lake.read_json(path) == workers * rounds
+
+
+def test_overlapping_batches_neither_deadlock_nor_lose_updates(new_lake):
+    """Threads taking overlapping batches of leases (as two collect steps whose source ranges
+    overlap do) all finish, and every counter they guard counts every increment."""
+    lake = new_lake()
+    batches = [["a", "b", "c"], ["c", "d", "b"], ["d", "a"]]
+    rounds = 4
+    failures: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for _ in range(rounds):
+                names = [f"sources/{x}" for x in batches[n]]
+                with leased(lake, names, f"run-{n}", wait_s=60):
+                    for x in batches[n]:
+                        path = lake.path("state", f"{x}.json")
+                        lake.write_json(path, (lake.read_json(path) or 0) + 1)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(batches))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    counts = {x: lake.read_json(lake.path("state", f"{x}.json")) for x in "abcd"}
+    assert counts == {x: rounds * sum(x in b for b in batches) for x in "abcd"}
