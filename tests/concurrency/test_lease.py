@@ -220,3 +220,14 @@ def test_overlapping_batches_neither_deadlock_nor_lose_updates(new_lake):
     assert not failures
     counts = {x: lake.read_json(lake.path("state", f"{x}.json")) for x in "abcd"}
     assert counts == {x: rounds * sum(x in b for b in batches) for x in "abcd"}
+
+
+def test_a_step_of_the_same_run_joins_a_shared_lease_without_owning_it(new_lake):
+    """Steps of one run in other processes (multiprocess, Celery) share the daily lease."""
+    lake = new_lake()
+    _plant(lake, "daily/2026-11-26", run_id="run-1", pid=os.getppid())
+    joined = acquire(lake, "daily/2026-11-26", "run-1", wait_s=0, share_run=True)
+    assert not joined.held and joined.holder.run_id == "run-1"
+    joined.release()  # not its to give back: the owner's lease stays
+    with pytest.raises(LeaseBusy, match="run run-1"):
+        acquire(lake, "daily/2026-11-26", "run-2", wait_s=0.1, share_run=True)

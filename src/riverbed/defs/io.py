@@ -9,9 +9,11 @@ day's items from every source) receives them concatenated. Partitions that were 
 materialised read as empty.
 
 A run of daily partitions (refine, enrich, publish) holds the lake lease of its date(s) while
-the IO manager is alive: for the whole run in process, for each step with a multiprocess or
-distributed executor (each step sets it up anew) -- in both cases from before the first
-input is read until the last output is written (see `riverbed.lake.lease`).
+the IO manager is alive, from before the first input is read until the last output is
+written (see `riverbed.lake.lease`): in process, for the whole run; with a multiprocess or
+distributed executor each step sets the IO manager up anew and joins the lease when another
+step of its run holds it (steps of one run stay parallel; a step still running when the
+owning step ends is no longer covered -- runs of one date can then overlap there).
 """
 
 import contextlib
@@ -81,9 +83,10 @@ class LakeIOManager(dg.ConfigurableIOManager):
         dates = daily_dates(run.tags) if run is not None else []
         with contextlib.ExitStack() as held:
             try:
-                held.enter_context(
-                    leased(self.lake, [daily_lease(d) for d in dates], run.run_id if run else "")
-                )
+                names = [daily_lease(d) for d in dates]
+                # steps of one run in other processes (multiprocess, Celery, k8s) share it
+                run_id = run.run_id if run else ""
+                held.enter_context(leased(self.lake, names, run_id, share_run=True))
             except LakeError as exc:
                 self._lease_error = exc
             yield self.create_resource(context)

@@ -28,7 +28,8 @@ read-merged-written, never one for a whole run, so runs only wait where they rea
   `state/sources/<id>.json` (validators, last attempt/success). Two runs collecting
   different sources, or different kinds, never wait for each other; the same source is
   collected by one run at a time, and the second merges into the first's result.
-- `daily/<date>`: the daily stage of a date (refine, enrich, publish: `items`,
+- `daily/<date>` (shared by the steps of one run: `share_run`): the daily stage of a date
+  (refine, enrich, publish: `items`,
   `item_metrics`, `stories`, ..., `digest`, the published files and caches). Those tables are
   derived from the day's collect partitions and journals: a step holding the lease from
   before it reads its inputs until its output is written makes the last writer of each table
@@ -390,8 +391,13 @@ def acquire(
     *,
     ttl_s: float | None = None,
     wait_s: float | None = None,
+    share_run: bool = False,
 ) -> Lease:
     """Acquire the lease `name` for `run_id`, waiting at most `wait_s` for its holder.
+
+    `share_run`: a live lease of the same run id (another step of this run, in another
+    process) is joined instead of waited for: the returned lease is not held (renewing and
+    releasing it do nothing; its owner does both).
 
     Raises `LeaseBusy` (naming the holder) when the wait runs out, `LakeError` when the lake
     cannot be reached."""
@@ -421,6 +427,10 @@ def acquire(
                 if reason is not None and backend.delete(key, seen):
                     log.info("lease %s: removed %s (%s)", name, _who(seen, now), reason)
                     seen = None
+                elif share_run and reason is None and seen.holder and seen.holder.run_id == run_id:
+                    joined = Lease(lake, backend, name, seen.holder, seen.version, ttl)
+                    joined.held = False
+                    return joined
         if version is not None:
             return Lease(lake, backend, name, holder, version, ttl)
         if seen is None:
@@ -479,12 +489,14 @@ def _each(leases: list[Lease], act: Callable[[Lease], None]) -> None:
         list(pool.map(act, leases))
 
 
-def _try_all(lake: Lake, names: list[str], run_id: str, ttl: float) -> list[Lease] | None:
+def _try_all(
+    lake: Lake, names: list[str], run_id: str, ttl: float, share_run: bool
+) -> list[Lease] | None:
     """Every lease at once without waiting, or none (any busy one: all given back)."""
 
     def attempt(name: str) -> Lease | None:
         try:
-            return acquire(lake, name, run_id, ttl_s=ttl, wait_s=0)
+            return acquire(lake, name, run_id, ttl_s=ttl, wait_s=0, share_run=share_run)
         except LeaseBusy:
             return None
 
@@ -508,6 +520,7 @@ def leased(
     *,
     ttl_s: float | None = None,
     wait_s: float | None = None,
+    share_run: bool = False,
 ) -> Iterator[list[Lease]]:
     """Hold every lease in `names` for the duration of the block, renewed in the background;
     all are released on exit, also when the block raises.
@@ -515,7 +528,7 @@ def leased(
     All are first tried at once without waiting (the common, uncontended case: one round
     trip's worth of time for a whole batch); if any is busy, the ones taken are given back
     and the leases are taken one by one in sorted order, waiting (one budget of `wait_s` for
-    all), so two holders of overlapping sets never deadlock."""
+    all), so two holders of overlapping sets never deadlock. `share_run`: see `acquire`."""
     ttl = default_ttl_s() if ttl_s is None else ttl_s
     wait = default_wait_s() if wait_s is None else wait_s
     deadline = time.monotonic() + wait
@@ -524,11 +537,13 @@ def leased(
     beat = _Heartbeat(held, ttl / 4)
     try:
         if len(wanted) > 1:
-            held.extend(_try_all(lake, wanted, run_id, ttl) or [])
+            held.extend(_try_all(lake, wanted, run_id, ttl, share_run) or [])
         if not held:
             for name in wanted:
                 left = max(0.0, deadline - time.monotonic())
-                held.append(acquire(lake, name, run_id, ttl_s=ttl, wait_s=left))
+                held.append(
+                    acquire(lake, name, run_id, ttl_s=ttl, wait_s=left, share_run=share_run)
+                )
         if held:
             beat.start()
         yield held
