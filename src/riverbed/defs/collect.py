@@ -30,6 +30,7 @@ from riverbed.defs.checks import (
 )
 from riverbed.defs.partitions import collect_partitions
 from riverbed.defs.resources import CatalogueResource, LakeResource
+from riverbed.lake.lease import leased, source_lease
 from riverbed.lake.schemas import ITEMS
 from riverbed.pipeline.collect import SourceReport, collect
 from riverbed.sources.registry import COLLECTORS
@@ -92,61 +93,69 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
             wanted[date].append(source_id)
 
         name = f"{kind}_items"
-        outputs: dict[str, pa.Table] = {}
-        stored = []  # where the IO manager writes each partition (the schema check reads it)
-        reports: list[SourceReport] = []
-        results = []
-        for date, ids in sorted(wanted.items()):
-            unknown = [i for i in ids if i not in by_id]
-            if unknown:
-                context.log.warning(f"not in the catalogue any more, left as they are: {unknown}")
-            sources = [by_id[i] for i in ids if i in by_id]
-            result = collect(
-                lake.lake, sources, settings, date, context.run.run_id, replay=config.replay
-            )
-            results.append(result)
-            reports.extend(result.reports)
-            for sid, table in result.tables.items():
-                outputs[str(dg.MultiPartitionKey({"date": date, "source": sid}))] = table
-                stored.append(lake.lake.partition_path(name, {"date": date, "source": sid}))
-            for r in result.reports:  # each partition's materialisation shows its own source
-                table = result.tables.get(r.source_id)
-                meta = source_metadata(r)
-                if table is not None:  # its own rows, not the batch's (the IO manager's count)
-                    meta["dagster/row_count"] = dg.MetadataValue.int(table.num_rows)
-                context.add_asset_metadata(
-                    meta,
-                    partition_key=dg.MultiPartitionKey({"date": date, "source": r.source_id}),
-                )
-        failed = [r for r in reports if r.status == "failed"]
-        for r in failed:
-            context.log.warning(f"source {r.source_id} failed: {r.error_kind}: {r.message}")
-        yield dg.Output(
-            outputs,
-            metadata={  # the batch this run collected (per-source: source_health's table)
-                "batch_sources": dg.MetadataValue.int(len(reports)),
-                "batch_sources_failed": dg.MetadataValue.int(len(failed)),
-                "batch_error_rate": dg.MetadataValue.float(
-                    round(len(failed) / len(reports), 4) if reports else 0.0
-                ),
-                "batch_items_new": dg.MetadataValue.int(sum(r.items_new or 0 for r in reports)),
-                "batch_bytes": dg.MetadataValue.int(sum(r.bytes or 0 for r in reports)),
-                "batch_http_statuses": dg.MetadataValue.json(_status_counts(reports)),
-                "replay": config.replay,
-                "preview": dg.MetadataValue.md(
-                    preview_markdown(
-                        pa.concat_tables(list(outputs.values()))
-                        if outputs
-                        else ITEMS.empty_table(),
-                        ["source_id", "title", "canonical_url", "published_at"],
+        # one lease per source, held from reading its partition and state until the IO
+        # manager has written them back (it runs inside the `yield` of the Output below):
+        # a second run collecting the same source waits, then merges into this one's result
+        collected = sorted({i for ids in wanted.values() for i in ids if i in by_id})
+        with leased(lake.lake, [source_lease(i) for i in collected], context.run.run_id):
+            outputs: dict[str, pa.Table] = {}
+            stored = []  # where the IO manager writes each partition (the schema check reads it)
+            reports: list[SourceReport] = []
+            results = []
+            for date, ids in sorted(wanted.items()):
+                unknown = [i for i in ids if i not in by_id]
+                if unknown:
+                    context.log.warning(
+                        f"not in the catalogue any more, left as they are: {unknown}"
                     )
-                ),
-            },
-        )
-        # the IO manager has stored the partitions when the generator resumes here: only now
-        # may the sources' state say they were collected (a kill before this re-fetches them)
-        for result in results:
-            result.save_states(lake.lake)
+                sources = [by_id[i] for i in ids if i in by_id]
+                result = collect(
+                    lake.lake, sources, settings, date, context.run.run_id, replay=config.replay
+                )
+                results.append(result)
+                reports.extend(result.reports)
+                for sid, table in result.tables.items():
+                    outputs[str(dg.MultiPartitionKey({"date": date, "source": sid}))] = table
+                    stored.append(lake.lake.partition_path(name, {"date": date, "source": sid}))
+                for r in result.reports:  # each partition's materialisation shows its own source
+                    table = result.tables.get(r.source_id)
+                    meta = source_metadata(r)
+                    if table is not None:  # its own rows, not the batch's (the IO manager's count)
+                        meta["dagster/row_count"] = dg.MetadataValue.int(table.num_rows)
+                    context.add_asset_metadata(
+                        meta,
+                        partition_key=dg.MultiPartitionKey({"date": date, "source": r.source_id}),
+                    )
+            failed = [r for r in reports if r.status == "failed"]
+            for r in failed:
+                context.log.warning(f"source {r.source_id} failed: {r.error_kind}: {r.message}")
+            yield dg.Output(
+                outputs,
+                metadata={  # the batch this run collected (per-source: source_health's table)
+                    "batch_sources": dg.MetadataValue.int(len(reports)),
+                    "batch_sources_failed": dg.MetadataValue.int(len(failed)),
+                    "batch_error_rate": dg.MetadataValue.float(
+                        round(len(failed) / len(reports), 4) if reports else 0.0
+                    ),
+                    "batch_items_new": dg.MetadataValue.int(sum(r.items_new or 0 for r in reports)),
+                    "batch_bytes": dg.MetadataValue.int(sum(r.bytes or 0 for r in reports)),
+                    "batch_http_statuses": dg.MetadataValue.json(_status_counts(reports)),
+                    "replay": config.replay,
+                    "preview": dg.MetadataValue.md(
+                        preview_markdown(
+                            pa.concat_tables(list(outputs.values()))
+                            if outputs
+                            else ITEMS.empty_table(),
+                            ["source_id", "title", "canonical_url", "published_at"],
+                        )
+                    ),
+                },
+            )
+            # the IO manager has stored the partitions when the generator resumes here: only
+            # now may the sources' state say they were collected (a kill before this re-fetches
+            # them); still under the sources' leases (the state is read-merge-written too)
+            for result in results:
+                result.save_states(lake.lake)
         # item ids hash the source id in: unique within each (day, source) partition and
         # across the batch alike
         batch = [t for t in outputs.values() if t.num_rows]

@@ -4,6 +4,9 @@ Each source kind has its own dynamic dimension (`<kind>_sources`), kept in sync 
 catalogue by `sync_source_partitions`, so a kind's partitions are exactly its sources.
 """
 
+import random
+import time
+
 import dagster as dg
 
 START_DATE = "2024-01-01"
@@ -29,7 +32,9 @@ def sync_source_partitions(
 ) -> None:
     """Make each kind's dynamic dimension equal the catalogue's source ids of that kind.
 
-    Two processes adding the same partitions at once can collide; adding is retried.
+    Two processes adding the same partitions at once can collide (the instance's unique index
+    raises an IntegrityError, SQLite may be locked): the loser re-reads what is there and
+    tries again after a short random backoff, at most 5 times per kind.
     """
     for kind in kinds:
         name = f"{kind}_sources"
@@ -43,6 +48,7 @@ def sync_source_partitions(
                 for gone in sorted(have - set(wanted)):
                     instance.delete_dynamic_partition(name, gone)
                 break
-            except Exception:
+            except Exception:  # the storage's own IntegrityError / OperationalError class
                 if attempt == 4:
                     raise
+                time.sleep(random.uniform(0.01, 0.05) * 2**attempt)

@@ -43,6 +43,7 @@ from riverbed.core.notify import (
 from riverbed.fetch.client import HttpClient
 from riverbed.fetch.types import FetchSettings
 from riverbed.lake.journal import Journal
+from riverbed.lake.lease import NOTIFY_LEASE, leased
 from riverbed.lake.store import Lake
 from riverbed.pipeline.collect import SourceState, fetch_settings
 from riverbed.pipeline.status import is_stale
@@ -294,10 +295,12 @@ def _notify_run_end(
     failed_runs: dict[str, str] = dict(summary.failed_runs)
     for run_id in summary.swept_runs:
         failed_runs.setdefault(run_id, "the process running it is gone (marked failed)")
-    for run_id, cause in failed_runs.items():
-        if state.claim_run(run_id, now):
-            events.append(run_failed(run_id, cause, now))
-    events += _source_events(catalogue, lake, state, summary.run_ids, summary.date, now)
+    # deciding reads and updates the notified state: one run at a time (sending is not)
+    with leased(lake, [NOTIFY_LEASE], summary.run_ids[-1] if summary.run_ids else "riverbed"):
+        for run_id, cause in failed_runs.items():
+            if state.claim_run(run_id, now):
+                events.append(run_failed(run_id, cause, now))
+        events += _source_events(catalogue, lake, state, summary.run_ids, summary.date, now)
     return _deliver(catalogue, lake, events, summary.date, settings)
 
 
@@ -351,8 +354,9 @@ def notify_run_failure(
     if not catalogue.settings.notify:
         return []
     now = now or datetime.now(UTC)
-    if not NotifiedState(lake).claim_run(run_id, now):
-        return []
+    with leased(lake, [NOTIFY_LEASE], run_id):
+        if not NotifiedState(lake).claim_run(run_id, now):
+            return []
     return _deliver(
         catalogue, lake, [run_failed(run_id, cause, now)], now.date().isoformat(), settings
     )

@@ -1,0 +1,579 @@
+"""Leases in the lake: mutual exclusion for read-merge-write, between processes and hosts.
+
+Two `riverbed run` processes, or a run the daemon launched and one started by hand, are not
+serialised by Dagster (in-process runs bypass its run queue). Where a step reads what the
+lake holds, merges, and writes the result back, two steps at once would each write their
+own merge and one would lose the other's rows. Such a step holds a lease first.
+
+A lease is one small JSON object, `leases/<name>.lease` under the lake root, naming its
+holder (host, pid, run id, a random token) and when it expires:
+- local lake: a lock file created atomically (`O_CREAT | O_EXCL`); an existing file means
+  held. A file that cannot be parsed yet (its holder is still writing it) counts as held.
+- S3: a conditional PUT (`If-None-Match: *`: 412 when the object exists); renewing,
+  taking over and releasing are conditional on the ETag the holder last saw (`If-Match`),
+  so none of them can clobber a lease someone else wrote in between (compare-and-swap; AWS
+  S3, MinIO and SeaweedFS 4.48 all honour both headers on PUT and `If-Match` on DELETE).
+
+A lease is stale, and taken over, when it has expired, when its holder's process is gone
+(same host, pid no longer alive: a SIGKILLed run never blocks the next one), or when it was
+left behind by the same run in this very process (a step retried after an error). While a
+lease is held a background thread renews it every `ttl / 4`, so a long step keeps it and a
+dead host's lease lapses after at most `ttl` (`RIVERBED_LEASE_TTL_S`, default 60 s).
+Acquiring waits with a growing poll interval for at most `RIVERBED_LEASE_WAIT_S` (default
+600 s), then raises `LeaseBusy`, a `LakeError` naming the holder.
+
+Granularity (names; see `source_lease` and `daily_lease`): a lease per thing that is
+read-merged-written, never one for a whole run, so runs only wait where they really overlap:
+- `sources/<source_id>`: collecting a source — its `<kind>_items` day partition and its
+  `state/sources/<id>.json` (validators, last attempt/success). Two runs collecting
+  different sources, or different kinds, never wait for each other; the same source is
+  collected by one run at a time, and the second merges into the first's result.
+- `daily/<date>` (shared by the steps of one run: `share_run`): the daily stage of a date
+  (refine, enrich, publish: `items`,
+  `item_metrics`, `stories`, ..., `digest`, the published files and caches). Those tables are
+  derived from the day's collect partitions and journals: a step holding the lease from
+  before it reads its inputs until its output is written makes the last writer of each table
+  the one that saw the most data, so two daily runs of a date converge; different dates run
+  side by side.
+- `notify`: the alert state at the end of a run (`state/notify/`).
+A batch of leases is first tried all at once without waiting (a collect step of 200 sources
+pays about one round trip, not 200); when one is busy, the batch is given back and taken one
+lease at a time in sorted order, waiting, so two holders of overlapping sets cannot deadlock.
+
+Taking over deletes exactly the lease judged stale (S3: `If-Match` its ETag; local: rename it
+aside, check it is the one judged, put it back otherwise), then competes in the exclusive
+create like any other waiter, so two waiters never both win. A lease held past its expiry
+without renewal (a process stopped for longer than `ttl`) can in principle be taken over
+while its holder still runs: renewal then fails and the holder logs `lease lost`. Keep
+`ttl` well above any pause a process may see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from riverbed.lake.store import _STORAGE_ERRORS, Lake, LakeError
+
+log = logging.getLogger(__name__)
+
+TTL_ENV = "RIVERBED_LEASE_TTL_S"
+WAIT_ENV = "RIVERBED_LEASE_WAIT_S"
+DEFAULT_TTL_S = 60.0
+DEFAULT_WAIT_S = 600.0
+# polling a held lease: from 50 ms, doubling, to 1 s, jittered (two waiters do not poll in step)
+POLL_MIN_S = 0.05
+POLL_MAX_S = 1.0
+# lease requests in flight at once when a step takes, renews or gives back a whole batch
+PARALLEL = 16
+
+
+def default_ttl_s() -> float:
+    return float(os.environ.get(TTL_ENV) or DEFAULT_TTL_S)
+
+
+def default_wait_s() -> float:
+    return float(os.environ.get(WAIT_ENV) or DEFAULT_WAIT_S)
+
+
+class LeaseBusy(LakeError):
+    """A lease could not be acquired in time: the message names its holder."""
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who holds a lease (the lease object's content)."""
+
+    host: str
+    pid: int
+    run_id: str
+    token: str
+    acquired_at: float  # epoch seconds
+    expires_at: float
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Holder | None:
+        """None when `data` is not (yet) a complete lease."""
+        try:
+            raw = json.loads(data)
+            return cls(
+                host=str(raw["host"]),
+                pid=int(raw["pid"]),
+                run_id=str(raw["run_id"]),
+                token=str(raw["token"]),
+                acquired_at=float(raw["acquired_at"]),
+                expires_at=float(raw["expires_at"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def describe(self, now: float) -> str:
+        left = self.expires_at - now
+        expiry = f"expires in {left:.0f}s" if left >= 0 else f"expired {-left:.0f}s ago"
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.acquired_at))
+        return f"run {self.run_id} (pid {self.pid} on {self.host}) since {since}, {expiry}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def stale_reason(holder: Holder, now: float, *, run_id: str | None = None) -> str | None:
+    """Why `holder`'s lease may be taken over (None: it may not)."""
+    if holder.expires_at <= now:
+        return "expired"
+    if holder.host == socket.gethostname():
+        if not _alive(holder.pid):
+            return f"its process {holder.pid} is gone"
+        if holder.pid == os.getpid() and run_id is not None and holder.run_id == run_id:
+            return "left behind by this run in this process"
+    return None
+
+
+# -- backends ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Seen:
+    """A lease object as read: its holder (None: not parsable yet), its version, its age."""
+
+    holder: Holder | None
+    version: str  # S3: the ETag; local: the raw content
+    age_s: float
+
+
+class _Backend:
+    def create(self, key: str, data: bytes) -> str | None:
+        """Create the lease object if absent: its version, or None when it exists."""
+        raise NotImplementedError
+
+    def read(self, key: str) -> _Seen | None:
+        raise NotImplementedError
+
+    def replace(self, key: str, seen: _Seen, data: bytes) -> str | None:
+        """Overwrite the object only if it is still `seen`: the new version, or None."""
+        raise NotImplementedError
+
+    def delete(self, key: str, seen: _Seen) -> bool:
+        """Delete the object only if it is still `seen`."""
+        raise NotImplementedError
+
+
+class _LocalBackend(_Backend):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / key
+
+    def create(self, key: str, data: bytes) -> str | None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return None
+        try:
+            # no fsync: a lease outlives its process, not the machine (a file emptied by a
+            # crash reads as unreadable and lapses after the ttl)
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        return data.decode()
+
+    def read(self, key: str) -> _Seen | None:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        return _Seen(Holder.from_bytes(data), data.decode(errors="replace"), age)
+
+    def replace(self, key: str, seen: _Seen, data: bytes) -> str | None:
+        current = self.read(key)
+        if current is None or current.version != seen.version:
+            return None
+        path = self._path(key)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # atomic: a reader sees the old content or the new
+        return data.decode()
+
+    def delete(self, key: str, seen: _Seen) -> bool:
+        """Rename the file aside, then check it was `seen`: exactly one of several processes
+        deleting it at once succeeds, and a fresh lease moved aside by mistake goes back."""
+        path = self._path(key)
+        aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}.gone")
+        try:
+            path.rename(aside)
+        except FileNotFoundError:
+            return False
+        try:
+            if aside.read_bytes().decode(errors="replace") == seen.version:
+                return True
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, path)  # not the one judged: put it back (unless replaced)
+            return False
+        finally:
+            aside.unlink(missing_ok=True)
+
+
+def _precondition_failed(exc: BaseException) -> bool:
+    """True for an S3 412 (or AWS's 409 for two conditional writes racing)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            code = str((response.get("Error") or {}).get("Code", ""))
+            status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (
+                409,
+                412,
+            ):
+                return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class _S3Backend(_Backend):
+    """The lake's own s3fs filesystem (same endpoint, credentials and retries), through its
+    botocore client: s3fs has no conditional PUT of its own."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.fs = lake.root.fs
+        self.bucket, _, self.prefix = lake.root.path.partition("/")
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        from fsspec.asyn import sync
+
+        return sync(self.fs.loop, self.fs._call_s3, method, Bucket=self.bucket, **kwargs)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def create(self, key: str, data: bytes) -> str | None:
+        try:
+            out = self._call("put_object", Key=self._key(key), Body=data, IfNoneMatch="*")
+        except _STORAGE_ERRORS as exc:
+            if _precondition_failed(exc):
+                return None
+            raise
+        return str(out["ETag"])
+
+    def read(self, key: str) -> _Seen | None:
+        from fsspec.asyn import sync
+
+        try:
+            out = self._call("get_object", Key=self._key(key))
+        except FileNotFoundError:
+            return None
+        data = sync(self.fs.loop, out["Body"].read)
+        modified = out.get("LastModified")
+        age = time.time() - modified.timestamp() if modified is not None else 0.0
+        return _Seen(Holder.from_bytes(data), str(out["ETag"]), age)
+
+    def replace(self, key: str, seen: _Seen, data: bytes) -> str | None:
+        try:
+            out = self._call("put_object", Key=self._key(key), Body=data, IfMatch=seen.version)
+        except FileNotFoundError:
+            return None
+        except _STORAGE_ERRORS as exc:
+            if _precondition_failed(exc):
+                return None
+            raise
+        return str(out["ETag"])
+
+    def delete(self, key: str, seen: _Seen) -> bool:
+        try:
+            self._call("delete_object", Key=self._key(key), IfMatch=seen.version)
+        except FileNotFoundError:
+            return False
+        except _STORAGE_ERRORS as exc:
+            if _precondition_failed(exc):
+                return False
+            raise
+        return True
+
+
+def _backend(lake: Lake) -> _Backend:
+    if lake.local:
+        return _LocalBackend(Path(lake.root.path))
+    return _S3Backend(lake)
+
+
+# -- leases --------------------------------------------------------------------------------
+
+
+class Lease:
+    """A lease this process holds. `renew()` pushes its expiry out; `release()` gives it up
+    (both are no-ops once it was lost to a takeover or released)."""
+
+    def __init__(
+        self, lake: Lake, backend: _Backend, name: str, holder: Holder, version: str, ttl_s: float
+    ) -> None:
+        self.lake, self.name, self.holder, self.ttl_s = lake, name, holder, ttl_s
+        self._backend = backend
+        self._seen = _Seen(holder, version, 0.0)
+        self._lock = threading.Lock()
+        self.held = True
+        self.lost = False
+
+    @property
+    def key(self) -> str:
+        return _key(self.name)
+
+    def renew(self) -> bool:
+        """Extend the lease by `ttl_s` from now; False when it is no longer ours."""
+        with self._lock:
+            if not self.held:
+                return False
+            now = time.time()
+            holder = Holder(**{**asdict(self.holder), "expires_at": now + self.ttl_s})
+            with self.lake._io("renew lease", self.lake.path(self.key)):
+                version = self._backend.replace(self.key, self._seen, holder.to_bytes())
+            if version is None:
+                self.held, self.lost = False, True
+                log.warning("lease lost: %s of run %s", self.name, self.holder.run_id)
+                return False
+            self.holder, self._seen = holder, _Seen(holder, version, 0.0)
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            if not self.held:
+                return
+            self.held = False
+            with self.lake._io("release lease", self.lake.path(self.key)):
+                self._backend.delete(self.key, self._seen)
+
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _key(name: str) -> str:
+    parts = [p for p in name.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        raise ValueError(f"bad lease name {name!r}")
+    return "leases/" + "/".join(parts) + ".lease"
+
+
+def acquire(
+    lake: Lake,
+    name: str,
+    run_id: str,
+    *,
+    ttl_s: float | None = None,
+    wait_s: float | None = None,
+    share_run: bool = False,
+) -> Lease:
+    """Acquire the lease `name` for `run_id`, waiting at most `wait_s` for its holder.
+
+    `share_run`: a live lease of the same run id (another step of this run, in another
+    process) is joined instead of waited for: the returned lease is not held (renewing and
+    releasing it do nothing; its owner does both).
+
+    Raises `LeaseBusy` (naming the holder) when the wait runs out, `LakeError` when the lake
+    cannot be reached."""
+    ttl = default_ttl_s() if ttl_s is None else ttl_s
+    wait = default_wait_s() if wait_s is None else wait_s
+    backend, key = _backend(lake), _key(name)
+    deadline = time.monotonic() + wait
+    poll = POLL_MIN_S
+    where = lake.path(key)
+    while True:
+        now = time.time()
+        holder = Holder(
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            run_id=run_id,
+            token=uuid.uuid4().hex,
+            acquired_at=now,
+            expires_at=now + ttl,
+        )
+        with lake._io("acquire lease", where):
+            version = backend.create(key, holder.to_bytes())
+            seen = None if version is not None else backend.read(key)
+            if version is None and seen is not None:
+                reason = _stale(seen, now, ttl, run_id)
+                # a takeover deletes exactly the stale lease (conditionally), then competes
+                # with every other waiter in the exclusive create again
+                if reason is not None and backend.delete(key, seen):
+                    log.info("lease %s: removed %s (%s)", name, _who(seen, now), reason)
+                    seen = None
+                elif share_run and reason is None and seen.holder and seen.holder.run_id == run_id:
+                    joined = Lease(lake, backend, name, seen.holder, seen.version, ttl)
+                    joined.held = False
+                    return joined
+        if version is not None:
+            return Lease(lake, backend, name, holder, version, ttl)
+        if seen is None:
+            continue  # released or taken over since our create: try again at once
+        if time.monotonic() + poll > deadline:
+            raise LeaseBusy(
+                f"cannot acquire lease {name} in {lake.shown}: held by {_who(seen, time.time())}"
+                f"; gave up after {wait:g}s ({WAIT_ENV})"
+            )
+        time.sleep(poll * random.uniform(0.5, 1.0))
+        poll = min(poll * 2, POLL_MAX_S)
+
+
+def _stale(seen: _Seen, now: float, ttl: float, run_id: str) -> str | None:
+    if seen.holder is None:  # still being written, or garbage: stale once old enough
+        return "unreadable and older than the ttl" if seen.age_s > ttl else None
+    return stale_reason(seen.holder, now, run_id=run_id)
+
+
+def _who(seen: _Seen, now: float) -> str:
+    return seen.holder.describe(now) if seen.holder else "an unreadable lease (being written?)"
+
+
+class _Heartbeat(threading.Thread):
+    def __init__(self, leases: list[Lease], every_s: float) -> None:
+        super().__init__(name="riverbed-lease-heartbeat", daemon=True)
+        self.leases, self.every_s = leases, every_s
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every_s):
+            _each(self.leases, _renew)
+
+
+def _renew(lease: Lease) -> None:
+    try:
+        lease.renew()
+    except OSError as exc:  # the lake is down: try again next beat
+        log.warning("cannot renew lease %s: %s", lease.name, exc)
+
+
+def _release(lease: Lease) -> None:
+    try:
+        lease.release()
+    except OSError as exc:  # it expires on its own
+        log.warning("cannot release lease %s: %s", lease.name, exc)
+
+
+def _each(leases: list[Lease], act: Callable[[Lease], None]) -> None:
+    """`act` on every lease; on an object store several at once (each is a round trip)."""
+    if len(leases) < 2 or leases[0].lake.local:
+        for lease in leases:
+            act(lease)
+        return
+    with ThreadPoolExecutor(min(PARALLEL, len(leases))) as pool:
+        list(pool.map(act, leases))
+
+
+def _try_all(
+    lake: Lake, names: list[str], run_id: str, ttl: float, share_run: bool
+) -> list[Lease] | None:
+    """Every lease at once without waiting, or none (any busy one: all given back)."""
+
+    def attempt(name: str) -> Lease | None:
+        try:
+            return acquire(lake, name, run_id, ttl_s=ttl, wait_s=0, share_run=share_run)
+        except LeaseBusy:
+            return None
+
+    if lake.local:  # a local file is created in microseconds: threads would only cost
+        got = [attempt(name) for name in names]
+    else:
+        with ThreadPoolExecutor(min(PARALLEL, len(names))) as pool:
+            got = list(pool.map(attempt, names))
+    held = [g for g in got if g is not None]
+    if len(held) == len(names):
+        return held
+    _each(held, _release)
+    return None
+
+
+@contextlib.contextmanager
+def leased(
+    lake: Lake,
+    names: Iterable[str],
+    run_id: str,
+    *,
+    ttl_s: float | None = None,
+    wait_s: float | None = None,
+    share_run: bool = False,
+) -> Iterator[list[Lease]]:
+    """Hold every lease in `names` for the duration of the block, renewed in the background;
+    all are released on exit, also when the block raises.
+
+    All are first tried at once without waiting (the common, uncontended case: one round
+    trip's worth of time for a whole batch); if any is busy, the ones taken are given back
+    and the leases are taken one by one in sorted order, waiting (one budget of `wait_s` for
+    all), so two holders of overlapping sets never deadlock. `share_run`: see `acquire`."""
+    ttl = default_ttl_s() if ttl_s is None else ttl_s
+    wait = default_wait_s() if wait_s is None else wait_s
+    deadline = time.monotonic() + wait
+    wanted = sorted(set(names))
+    held: list[Lease] = []
+    beat = _Heartbeat(held, ttl / 4)
+    try:
+        if len(wanted) > 1:
+            held.extend(_try_all(lake, wanted, run_id, ttl, share_run) or [])
+        if not held:
+            for name in wanted:
+                left = max(0.0, deadline - time.monotonic())
+                held.append(
+                    acquire(lake, name, run_id, ttl_s=ttl, wait_s=left, share_run=share_run)
+                )
+        if held:
+            beat.start()
+        yield held
+    finally:
+        beat.stop.set()
+        if beat.is_alive():
+            beat.join()
+        _each(held, _release)
+
+
+def source_lease(source_id: str) -> str:
+    """The lease of a source's collection (its day partitions and its state file)."""
+    return f"sources/{source_id}"
+
+
+def daily_lease(date: str) -> str:
+    """The lease of a date's daily stage (refine, enrich, publish)."""
+    return f"daily/{date}"
+
+
+NOTIFY_LEASE = "notify"
+
+__all__ = [
+    "NOTIFY_LEASE",
+    "Holder",
+    "Lease",
+    "LeaseBusy",
+    "acquire",
+    "daily_lease",
+    "leased",
+    "source_lease",
+    "stale_reason",
+]
