@@ -65,7 +65,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from riverbed.lake.store import _STORAGE_ERRORS, Lake, LakeError
+from riverbed.lake.store import Lake, LakeError, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ class _S3Backend(_Backend):
     def create(self, key: str, data: bytes) -> str | None:
         try:
             out = self._call("put_object", Key=self._key(key), Body=data, IfNoneMatch="*")
-        except _STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             if _precondition_failed(exc):
                 return None
             raise
@@ -301,7 +301,7 @@ class _S3Backend(_Backend):
             out = self._call("put_object", Key=self._key(key), Body=data, IfMatch=seen.version)
         except FileNotFoundError:
             return None
-        except _STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             if _precondition_failed(exc):
                 return None
             raise
@@ -312,7 +312,7 @@ class _S3Backend(_Backend):
             self._call("delete_object", Key=self._key(key), IfMatch=seen.version)
         except FileNotFoundError:
             return False
-        except _STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             if _precondition_failed(exc):
                 return False
             raise

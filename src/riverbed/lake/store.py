@@ -19,6 +19,7 @@ S3 endpoint and the underlying reason, with credentials redacted.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import uuid
@@ -33,11 +34,18 @@ from upath import UPath
 
 from riverbed.fetch.redact import REDACTED, redact_text, redact_url
 
-try:  # the object-store client's own errors (s3fs passes some through untranslated)
-    from aiohttp import ClientError as HTTPClientError
-    from botocore.exceptions import BotoCoreError, ClientError
 
-    _STORAGE_ERRORS: tuple[type[BaseException], ...] = (
+@functools.cache
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """The object-store client's own errors (s3fs passes some through untranslated). Imported
+    when a lake call first fails, not with this module: `riverbed status` on a local lake
+    never loads aiohttp."""
+    try:
+        from aiohttp import ClientError as HTTPClientError
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - botocore and aiohttp come with s3fs
+        return (OSError, ValueError)
+    return (
         OSError,
         ValueError,  # s3fs turns botocore's parameter validation (a bad bucket name) into one
         BotoCoreError,
@@ -46,8 +54,6 @@ try:  # the object-store client's own errors (s3fs passes some through untransla
         # (ClientPayloadError), a server that hung up (ServerDisconnectedError)
         HTTPClientError,
     )
-except ImportError:  # pragma: no cover - botocore and aiohttp come with s3fs
-    _STORAGE_ERRORS = (OSError, ValueError)
 
 
 class _ProducerFailed(Exception):
@@ -244,7 +250,7 @@ class Lake:
             yield
         except (FileNotFoundError, LakeError, _ProducerFailed):
             raise
-        except _STORAGE_ERRORS as exc:
+        except storage_errors() as exc:  # evaluated only when a call raised
             raise self.error(op, path, exc) from None
 
     # -- bytes -----------------------------------------------------------------------------
