@@ -57,3 +57,11 @@ def local_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     if lake.exists():
         shutil.copytree(lake, pristine)
     return {"work": work, "lake": lake, "pristine": pristine, "run": run}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules with `slow` tests (whole demos, clusters) first, each module's tests in their
+    order: with `make test`'s xdist workers taking one module at a time, the long ones start
+    at once instead of last, so the two workers finish together."""
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_modules)

@@ -27,6 +27,8 @@ from loopback import LoopbackHTTP, Reply
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
 
+pytestmark = pytest.mark.slow  # three pipeline runs forced to overlap
+
 DATE = time.strftime("%Y-%m-%d", time.gmtime())
 WAIT_S = 180.0  # a bound for hangs only: nothing asserts on time
 
