@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from riverbed.core.catalogue import Catalogue
+from riverbed.lake.lease import pid_alive
 from riverbed.progress import RunProgress, Stage, StageEvent
 
 Progress = Callable[[str], None]
@@ -88,16 +89,6 @@ def process_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
 def sweep_dead_runs(instance: Any) -> list[str]:
     """Mark failed the in-process runs of this host whose process is gone; free their pool slots.
 
@@ -125,7 +116,7 @@ def sweep_dead_runs(instance: Any) -> list[str]:
     for record in records:
         run = record.dagster_run
         pid = run.tags.get(PID_TAG, "")
-        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+        if not pid.isdigit() or int(pid) == os.getpid() or pid_alive(int(pid)):
             continue
         instance.report_run_failed(
             run, f"riverbed: the process running it (pid {pid} on {host}) is gone"

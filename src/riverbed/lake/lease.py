@@ -129,7 +129,8 @@ class Holder:
         return f"run {self.run_id} (pid {self.pid} on {self.host}) since {since}, {expiry}"
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -144,7 +145,7 @@ def stale_reason(holder: Holder, now: float, *, run_id: str | None = None) -> st
     if holder.expires_at <= now:
         return "expired"
     if holder.host == socket.gethostname():
-        if not _alive(holder.pid):
+        if not pid_alive(holder.pid):
             return f"its process {holder.pid} is gone"
         if holder.pid == os.getpid() and run_id is not None and holder.run_id == run_id:
             return "left behind by this run in this process"
