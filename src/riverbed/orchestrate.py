@@ -158,6 +158,7 @@ def run_pipeline(
 
     import dagster as dg
 
+    from riverbed.core.slots import slot_map, slot_order
     from riverbed.definitions import build_definitions
     from riverbed.defs.articles import articles_run_config
     from riverbed.defs.automation import range_tags
@@ -183,7 +184,11 @@ def run_pipeline(
     by_kind: dict[str, list[Any]] = {}
     for s in catalogue.sources:
         by_kind.setdefault(s.kind, []).append(s)
-    sync_source_partitions(instance, {k: [s.id for s in v] for k, v in by_kind.items()}, KINDS)
+    above = catalogue.settings.source_buckets_above
+    slots = {k: slot_map([s.id for s in v], above) for k, v in by_kind.items()}
+    sync_source_partitions(
+        instance, {k: slot_order(list(v), above) for k, v in slots.items()}, KINDS
+    )
 
     selected: set[str] | None = None
     if select:
@@ -202,15 +207,18 @@ def run_pipeline(
             if sources:  # a kind the catalogue does not use is not worth a line
                 say(f"collect {kind}: nothing due")
             continue
+        due_slots = {slots[kind][i] for i in due}
         order = list(instance.get_dynamic_partitions(f"{kind}_sources"))
-        for first, last in contiguous_ranges(order, due):
+        config = {"replay": replay, "due_only": not every_due}
+        for first, last in contiguous_ranges(order, due_slots):
+            in_range = set(order[order.index(first) : order.index(last) + 1])
             launches.append(
                 Launch(
                     job=f"collect_{kind}",
                     what=f"collect {kind}: {first} … {last} ({'replay' if replay else 'live'})",
                     tags={**range_tags(date, first, last), "riverbed/replay": str(replay).lower()},
-                    run_config={"ops": {f"{kind}_items": {"config": {"replay": replay}}}},
-                    sources=order.index(last) - order.index(first) + 1,
+                    run_config={"ops": {f"{kind}_items": {"config": config}}},
+                    sources=sum(1 for i in due if slots[kind][i] in in_range),
                 )
             )
     resources = {
@@ -394,13 +402,17 @@ def _stage_event(entry: Any) -> StageEvent | None:
             source = partition.keys_by_dimension.get("source")
         elif isinstance(partition, str) and "|" in partition:
             source = partition.split("|")[-1]  # dimensions in name order: date|source
-        status = materialization.metadata.get("status")
+        meta = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+        status = meta.get("status")
+        failed = meta.get("failed_sources") or []  # a bucket's
         return StageEvent(
             "materialized",
             step=event.step_key,
             asset=materialization.asset_key.to_user_string(),
             source=source,
-            status=getattr(status, "value", status),
+            status=status,
+            sources=int(meta.get("sources") or 1),
+            failed=tuple(str(f) for f in failed),
         )
     return None
 

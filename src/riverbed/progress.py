@@ -38,8 +38,9 @@ EventKind = Literal["step_started", "step_succeeded", "step_failed", "materializ
 @dataclass(frozen=True, slots=True)
 class StageEvent:
     """What a stage's Dagster run reported: a step started / succeeded / failed, or an asset
-    (partition) was materialised. For a collect partition `source` is its source id and
-    `status` its outcome (`ok`, `failed`, `not_modified`, `skipped`)."""
+    (partition) was materialised. For a collect partition `source` is its slot (a source id,
+    or a bucket of `sources` sources), `status` a source's outcome (`ok`, `failed`,
+    `not_modified`, `skipped`) and `failed` a bucket's sources that failed."""
 
     kind: EventKind
     step: str | None = None
@@ -48,6 +49,8 @@ class StageEvent:
     status: str | None = None
     duration_s: float | None = None
     message: str | None = None
+    sources: int = 1
+    failed: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -72,9 +75,10 @@ class Stage:
             self.running = None
         elif event.kind == "materialized" and event.asset:
             if event.source is not None and self.sources is not None:
-                self.done_sources += 1
+                self.done_sources += event.sources
                 if event.status == "failed":
                     self.failed_sources.append(event.source)
+                self.failed_sources.extend(event.failed)
             self.done_assets.add(event.asset)
 
     @property

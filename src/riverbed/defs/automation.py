@@ -1,15 +1,19 @@
 """Jobs and sensors: what the Dagster daemon does when `riverbed ui` runs.
 
 The catalogue sensor re-reads `sources.yaml` on every tick (no code reload when it changes),
-keeps each kind's dynamic partitions equal to the catalogue, and requests a collect run for
-the sources that are due by their own `every`. When a collect run succeeds, the daily
-refine/publish job runs for that day.
+keeps each kind's dynamic partitions equal to the catalogue's slots (source ids, or hash
+buckets of a kind's sources past `settings.source_buckets_above`: `riverbed.core.slots`), and
+requests collect runs — batches of about `COLLECT_BATCH` sources — for the slots holding
+sources that are due by their own `every` (the step collects only those). When a collect
+run succeeds, the daily refine/publish job runs for that day.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 
+from riverbed.core.slots import slot_map, slot_order
 from riverbed.defs.collect import COLLECT_BATCH, KINDS
 from riverbed.defs.partitions import collect_key
 from riverbed.defs.resources import CatalogueResource, LakeResource
@@ -56,7 +60,11 @@ def catalogue_sensor(
 ) -> dg.SensorResult:
     now = datetime.now(UTC)
     date = now.date().isoformat()
-    by_kind = {k: [s for s in v] for k, v in catalogue.sources_by_kind().items()}
+    cat = catalogue.load()
+    by_kind: dict[str, list[Any]] = {}
+    for source in cat.sources:
+        by_kind.setdefault(source.kind, []).append(source)
+    above = cat.settings.source_buckets_above
     state = SourceState(lake.lake)
     partition_requests: list[
         dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest
@@ -65,21 +73,27 @@ def catalogue_sensor(
     for kind in KINDS:
         name = f"{kind}_sources"
         ids = [s.id for s in by_kind.get(kind, [])]
+        slot_of = slot_map(ids, above)
+        wanted = slot_order(ids, above)
         have = list(context.instance.get_dynamic_partitions(name))
-        added = [i for i in ids if i not in have]
-        removed = [i for i in have if i not in ids]
+        added = [i for i in wanted if i not in have]
+        removed = [i for i in have if i not in wanted]
         if added:
             partition_requests.append(dg.AddDynamicPartitionsRequest(name, added))
         if removed:
             partition_requests.append(dg.DeleteDynamicPartitionsRequest(name, removed))
-        order = [i for i in have if i in ids] + added
+        order = [i for i in have if i in wanted] + added
         due = {s.id for s in by_kind.get(kind, []) if is_due(s.every_td, state.load(s.id), now)}
-        for first, last in contiguous_ranges(order, due, max_len=COLLECT_BATCH):
+        # a batch is about COLLECT_BATCH sources: fewer slots per run when a slot is a bucket
+        per_slot = max(1, -(-len(ids) // max(1, len(wanted))))
+        batch = max(1, COLLECT_BATCH // per_slot)
+        for first, last in contiguous_ranges(order, {slot_of[i] for i in due}, max_len=batch):
             run_requests.append(
                 dg.RunRequest(
                     job_name=f"collect_{kind}",
                     run_key=f"{kind}:{date}:{first}:{last}:{now:%Y%m%dT%H%M}",
                     tags=range_tags(date, first, last),
+                    run_config={"ops": {f"{kind}_items": {"config": {"due_only": True}}}},
                 )
             )
     return dg.SensorResult(

@@ -1,7 +1,10 @@
-"""Collect group: one asset per source kind, partitioned by day x source id.
+"""Collect group: one asset per source kind, partitioned by day x slot.
 
-A run materialises a range of a kind's source partitions in ONE step, which fans out over
-the sources concurrently inside the process; the work itself is `pipeline.collect.collect`.
+A slot is a source id, or — in a kind with more than `settings.source_buckets_above`
+sources — one of 64 hash buckets of its sources (`riverbed.core.slots`), so a run of
+thousands of sources materialises tens of partitions, not thousands. A run materialises a
+range of a kind's slots in ONE step, which fans out over their sources concurrently inside
+the process; the work itself is `pipeline.collect.collect`.
 
 Scale-out: work is split into batches of at most `COLLECT_BATCH` sources (env
 `RIVERBED_COLLECT_BATCH`, default 200) -- a backfill launches one run per batch
@@ -14,12 +17,14 @@ run queue hands batches to as many workers (Celery, Kubernetes) as there are. Pl
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 
 from riverbed.core.catalogue.models import PLATFORM_KINDS
+from riverbed.core.slots import members, slot_map
 from riverbed.defs.checks import (
     SCHEMA_DRIFT,
     UNIQUE_KEY,
@@ -30,9 +35,11 @@ from riverbed.defs.checks import (
 )
 from riverbed.defs.partitions import collect_partitions
 from riverbed.defs.resources import CatalogueResource, LakeResource
-from riverbed.lake.lease import leased, source_lease
+from riverbed.lake.lease import leased, slot_lease
 from riverbed.lake.schemas import ITEMS
+from riverbed.lake.state import SourceState
 from riverbed.pipeline.collect import SourceReport, collect
+from riverbed.pipeline.schedule import is_due
 from riverbed.sources.registry import COLLECTORS
 
 KINDS = list(COLLECTORS)
@@ -58,6 +65,9 @@ def pool_for(kind: str) -> str | None:
 class CollectConfig(dg.Config):
     replay: bool = False
     """Rebuild the partitions from that day's stored raw responses (bronze), no network."""
+    due_only: bool = False
+    """Collect only the sources of the chosen slots that are due by their `every` (runs made
+    by `riverbed run` and the catalogue sensor); by default every source of the slots."""
 
 
 def build_collect_asset(kind: str) -> dg.AssetsDefinition:
@@ -73,9 +83,10 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         pool=pool_for(kind),
         check_specs=specs(f"{kind}_items", UNIQUE_KEY, SCHEMA_DRIFT),
         description=(
-            f"Items of every `{kind}` source, one partition per (day, source). Re-running a "
-            "partition merges: items seen earlier that day survive a feed's moving window, "
-            "nothing is duplicated. Raw responses are kept in bronze (`raw/`)."
+            f"Items of every `{kind}` source, one partition per (day, source) — or per (day, "
+            "bucket of sources) when the kind has many sources. Re-running a partition "
+            "merges: items seen earlier that day survive a feed's moving window, nothing is "
+            "duplicated. Raw responses are kept in bronze (`raw/`)."
         ),
         io_manager_key="lake_io",
     )
@@ -85,46 +96,64 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         lake: LakeResource,
         catalogue: CatalogueResource,
     ) -> Iterator[dg.Output[dict[str, pa.Table]] | dg.AssetCheckResult]:
-        by_id = {s.id: s for s in catalogue.load().sources if s.kind == kind}
-        settings = catalogue.load().settings
+        cat = catalogue.load()
+        by_id = {s.id: s for s in cat.sources if s.kind == kind}
+        settings = cat.settings
+        slot_of = slot_map(list(by_id), settings.source_buckets_above)
         wanted: dict[str, list[str]] = defaultdict(list)
         for key in context.partition_keys:
-            date, _, source_id = str(key).partition("|")  # dimensions in name order
-            wanted[date].append(source_id)
+            date, _, slot = str(key).partition("|")  # dimensions in name order
+            wanted[date].append(slot)
 
         name = f"{kind}_items"
-        # one lease per source, held from reading its partition and state until the IO
-        # manager has written them back (it runs inside the `yield` of the Output below):
-        # a second run collecting the same source waits, then merges into this one's result
-        collected = sorted({i for ids in wanted.values() for i in ids if i in by_id})
-        with leased(lake.lake, [source_lease(i) for i in collected], context.run.run_id):
+        # one lease per slot, held from reading its partition and its sources' state until
+        # the IO manager has written them back (it runs inside the `yield` of the Output
+        # below): a second run collecting the same slot waits, then merges into this result
+        held = sorted({slot for slots in wanted.values() for slot in slots})
+        state = SourceState(lake.lake)
+        now = datetime.now(UTC)
+        with leased(lake.lake, [slot_lease(kind, s) for s in held], context.run.run_id):
             outputs: dict[str, pa.Table] = {}
             stored = []  # where the IO manager writes each partition (the schema check reads it)
             reports: list[SourceReport] = []
             results = []
-            for date, ids in sorted(wanted.items()):
-                unknown = [i for i in ids if i not in by_id]
+            for date, slots in sorted(wanted.items()):
+                in_slots = members(slot_of, slots)
+                unknown = [s for s in slots if s not in in_slots]
                 if unknown:
                     context.log.warning(
-                        f"not in the catalogue any more, left as they are: {unknown}"
+                        f"no source of the catalogue in these partitions, left as they are: "
+                        f"{unknown}"
                     )
-                sources = [by_id[i] for i in ids if i in by_id]
+                sources = [by_id[i] for s in slots for i in in_slots.get(s, [])]
+                if config.due_only:
+                    sources = [s for s in sources if is_due(s.every_td, state.load(s.id), now)]
                 result = collect(
-                    lake.lake, sources, settings, date, context.run.run_id, replay=config.replay
+                    lake.lake,
+                    sources,
+                    settings,
+                    date,
+                    context.run.run_id,
+                    replay=config.replay,
+                    slots=slot_of,
+                    known=set(by_id),
                 )
                 results.append(result)
                 reports.extend(result.reports)
-                for sid, table in result.tables.items():
-                    outputs[str(dg.MultiPartitionKey({"date": date, "source": sid}))] = table
-                    stored.append(lake.lake.partition_path(name, {"date": date, "source": sid}))
-                for r in result.reports:  # each partition's materialisation shows its own source
-                    table = result.tables.get(r.source_id)
-                    meta = source_metadata(r)
+                for slot, table in result.tables.items():
+                    outputs[str(dg.MultiPartitionKey({"date": date, "source": slot}))] = table
+                    stored.append(lake.lake.partition_path(name, {"date": date, "source": slot}))
+                # each partition's materialisation shows its own source (or bucket's sources)
+                by_slot: dict[str, list[SourceReport]] = defaultdict(list)
+                for r in result.reports:
+                    by_slot[slot_of[r.source_id]].append(r)
+                for slot, slot_reports in by_slot.items():
+                    table = result.tables.get(slot)
+                    meta = slot_metadata(slot, slot_reports)
                     if table is not None:  # its own rows, not the batch's (the IO manager's count)
                         meta["dagster/row_count"] = dg.MetadataValue.int(table.num_rows)
                     context.add_asset_metadata(
-                        meta,
-                        partition_key=dg.MultiPartitionKey({"date": date, "source": r.source_id}),
+                        meta, partition_key=dg.MultiPartitionKey({"date": date, "source": slot})
                     )
             failed = [r for r in reports if r.status == "failed"]
             for r in failed:
@@ -152,10 +181,11 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
                 },
             )
             # the IO manager has stored the partitions when the generator resumes here: only
-            # now may the sources' state say they were collected (a kill before this re-fetches
-            # them); still under the sources' leases (the state is read-merge-written too)
+            # now may rows that moved slot leave their old one, and the sources' state say
+            # they were collected (a kill before this re-fetches them); still under the
+            # slots' leases (the state is read-merge-written too)
             for result in results:
-                result.save_states(lake.lake)
+                result.finish(lake.lake)
         # item ids hash the source id in: unique within each (day, source) partition and
         # across the batch alike
         batch = [t for t in outputs.values() if t.num_rows]
@@ -165,6 +195,24 @@ def build_collect_asset(kind: str) -> dg.AssetsDefinition:
         yield schema_drift_result(stored, ITEMS, name)
 
     return _collect
+
+
+def slot_metadata(slot: str, reports: list[SourceReport]) -> dict[str, Any]:
+    """A partition's numbers: its source's own, or a bucket's totals over its sources."""
+    if len(reports) == 1 and reports[0].source_id == slot:
+        return source_metadata(reports[0])
+    failed = [r for r in reports if r.status == "failed"]
+    meta: dict[str, Any] = {
+        "sources": dg.MetadataValue.int(len(reports)),
+        "failed": dg.MetadataValue.int(len(failed)),
+        "items_seen": dg.MetadataValue.int(sum(r.items_seen for r in reports)),
+        "items_new": dg.MetadataValue.int(sum(r.items_new for r in reports)),
+        "items_updated": dg.MetadataValue.int(sum(r.items_updated for r in reports)),
+        "bytes": dg.MetadataValue.int(sum(r.bytes for r in reports)),
+    }
+    if failed:
+        meta["failed_sources"] = dg.MetadataValue.json(sorted(r.source_id for r in failed))
+    return meta
 
 
 def source_metadata(r: SourceReport) -> dict[str, Any]:

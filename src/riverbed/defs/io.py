@@ -3,9 +3,10 @@ atomic Parquet writer. Never pickles. Step outputs that are no asset (the steps 
 asset) are Parquet too, under `runs/<run_id>/<step>/<output>[/<mapping key>]`. Every asset
 materialisation gets the standard `dagster/row_count` and `dagster/column_schema` here.
 
-A step that materialises many partitions at once (a collect step over a range of sources)
+A step that materialises many partitions at once (a collect step over a range of slots)
 returns a mapping partition key -> table; a step that reads many upstream partitions (the
-day's items from every source) receives them concatenated. Partitions that were never
+day's items from every source) receives them concatenated — for a collect table, each
+asked-for day whole, from one listing. Partitions that were never
 materialised read as empty.
 
 A run of daily partitions (refine, enrich, publish) holds the lake lease of its date(s) while
@@ -31,7 +32,7 @@ from upath import UPath
 
 from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
-from riverbed.lake.compact import PartitionReader
+from riverbed.lake.compact import PartitionReader, read_day
 from riverbed.lake.lease import daily_lease, leased
 from riverbed.lake.store import LakeError
 
@@ -62,6 +63,13 @@ def partition_dims(partitions_def: dg.PartitionsDefinition | None, key: str) -> 
         mk = partitions_def.get_partition_key_from_str(key)
         return dict(mk.keys_by_dimension)
     return {"date": key}
+
+
+def _per_slot(partitions_def: dg.PartitionsDefinition | None) -> bool:
+    """A collect table's partitions: day x slot (`riverbed.defs.partitions`)."""
+    return isinstance(partitions_def, dg.MultiPartitionsDefinition) and {
+        d.name for d in partitions_def.partitions_defs
+    } == {"date", "source"}
 
 
 def _table_metadata(rows: int, schema: pa.Schema | None) -> dict[str, Any]:
@@ -165,11 +173,19 @@ class LakeIOManager(dg.ConfigurableIOManager):
             return table
         pdef = context.asset_partitions_def
         tables = []
-        reader = PartitionReader(lake)  # a compacted day is read once, not once per source
-        for key in context.asset_partition_keys:
-            t = reader.read(name, partition_dims(pdef, key))
-            if t is not None:
-                tables.append(t)
+        if _per_slot(pdef):
+            # a collect table: the whole of each day asked for, whatever slots hold it (a kind
+            # that crossed its bucket threshold today has rows in both layouts); the reader
+            # keeps the catalogue's sources (`items_table`)
+            dates = sorted({partition_dims(pdef, k)["date"] for k in context.asset_partition_keys})
+            for day in dates:
+                tables += read_day(lake, name, day)
+        else:
+            reader = PartitionReader(lake)
+            for key in context.asset_partition_keys:
+                t = reader.read(name, partition_dims(pdef, key))
+                if t is not None:
+                    tables.append(t)
         if not tables:
             return pa.table({})
         return pa.concat_tables(tables, promote_options="default")

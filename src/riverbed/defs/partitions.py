@@ -1,7 +1,8 @@
-"""Partitions: collect assets are day (UTC) x source id; refine and publish assets are daily.
+"""Partitions: collect assets are day (UTC) x slot; refine and publish assets are daily.
 
 Each source kind has its own dynamic dimension (`<kind>_sources`), kept in sync with the
-catalogue by `sync_source_partitions`, so a kind's partitions are exactly its sources.
+catalogue by `sync_source_partitions`, so a kind's partitions are exactly its slots: its
+source ids, or the hash buckets of its sources when it has many (`riverbed.core.slots`).
 """
 
 import random
@@ -22,15 +23,15 @@ def collect_partitions(kind: str) -> dg.MultiPartitionsDefinition:
     return dg.MultiPartitionsDefinition({"date": daily, "source": source_dimension(kind)})
 
 
-def collect_key(date: str, source_id: str) -> str:
+def collect_key(date: str, slot: str) -> str:
     """The string form of a collect partition key (dimensions in name order: date, source)."""
-    return str(dg.MultiPartitionKey({"date": date, "source": source_id}))
+    return str(dg.MultiPartitionKey({"date": date, "source": slot}))
 
 
 def sync_source_partitions(
-    instance: dg.DagsterInstance, sources_by_kind: dict[str, list[str]], kinds: list[str]
+    instance: dg.DagsterInstance, slots_by_kind: dict[str, list[str]], kinds: list[str]
 ) -> None:
-    """Make each kind's dynamic dimension equal the catalogue's source ids of that kind.
+    """Make each kind's dynamic dimension equal the catalogue's slots of that kind.
 
     Two processes adding the same partitions at once can collide (the instance's unique index
     raises an IntegrityError, SQLite may be locked): the loser re-reads what is there and
@@ -38,7 +39,7 @@ def sync_source_partitions(
     """
     for kind in kinds:
         name = f"{kind}_sources"
-        wanted = sources_by_kind.get(kind, [])
+        wanted = slots_by_kind.get(kind, [])
         for attempt in range(5):
             try:
                 have = set(instance.get_dynamic_partitions(name))

@@ -188,6 +188,13 @@ def read_piece(lake: Lake, piece: Piece) -> pa.Table | None:
     return table
 
 
+def read_day(lake: Lake, name: str, date: str) -> list[pa.Table]:
+    """Every row a per-source table holds for a day, whatever slots hold them: each day's
+    current state (`day_pieces`) from one listing."""
+    pieces = day_pieces(lake, lake.table_dir(name).joinpath(f"date={date}"))
+    return [t for t in (read_piece(lake, p) for p in pieces) if t is not None]
+
+
 class PartitionReader:
     """Reads partitions of any table; for a per-source table (a `source` dimension) a
     partition whose part is gone is read from its day's compacted object. Keeps each day's
@@ -221,6 +228,12 @@ class PartitionReader:
                 return table
             # listed, then deleted by a compaction: list the day again
         return None
+
+    def holds(self, name: str, partition: Mapping[str, str]) -> bool:
+        """Whether the day's listing (one LIST per day, kept) shows a part or a compacted copy
+        of this partition: a cheap test before reading a partition that is usually absent."""
+        listing, _, held = self._day(name, partition["date"])
+        return partition["source"] in listing.parts or partition["source"] in held
 
     def _day(
         self, name: str, date: str, fresh: bool = False

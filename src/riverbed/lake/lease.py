@@ -65,6 +65,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from riverbed.core.slots import is_bucket
 from riverbed.lake.store import Lake, LakeError, storage_errors
 
 log = logging.getLogger(__name__)
@@ -558,6 +559,12 @@ def leased(
 def source_lease(source_id: str) -> str:
     """The lease of a source's collection (its day partitions and its state file)."""
     return f"sources/{source_id}"
+
+
+def slot_lease(kind: str, slot: str) -> str:
+    """The lease of a collect slot (`riverbed.core.slots`): a source's own lease, or its
+    bucket's (`sources/<kind>.bucket.NN`; a bucket's sources are collected under it)."""
+    return source_lease(slot if not is_bucket(slot) else f"{kind}.{slot}")
 
 
 def daily_lease(date: str) -> str:

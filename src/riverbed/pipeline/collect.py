@@ -22,11 +22,11 @@ from riverbed.fetch.redact import redact_url
 from riverbed.fetch.session import Body, FetchSession, ReplayTransport, Transport, UrlState
 from riverbed.fetch.types import FetchSettings
 from riverbed.lake.blobs import BlobStore
-from riverbed.lake.compact import PartitionReader
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEMS
 from riverbed.lake.state import SourceState
 from riverbed.lake.store import Lake, rows_to_table
+from riverbed.pipeline.slots import DaySlots
 from riverbed.sources.registry import COLLECTORS, SingleRequestCollector
 
 
@@ -81,15 +81,21 @@ class SourceReport:
 
 @dataclass(slots=True)
 class CollectResult:
-    tables: dict[str, pa.Table]  # source_id -> the day partition's full table (merged)
+    # slot -> the day partition's full table (merged); a slot is the source id, or the
+    # source's bucket in a kind with many sources (`riverbed.core.slots`)
+    tables: dict[str, pa.Table]
     reports: list[SourceReport]
-    # source_id -> its new fetch state (last success, validators): saved by `save_states`
-    # only once `tables` are stored, so a run killed in between fetches the source again
-    # instead of taking it for collected (its cadence would skip it, its validators get a 304)
+    # source_id -> its new fetch state (last success, validators): saved by `finish` only
+    # once `tables` are stored, so a run killed in between fetches the source again instead
+    # of taking it for collected (its cadence would skip it, its validators get a 304)
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    day: DaySlots | None = None
 
-    def save_states(self, lake: Lake) -> None:
-        """Record each source's fetch state; call after its partition is written."""
+    def finish(self, lake: Lake) -> None:
+        """Call after `tables` are written: take moved rows out of their old slots, then
+        record each source's fetch state."""
+        if self.day is not None:
+            self.day.clear_moved()
         store = SourceState(lake)
         for source_id, state in self.states.items():
             store.save(source_id, state)
@@ -276,18 +282,26 @@ def collect(
     *,
     replay: bool = False,
     now: datetime | None = None,
+    slots: Mapping[str, str] | None = None,
+    known: set[str] | None = None,
 ) -> CollectResult:
-    """Collect `sources` into their `date` partitions of the `<kind>_items` tables.
+    """Collect `sources` (all of one kind) into their `date` partitions of the
+    `<kind>_items` table: each source's slot (`slots`, source id -> slot; by default its own
+    partition). A bucket slot keeps the rows of its sources not collected now, and drops
+    those of sources not `known` (no longer in the catalogue).
 
     Live: fetch through the one HTTP client, merging with what the partition already holds.
     Replay: rebuild each partition from that day's stored responses only (no network).
     A failing source never affects the others: it keeps its previous partition and gets an
     `errors` row and a failed `source_health` row.
 
-    The caller stores `tables`, then calls `result.save_states(lake)` (live runs): the
-    sources' fetch state must never say "collected" before their items are in the lake.
+    The caller stores `tables`, then calls `result.finish(lake)`: the sources' fetch state
+    must never say "collected" before their items are in the lake.
     """
     now = now or datetime.now(UTC)
+    kinds = {s.kind for s in sources}
+    if len(kinds) > 1:
+        raise ValueError(f"collect takes sources of one kind, not {sorted(kinds)}")
     store, journal, state_store = BlobStore(lake), Journal(lake), SourceState(lake)
     states_raw = {s.id: state_store.load(s.id) for s in sources}
     url_states = {
@@ -314,19 +328,15 @@ def collect(
     reports: list[SourceReport] = []
     new_states: dict[str, dict[str, Any]] = {}
     fetch_rows, error_rows, health_rows, metric_rows = [], [], [], []
-    parts = PartitionReader(lake)  # a closed day's partitions may be compacted
+    slot_of = dict(slots) if slots is not None else {s.id: s.id for s in sources}
+    day = DaySlots(lake, next(iter(kinds)), date, slot_of) if sources else None
     for s in sources:
         if replay and not outcomes[s.id]:
-            continue  # nothing was fetched for it that day: leave its partition alone
-        partition = {"date": date, "source": s.id}
-        existing = (
-            []
-            if replay
-            else (
-                parts.read(f"{s.kind}_items", partition, ITEMS) or ITEMS.empty_table()
-            ).to_pylist()
-        )
-        rows: list[dict[str, Any]] = existing
+            continue  # nothing was fetched for it that day: leave its rows alone
+        assert day is not None
+        existing = day.claim(s.id)  # a closed day's partitions may be compacted
+        # a replay rebuilds the source's rows from the day's responses alone
+        rows: list[dict[str, Any]] = [] if replay else existing.to_pylist()
         seen = new = updated = 0
         last = outcomes[s.id][-1] if outcomes[s.id] else None
         prev_success = states_raw[s.id].get("last_success_at")
@@ -372,7 +382,8 @@ def collect(
     journal.append("errors", date, error_rows, run_id)
     journal.append("item_metrics", date, metric_rows, run_id)
     journal.append("source_health", date, health_rows, run_id)
-    return CollectResult(tables=tables, reports=reports, states=new_states)
+    by_slot = day.assemble(tables, known) if day is not None else {}
+    return CollectResult(tables=by_slot, reports=reports, states=new_states, day=day)
 
 
 def _metric_rows(out: SourceOutcome) -> list[dict[str, Any]]:

@@ -26,9 +26,12 @@ def _dedupe(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[
 
 def items_table(collected: Iterable[pa.Table], catalogue: Any = None) -> pa.Table:
     """The day's items from every collect partition, one row per item_id, with the
-    catalogue's keep/block rules applied (`hidden_by`)."""
+    catalogue's keep/block rules applied (`hidden_by`); with a catalogue, only its sources'
+    items (a source removed from it leaves the day's items)."""
     rows = _dedupe((r for t in collected for r in conform(t, ITEMS).to_pylist()), ("item_id",))
     if catalogue is not None:
+        known = {s.id for s in catalogue.sources}
+        rows = [r for r in rows if r["source_id"] in known]
         hide = catalogue_rules(catalogue)
         for row in rows:
             row["hidden_by"] = hide(row)

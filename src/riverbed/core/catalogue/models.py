@@ -696,6 +696,9 @@ class Settings(StrictModel):
     article_budget: int = Field(default=300, ge=0, le=100_000)
     # minimum spacing of article requests to one host (politeness; sources use per_host_delay_ms)
     article_delay_ms: int = Field(default=500, ge=0, le=600_000)
+    # a kind with more sources than this is collected in hash buckets, not one partition per
+    # source (Dagster's bookkeeping per partition would dominate a run): see core/slots.py
+    source_buckets_above: int = Field(default=200, ge=0, le=10_000_000)
     allow_private_hosts: list[HostEntry] = Field(default_factory=list)
     resolve: dict[HostEntry, ResolveTarget] = Field(default_factory=dict)
     interests: list[NonEmptyStr] = Field(default_factory=list)
