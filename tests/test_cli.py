@@ -246,3 +246,17 @@ def test_status_reads_the_lake_only(cli, tmp_path):
         and rows["old"]["stale"] is True
     )
     assert rows["never"]["status"] == "never_run"
+
+
+def test_status_of_a_source_whose_only_attempt_failed_is_failed_not_stale(cli, tmp_path):
+    # stale means "its last success is old"; one that never succeeded has failed (and is
+    # still counted as stale by the `stale` column and the stale-sources check)
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text("sources:\n  - {id: broken, kind: rss, url: 'http://a.example/feed'}\n")
+    lake = Lake(tmp_path / "lake")
+    now = datetime.now(UTC)
+    SourceState(lake).save("broken", {"last_attempt_at": now.isoformat(), "last_status": "failed"})
+    out = cli("status", "--sources", str(catalogue), "--lake", lake.uri, "--format", "json")
+    assert out.exit_code == 0, out.output
+    [row] = json.loads(out.output)
+    assert (row["status"], row["stale"], row["last_success_at"]) == ("failed", True, None)
