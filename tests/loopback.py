@@ -1,7 +1,10 @@
-"""One small threaded HTTP server on 127.0.0.1 for the end-to-end tests.
+"""Threaded HTTP servers on 127.0.0.1 for the tests.
 
-`LoopbackHTTP(respond)` calls `respond(host, path_qs, headers)` for every GET (host without
-port) and sends back the `Reply` it returns; `respond` may block (a stalled server)."""
+`serve(Handler)` starts any request handler class on a free loopback port, in a daemon thread
+(its requests in daemon threads too), and `stop(server)` ends it: the one way the tests start
+a server of their own. `LoopbackHTTP(respond)` is the common case on top of it: it calls
+`respond(host, path_qs, headers)` for every GET (host without port) and sends back the
+`Reply` it returns; `respond` may block (a stalled server)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,28 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/plain"})
+
+
+def serve(
+    handler: type[BaseHTTPRequestHandler],
+    *,
+    server_cls: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+    poll_interval: float = 0.5,
+) -> ThreadingHTTPServer:
+    """`handler` served on 127.0.0.1 at a free port (`server.server_address[1]`) by a daemon
+    thread, so a test that forgets `stop` never hangs the interpreter at exit.
+    `poll_interval`: how soon `stop` returns (serve_forever checks for it that often)."""
+    server = server_cls(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True
+    ).start()
+    return server
+
+
+def stop(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
 
 
 Respond = Callable[[str, str, Mapping[str, str]], Reply | None]
@@ -41,11 +66,8 @@ class LoopbackHTTP:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve(Handler)
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)

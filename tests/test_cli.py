@@ -49,6 +49,34 @@ def test_validate_reports_every_problem_with_file_line_and_field(cli):
     assert any("sources[1].url" in line for line in lines)
 
 
+def test_validate_never_echoes_credentials_of_an_invalid_url(cli, tmp_path):
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text(
+        "settings:\n"
+        "  notify:\n"
+        "    - {url: 'ftp://alice:n0tify-pw@hooks.example/x?access_token=n0tify-tok'}\n"
+        "sources:\n"
+        "  - {id: a, kind: rss, url: 'ftp://bob:hunter2-pw@feeds.example/x?token=abc-tok'}\n"
+        "  - {id: b, kind: rss, url: 'https://bob:hunter2-pw@feeds.example:99999/?api_key=k-tok'}\n"
+        "  - {id: c, kind: rss, url: 'http://feeds.example/a b?token=space-tok'}\n"
+        "  - {id: d, kind: reddit, subreddit: python,\n"
+        "     url: 'https://reddit.example/?sig=base-tok'}\n"
+    )
+    result = cli("sources", "validate", str(catalogue))
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if "sources.yaml:" in line]
+    assert [line.split(": ")[1] for line in lines] == [
+        "settings.notify[0].url",
+        "sources[0].url",
+        "sources[1].url",
+        "sources[2].url",
+        "sources[3].url",
+    ]
+    for secret in ("n0tify", "hunter2", "-tok", "alice:", "bob:"):
+        assert secret not in result.output, result.output
+    assert "'ftp://REDACTED@feeds.example/x?token=REDACTED'" in result.output
+
+
 def test_validate_missing_file_exits_2(cli, tmp_path):
     result = cli("sources", "validate", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
@@ -246,3 +274,17 @@ def test_status_reads_the_lake_only(cli, tmp_path):
         and rows["old"]["stale"] is True
     )
     assert rows["never"]["status"] == "never_run"
+
+
+def test_status_of_a_source_whose_only_attempt_failed_is_failed_not_stale(cli, tmp_path):
+    # stale means "its last success is old"; one that never succeeded has failed (and is
+    # still counted as stale by the `stale` column and the stale-sources check)
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text("sources:\n  - {id: broken, kind: rss, url: 'http://a.example/feed'}\n")
+    lake = Lake(tmp_path / "lake")
+    now = datetime.now(UTC)
+    SourceState(lake).save("broken", {"last_attempt_at": now.isoformat(), "last_status": "failed"})
+    out = cli("status", "--sources", str(catalogue), "--lake", lake.uri, "--format", "json")
+    assert out.exit_code == 0, out.output
+    [row] = json.loads(out.output)
+    assert (row["status"], row["stale"], row["last_success_at"]) == ("failed", True, None)

@@ -232,6 +232,9 @@ def compact(
         err(f"error: cannot compact the lake: {exc}")
         err(lake_hint(lake_uri))
         raise typer.Exit(EXIT_RUN_FAILED) from None
+    for r in done:
+        if r.skipped:  # another compaction of the day holds its lease: it does the work
+            err(f"skipped {r.table} {r.date}: {r.skipped}")
     columns = ["table", "date", "parts", "rows", "deleted"]
     rows = [{c: getattr(r, c) for c in columns} for r in done if r.written or r.deleted]
     typer.echo(render(rows, columns, fmt))

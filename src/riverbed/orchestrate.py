@@ -279,7 +279,9 @@ def _compact_closed_days(lake: Any, date: str, say: RunProgress) -> None:
         say(f"compaction skipped: {exc}")
         return
     for r in done:
-        if r.written is not None:
+        if r.skipped:
+            say(f"compaction of {r.table} {r.date} skipped: {r.skipped}")
+        elif r.written is not None:
             say(f"compacted {r.table} {r.date}: {r.parts} partitions, {r.rows} rows")
 
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from secret_canaries import Canaries
 
-from loopback import LoopbackHTTP, Reply
+from loopback import LoopbackHTTP, Reply, serve, stop
 
 FEEDS = Path(__file__).parent.parent / "fixtures" / "feeds"
 RSS = (FEEDS / "rss20_wordpress.xml", "application/rss+xml")
@@ -124,18 +124,15 @@ class AuthProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve(Handler)
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def url(self, canaries: Canaries) -> str:
         userinfo = canaries.userinfo(canaries.proxy_user, canaries.proxy_password)
         return f"http://{userinfo}@127.0.0.1:{self.port}"
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
 
 
 def catalogue_yaml(

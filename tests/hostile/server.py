@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import brotli
 
+from loopback import serve, stop
+
 ZEROS = bytes(1 << 20)  # 1 MiB of zeros, compressed again and again by the bomb streams
 BOMB_BYTES = 10 * 1024**3  # what a bomb stream inflates to if nobody stops reading: 10 GiB
 
@@ -167,9 +169,8 @@ class HostileServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.httpd = serve(Handler, server_cls=_Server)
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def add(self, routes: dict[tuple[str, str], Route], fallback: dict[str, Route]) -> None:
         """Serve `routes` and `fallback`, building every lazy `Reply.body` now."""
@@ -187,8 +188,7 @@ class HostileServer:
             return sum(1 for h, p in self.hits if h == host and (path is None or p == path))
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
 
 
 class Canary:
@@ -251,8 +251,7 @@ class Canary:
 
     def close(self) -> None:
         for server in self.servers:
-            server.shutdown()
-            server.server_close()
+            stop(server)
 
 
 def _ipv6_loopback_works() -> bool:

@@ -4,14 +4,14 @@ served on loopback under realistic host names."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from loopback import serve, stop
 from netguard import loopback_only
 from riverbed.core.catalogue import parse_catalogue
 from riverbed.lake import Lake
@@ -92,17 +92,14 @@ class Sites:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve(Handler)
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def count(self, host: str, path: str | None = None) -> int:
         return sum(1 for h, p in self.hits if h == host and (path is None or p == path))
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
 
 
 HOSTS = ["news.example.com", "blog.example.org", "closed.example.net", "flaky.example.io"]

@@ -23,6 +23,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from property_settings import scaled
 
+from riverbed.core.models import MAX_PROBLEMS
 from riverbed.sources.rss import parse_feed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -125,13 +126,15 @@ def test_canonicaliser_on_bytes(data: bytes) -> None:
     check_canonical(data)
 
 
-def test_worst_known_feed_growth_is_within_the_bound() -> None:
-    # One `invalid_item` problem per two bytes: the largest output per input byte known.
+def test_a_feed_of_unusable_items_no_longer_grows_its_output() -> None:
+    # Was the worst growth known (one ~47-character `invalid_item` problem per two bytes,
+    # 23.5x); a parse now records at most `MAX_PROBLEMS` problems and one that counts the rest
     body = json.dumps(
         {"version": "https://jsonfeed.org/version/1.1", "items": [{"title": "a"}] + [1] * 3000},
         separators=(",", ":"),
     ).encode()
     result = parse_feed(body, now=NOW)
-    assert len(result.problems) == 3000
-    assert 20 * len(body) < result_chars(result) <= GROWTH * len(body) + SLACK
+    assert len(result.problems) == MAX_PROBLEMS + 1
+    assert result.problems[-1].omitted == 3000 - MAX_PROBLEMS
+    assert result_chars(result) < len(body) <= GROWTH * len(body) + SLACK
     check_feed(body)

@@ -57,3 +57,32 @@ def test_a_compacted_day_reads_the_same_and_a_rewritten_part_wins(s3: SeaweedFS)
     assert rows(lake) == expected
     got = PartitionReader(lake).read(TABLE, {"date": DAY, "source": "a"}, ITEMS)
     assert got is not None and got.column("title").to_pylist() == ["a0", "a1"]
+
+
+def test_a_part_rewritten_during_the_deleting_pass_survives(
+    s3: SeaweedFS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delete is conditional on the ETag it copied (`If-Match`): a part a re-collect
+    writes between the pass's check and its delete stays, and wins over its copy."""
+    from riverbed.lake import compact
+
+    lake = Lake(s3.uri("compact-race"))
+    write(lake, "a", ["a0", "a1"])
+    write(lake, "b", ["b0"])
+    compact_day(lake, TABLE, DAY, grace_s=3600)
+    checked = compact._current_stamp
+
+    def collected_meanwhile(path: object) -> str | None:
+        stamp = checked(path)  # type: ignore[arg-type]
+        if "source=a" in str(path):
+            write(lake, "a", ["a0", "a1", "a2 late"])
+        return stamp
+
+    monkeypatch.setattr(compact, "_current_stamp", collected_meanwhile)
+    assert compact_day(lake, TABLE, DAY, grace_s=0).deleted == 1  # b only
+    assert rows(lake) == [
+        ("a", "a-0", "a0"),
+        ("a", "a-1", "a1"),
+        ("a", "a-2", "a2 late"),
+        ("b", "b-0", "b0"),
+    ]

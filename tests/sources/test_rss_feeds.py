@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from riverbed.core.errors import ErrorKind, RiverbedError
-from riverbed.core.models import ParseResult
+from riverbed.core.models import MAX_PROBLEMS, ItemProblem, ParseResult
 from riverbed.sources.feed_bytes import cap_text_runs
 from riverbed.sources.rss import parse_feed
 
@@ -404,6 +404,41 @@ def test_json_feed_items_that_are_not_objects_become_problems() -> None:
     ]
     assert result.items[0].tags == ["time", "clocks"]
     assert result.items[0].summary_html == "A short note about clocks."
+
+
+def test_a_json_feed_of_numbers_records_fifty_problems_and_a_count() -> None:
+    # one good item (a feed of nothing else fails whole: `not_a_feed`), then 10,000 `1`s
+    good = {"id": "1", "url": "https://example.org/1", "title": "one"}
+    doc = {"version": "https://jsonfeed.org/version/1.1", "items": [good] + [1] * 10_000}
+    result = parse_feed(json.dumps(doc).encode())
+    assert [i.title for i in result.items] == ["one"]
+    assert len(result.problems) == MAX_PROBLEMS + 1 == 51
+    assert [p.message for p in result.problems[:2]] == [
+        "JSON Feed item 1 is not an object",
+        "JSON Feed item 2 is not an object",
+    ]
+    last = result.problems[-1]
+    assert (last.error_kind, last.message, last.omitted) == (
+        ErrorKind.INVALID_ITEM,
+        "9950 more problems not recorded",
+        9950,
+    )
+
+
+def test_problems_merged_from_capped_pages_are_capped_with_an_exact_count() -> None:
+    def page(n: int, kind: ErrorKind) -> list[ItemProblem]:
+        return ParseResult(
+            items=[], problems=[ItemProblem(kind, f"p{i}") for i in range(n)]
+        ).problems
+
+    merged = ParseResult(
+        items=[], problems=[*page(60, ErrorKind.INVALID_ITEM), *page(30, ErrorKind.HTTP_STATUS)]
+    ).problems
+    assert [p.message for p in merged[:MAX_PROBLEMS]] == [f"p{i}" for i in range(50)]
+    assert (merged[-1].message, merged[-1].omitted) == ("40 more problems not recorded", 40)
+    assert len(merged) == 51 and ParseResult(items=[], problems=merged).problems == merged
+    few = [ItemProblem(ErrorKind.INVALID_ITEM, "only one")]
+    assert ParseResult(items=[], problems=few).problems == few
 
 
 def test_duplicate_guids_keep_the_first_entry_and_record_nothing() -> None:

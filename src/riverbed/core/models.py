@@ -38,14 +38,41 @@ class ItemProblem:
     message: str
     external_id: str | None = None
     url: str | None = None
+    omitted: int = 0  # a summary (see `capped`): how many further problems it stands for
+
+
+# problems one parse records: each is an `errors` row, and a hostile or broken document
+# (a JSON Feed of 100,000 `1`s) must not turn into as many rows
+MAX_PROBLEMS = 50
+
+
+def capped(problems: list[ItemProblem], limit: int = MAX_PROBLEMS) -> list[ItemProblem]:
+    """The first `limit` problems, then one summary problem (of the first left out's kind)
+    counting the rest. Summaries already in `problems` (a multi-page collector merging its
+    capped pages) are folded into the new one, so the count stays exact."""
+    real = [p for p in problems if not p.omitted]
+    summaries = [p for p in problems if p.omitted]
+    rest = real[limit:]
+    total = len(rest) + sum(p.omitted for p in summaries)
+    if not total:
+        return real
+    kind = (rest or summaries)[0].error_kind
+    summary = ItemProblem(kind, f"{total} more problems not recorded", omitted=total)
+    return [*real[:limit], summary]
 
 
 @dataclass(slots=True)
 class ParseResult:
+    """What a parser made of a document. Its problems are `capped` on construction, the one
+    place every parser's result passes: build a new one rather than assign `problems`."""
+
     items: list[ParsedItem]
     problems: list[ItemProblem] = field(default_factory=list)
     feed_title: str | None = None
     format: str | None = None  # e.g. "rss20", "atom10", "jsonfeed11", "rdf"
+
+    def __post_init__(self) -> None:
+        self.problems = capped(self.problems)
 
 
 @dataclass(slots=True)

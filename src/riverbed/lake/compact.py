@@ -19,11 +19,21 @@ the folder before the compacted object existed has that long to read the parts i
 
 Writers are unchanged: the IO manager still writes `source=S/part.parquet`; a partition read
 (`PartitionReader`) falls back to the compacted rows of its source when the part is gone.
+
+Compaction and writers of the same day (a closed day re-collected or replayed in another
+process) need no common lease: compaction deletes a part only if it is still the very object
+it copied (`delete_unchanged`: S3 `If-Match` its ETag; locally renamed aside, checked, put
+back when rewritten meanwhile), so a part written after the listing always survives, and the
+reader rules above make it win. Two compactions of one day (a `riverbed run` and a
+`riverbed compact`) are kept apart by the lease `compact_lease(table, date)`, taken without
+waiting: a day whose lease is busy is skipped (`CompactResult.skipped`), its holder does it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -37,8 +47,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
+from riverbed.lake.lease import LeaseBusy, compact_lease, leased, precondition_failed
 from riverbed.lake.schemas import TABLES
-from riverbed.lake.store import Lake, conform
+from riverbed.lake.store import Lake, conform, storage_errors
 
 COMPACTED_PREFIX = "compacted-"
 PART_NAME = "part.parquet"
@@ -82,6 +93,7 @@ class CompactResult:
     rows: int = 0
     written: UPath | None = None
     deleted: int = 0
+    skipped: str | None = None  # why the day was left as it was (its lease was busy)
 
 
 def _stamp(info: dict[str, Any]) -> str:
@@ -256,12 +268,33 @@ def _compacted_name() -> str:
 
 
 def compact_day(
-    lake: Lake, name: str, date: str, *, grace_s: float = GRACE_S, now: float | None = None
+    lake: Lake,
+    name: str,
+    date: str,
+    *,
+    grace_s: float = GRACE_S,
+    now: float | None = None,
+    run_id: str | None = None,
 ) -> CompactResult:
     """Make `tables/<name>/date=<date>/` one object (see the module docstring). Idempotent:
     nothing is written when the newest compacted object already holds every part as it is;
-    parts and superseded compacted objects older than `grace_s` are deleted."""
+    parts and superseded compacted objects older than `grace_s` are deleted.
+
+    Holds `compact_lease(name, date)` (for `run_id`, default a fresh id) throughout; when
+    another compaction holds it the day is left alone and `skipped` says so."""
     result = CompactResult(table=name, date=date)
+    run_id = run_id or f"compact-{uuid.uuid4().hex[:12]}"
+    try:
+        with leased(lake, [compact_lease(name, date)], run_id, wait_s=0):
+            return _compact_day(lake, name, date, result, grace_s, now)
+    except LeaseBusy as exc:
+        result.skipped = str(exc)
+        return result
+
+
+def _compact_day(
+    lake: Lake, name: str, date: str, result: CompactResult, grace_s: float, now: float | None
+) -> CompactResult:
     day_dir = lake.table_dir(name).joinpath(f"date={date}")
     listing = list_day(lake, day_dir)
     held = copied(lake, listing.compacted[-1][0]) if listing.compacted else {}
@@ -330,14 +363,60 @@ def _delete_copied(
     for path in doomed:
         with lake._io("delete", path):
             source = parts.get(path.path)
-            if source is not None and _current_stamp(path) != held[source].stamp:
-                continue  # re-written since the listing: newer than its copy, it stays
-            path.fs.rm(path.path)
+            if source is not None:
+                stamp = held[source].stamp
+                # re-written since the listing (newer than its copy): it stays. The check
+                # spares the usual case a rename; the conditional delete closes the race
+                if _current_stamp(path) != stamp or not delete_unchanged(lake, path, stamp):
+                    continue
+            else:
+                path.fs.rm(path.path)  # a superseded compacted object: never rewritten
             deleted += 1
             folder = Path(path.path).parent
             if lake.local and folder.name.startswith("source=") and not any(folder.iterdir()):
                 folder.rmdir()  # an emptied source=S folder
     return deleted
+
+
+def delete_unchanged(lake: Lake, path: UPath, stamp: str) -> bool:
+    """Delete the object at `path` only if it is still the one fingerprinted `stamp`: a part
+    a writer put there since (a re-collect of the day) stays. True when deleted.
+
+    S3: a `DeleteObject` conditional on the ETag (`If-Match`). Local: the file is renamed
+    aside (atomic: exactly one object is taken), its fingerprint checked (a rename keeps
+    size and mtime), and it is put back when it is not the one copied, unless a writer has
+    written a newer part in the meantime. Call inside `lake._io`."""
+    if not lake.local:
+        from fsspec.asyn import sync
+
+        fs = path.fs
+        bucket, _, key = path.path.partition("/")
+        condition = {"Bucket": bucket, "Key": key, "IfMatch": f'"{stamp}"'}
+        try:
+            sync(fs.loop, fs._call_s3, "delete_object", **condition)
+        except FileNotFoundError:
+            return False
+        except storage_errors() as exc:
+            if precondition_failed(exc):
+                return False
+            raise
+        finally:
+            fs.invalidate_cache(path.path)
+        return True
+    target = Path(path.path)
+    aside = target.with_name(f".{target.name}.{uuid.uuid4().hex}.gone")
+    try:
+        target.rename(aside)
+    except FileNotFoundError:
+        return False
+    try:
+        if _stamp(path.fs.info(str(aside))) == stamp:
+            return True
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, target)  # rewritten meanwhile: the newer part goes back
+        return False
+    finally:
+        aside.unlink(missing_ok=True)
 
 
 def _current_stamp(path: UPath) -> str | None:
@@ -360,11 +439,17 @@ def per_source_days(lake: Lake) -> Iterator[tuple[str, str]]:
 
 
 def compact_closed(
-    lake: Lake, before: str, *, grace_s: float = GRACE_S, now: float | None = None
+    lake: Lake,
+    before: str,
+    *,
+    grace_s: float = GRACE_S,
+    now: float | None = None,
+    run_id: str | None = None,
 ) -> list[CompactResult]:
-    """`compact_day` for every per-source table's days before `before` (YYYY-MM-DD)."""
+    """`compact_day` for every per-source table's days before `before` (YYYY-MM-DD); a day
+    whose compaction lease is busy comes back `skipped`."""
     return [
-        compact_day(lake, name, date, grace_s=grace_s, now=now)
+        compact_day(lake, name, date, grace_s=grace_s, now=now, run_id=run_id)
         for name, date in per_source_days(lake)
         if date < before
     ]

@@ -36,6 +36,11 @@ read-merged-written, never one for a whole run, so runs only wait where they rea
   the one that saw the most data, so two daily runs of a date converge; different dates run
   side by side.
 - `notify`: the alert state at the end of a run (`state/notify/`).
+- `compact/<table>/<date>` (`compact_lease`): compacting one collect table's day
+  (`riverbed.lake.compact`), taken without waiting (busy: the day is skipped). Only
+  compactions take it: against writers of that day (a re-collect or replay, whatever leases
+  collect holds) compaction needs none, as it deletes a part only if it is still the object
+  it copied (`compact.delete_unchanged`, a conditional delete), so a newer part always stays.
 A batch of leases is first tried all at once without waiting (a collect step of 200 sources
 pays about one round trip, not 200); when one is busy, the batch is given back and taken one
 lease at a time in sorted order, waiting, so two holders of overlapping sets cannot deadlock.
@@ -242,7 +247,7 @@ class _LocalBackend(_Backend):
             aside.unlink(missing_ok=True)
 
 
-def _precondition_failed(exc: BaseException) -> bool:
+def precondition_failed(exc: BaseException) -> bool:
     """True for an S3 412 (or AWS's 409 for two conditional writes racing)."""
     seen: BaseException | None = exc
     for _ in range(10):
@@ -281,7 +286,7 @@ class _S3Backend(_Backend):
         try:
             out = self._call("put_object", Key=self._key(key), Body=data, IfNoneMatch="*")
         except storage_errors() as exc:
-            if _precondition_failed(exc):
+            if precondition_failed(exc):
                 return None
             raise
         return str(out["ETag"])
@@ -304,7 +309,7 @@ class _S3Backend(_Backend):
         except FileNotFoundError:
             return None
         except storage_errors() as exc:
-            if _precondition_failed(exc):
+            if precondition_failed(exc):
                 return None
             raise
         return str(out["ETag"])
@@ -315,7 +320,7 @@ class _S3Backend(_Backend):
         except FileNotFoundError:
             return False
         except storage_errors() as exc:
-            if _precondition_failed(exc):
+            if precondition_failed(exc):
                 return False
             raise
         return True
@@ -572,6 +577,11 @@ def daily_lease(date: str) -> str:
     return f"daily/{date}"
 
 
+def compact_lease(table: str, date: str) -> str:
+    """The lease of compacting one day of a collect table (`riverbed.lake.compact`)."""
+    return f"compact/{table}/{date}"
+
+
 NOTIFY_LEASE = "notify"
 
 __all__ = [
@@ -580,8 +590,10 @@ __all__ = [
     "Lease",
     "LeaseBusy",
     "acquire",
+    "compact_lease",
     "daily_lease",
     "leased",
+    "precondition_failed",
     "source_lease",
     "stale_reason",
 ]

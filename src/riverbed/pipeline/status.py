@@ -104,9 +104,11 @@ def _latest_runs(table: pa.Table) -> dict[str, list[tuple[str, int | None]]]:
 
 
 def source_status(lake: Lake, sources: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
-    """One row per source: `source_id`, `status` (`ok|failed|stale|not_modified|never_run`),
-    `last_success_at`, `items_new` (its last run), `error_rate` (share of failed runs among
-    its last 10 in the last 14 days), `stale` (no success for 3 x `every`)."""
+    """One row per source: `source_id`, `status` (`ok|failed|stale|not_modified|never_run`;
+    `stale` only for a source whose last success is too old: one that was attempted but never
+    succeeded shows its last status), `last_success_at`, `items_new` (its last run),
+    `error_rate` (share of failed runs among its last 10 in the last 14 days), `stale` (no
+    success for 3 x `every`, never succeeded included)."""
     history = _latest_runs(recent_health(lake, now))
     states = SourceState(lake)
     rows = []
@@ -118,8 +120,8 @@ def source_status(lake: Lake, sources: Sequence[Any], now: datetime) -> list[dic
         stale = is_stale(s.every_td, last_success_at, now)
         if not state.get("last_attempt_at"):
             status = "never_run"
-        elif stale:
-            status = "stale"
+        elif stale and last_success_at is not None:
+            status = "stale"  # what it had is old; one that never succeeded shows its failure
         else:
             status = state.get("last_status") or "ok"
         rows.append(

@@ -177,8 +177,10 @@ class LobstersCollector:
                 break  # the page after the last one
             seen.update(i.external_id for i in fresh)
             items.extend(fresh)
-        result.items = items[:wanted] if wanted is not None else items
-        result.problems = problems
         tag = getattr(source, "tag", None)
-        result.feed_title = f"Lobsters {'tag ' + tag if tag else path[1:-5]}"
-        return result
+        return ParseResult(  # a new result: its problems are capped (see `ParseResult`)
+            items=items[:wanted] if wanted is not None else items,
+            problems=problems,
+            feed_title=f"Lobsters {'tag ' + tag if tag else path[1:-5]}",
+            format=result.format,
+        )

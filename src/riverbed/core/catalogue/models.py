@@ -31,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 
+from riverbed.fetch.redact import redact_url
+
 # -- errors raised by validators -------------------------------------------------------------------
 
 
@@ -85,22 +87,30 @@ def _check_cadence(value: Any) -> str:
     return re.sub(r"\s+", "", str(value).strip())
 
 
+def _shown(url: str) -> str:
+    """A URL as a message quotes it: credentials (userinfo, token-like query values) out, as
+    a catalogue's URLs may carry them (a notify webhook's token, `user:password@`)."""
+    return repr(redact_url(url))
+
+
 def check_http_url(value: str) -> str:
     """An absolute http(s) URL with a host; raises ValueError naming what is wrong."""
     if _CONTROL_RE.search(value) or any(c.isspace() for c in value):
-        raise ValueError(f"invalid URL {value!r} (contains whitespace or control characters)")
+        raise ValueError(f"invalid URL {_shown(value)} (contains whitespace or control characters)")
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"invalid URL {value!r} ({exc})") from None
+        raise ValueError(f"invalid URL {_shown(value)} ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError(f"invalid URL {value!r} (only http:// and https:// URLs are fetched)")
+        raise ValueError(
+            f"invalid URL {_shown(value)} (only http:// and https:// URLs are fetched)"
+        )
     host = parts.hostname or ""
     if not host or not _valid_host(host):
-        raise ValueError(f"invalid URL {value!r} (no valid host)")
+        raise ValueError(f"invalid URL {_shown(value)} (no valid host)")
     if port == 0:
-        raise ValueError(f"invalid URL {value!r} (port 0)")
+        raise ValueError(f"invalid URL {_shown(value)} (port 0)")
     return value
 
 
@@ -390,7 +400,7 @@ class PlatformSource(SourceBase):
     def _base_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.query or parts.fragment:
-            raise ValueError(f"invalid base URL {value!r} (no query or fragment allowed)")
+            raise ValueError(f"invalid base URL {_shown(value)} (no query or fragment allowed)")
         return value.rstrip("/")
 
     def endpoint(self, path: str) -> str:

@@ -1,4 +1,5 @@
-"""Look for canaries in everything a run leaves behind, and count what was looked at.
+"""Look for canaries in everything a run leaves behind, and count what was looked at (the
+one scanner of `tests/faults/test_secret_canaries.py` and the S3 tests' secret-key checks).
 
 `Scan(needles)` collects leaks instead of stopping at the first, so a failing test lists
 every place at once:
