@@ -103,10 +103,10 @@ def check_date(value: str | None) -> str | None:
 
 
 def load_or_exit(path: str) -> Any:
-    from riverbed.core.catalogue import CatalogueError, load_catalogue
+    from riverbed.core.catalogue import CatalogueError, load_catalogue_cached
 
     try:
-        return load_catalogue(Path(path))
+        return load_catalogue_cached(Path(path))
     except CatalogueError as exc:
         for problem in exc.problems:
             err(str(problem))

@@ -6,13 +6,12 @@ definitions, and `riverbed ui` passes them on to the webserver and daemon.
 """
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from riverbed.core.catalogue import Catalogue, load_catalogue
+from riverbed.core.catalogue import Catalogue, load_catalogue_cached
 from riverbed.lake import Lake
 
 DEFAULT_LAKE = "./.riverbed/lake"
@@ -38,11 +37,6 @@ class LakeResource(dg.ConfigurableResource):
         return Lake(self.uri)
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, version: tuple[int, int]) -> Catalogue:
-    return load_catalogue(Path(path))
-
-
 class CatalogueResource(dg.ConfigurableResource):
     """The source catalogue (`sources.yaml`), re-read whenever the file changes: editing the
     catalogue never needs a code reload."""
@@ -50,9 +44,7 @@ class CatalogueResource(dg.ConfigurableResource):
     path: str
 
     def load(self) -> Catalogue:
-        p = Path(self.path)
-        st = p.stat() if p.exists() else None
-        return _load(str(p), (st.st_mtime_ns, st.st_size) if st else (0, 0))
+        return load_catalogue_cached(Path(self.path))
 
     def sources_by_kind(self) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}

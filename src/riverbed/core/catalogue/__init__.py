@@ -5,7 +5,13 @@ for source in catalogue.sources:
     source.id, source.kind, source.effective_url, source.every_td, ...
 """
 
-from riverbed.core.catalogue.loader import CatalogueError, Problem, load_catalogue, parse_catalogue
+from riverbed.core.catalogue.loader import (
+    CatalogueError,
+    Problem,
+    load_catalogue,
+    load_catalogue_cached,
+    parse_catalogue,
+)
 from riverbed.core.catalogue.models import (
     DEFAULT_BASE_URLS,
     DEFAULT_USER_AGENT,
@@ -68,6 +74,7 @@ __all__ = [
     "YoutubeSource",
     "check_http_url",
     "load_catalogue",
+    "load_catalogue_cached",
     "parse_cadence",
     "parse_catalogue",
 ]
