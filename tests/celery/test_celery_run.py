@@ -145,6 +145,10 @@ def test_demo_on_celery_succeeds_on_both_workers(cluster, celery_demo) -> None:
 
         runs = instance.get_run_records()
         assert runs and all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    # every lease was given back (the daily run's steps each held their part of `daily/<date>`
+    # in a pool process that lives on): the next run of the date does not wait for them
+    leases = Lake(celery_demo.uri).path("leases")
+    assert [p for p in leases.fs.find(leases.path) if p.endswith(".lease")] == []
 
 
 def test_in_process_replay_with_the_network_off_rebuilds_exactly_what_celery_wrote(

@@ -16,7 +16,16 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from riverbed.lake import Lake
-from riverbed.lake.lease import Holder, LeaseBusy, _backend, _Heartbeat, _key, acquire, leased
+from riverbed.lake.lease import (
+    Holder,
+    LeaseBusy,
+    Member,
+    _backend,
+    _Heartbeat,
+    _key,
+    acquire,
+    leased,
+)
 from seaweed import SeaweedFS, running_seaweedfs
 
 
@@ -96,7 +105,8 @@ def test_a_waiter_gets_the_lease_when_its_holder_releases_it(new_lake):
     [
         ({"expires_at": time.time() - 1}, "expired"),
         ({"pid": "dead"}, "holder's process is gone on this host"),
-        ({"run_id": "run-2"}, "left behind by the same run in this process"),
+        ({"run_id": "run-2"}, "left behind in this process (by a step of the same run)"),
+        ({"run_id": "run-9"}, "left behind in this process by another run's step"),
     ],
 )
 def test_a_stale_lease_is_taken_over(new_lake, planted, why):
@@ -222,12 +232,124 @@ def test_overlapping_batches_neither_deadlock_nor_lose_updates(new_lake):
     assert counts == {x: rounds * sum(x in b for b in batches) for x in "abcd"}
 
 
-def test_a_step_of_the_same_run_joins_a_shared_lease_without_owning_it(new_lake):
-    """Steps of one run in other processes (multiprocess, Celery) share the daily lease."""
+# A step of a run in a long-lived worker process (a Celery pool process, a pod): it takes its
+# part of the run's shared daily lease, says "held", gives it back when told "end" (its
+# IO manager's teardown), says "released" and stays alive until told "exit".
+STEP = """
+import sys
+from riverbed.lake import Lake
+from riverbed.lake.lease import leased
+with leased(Lake(sys.argv[1]), [sys.argv[2]], sys.argv[3], share_run=True):
+    print("held", flush=True)
+    sys.stdin.readline()
+print("released", flush=True)
+sys.stdin.readline()
+"""
+
+
+def _worker_step(lake: Lake, name: str, run_id: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STEP, str(lake.root), name, run_id],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+def _tell(proc: subprocess.Popen[str], line: str, expect: str | None = None) -> None:
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+    if expect is not None:
+        assert proc.stdout.readline() == expect + "\n"
+
+
+def test_a_shared_lease_keeps_other_runs_out_until_its_last_step_gives_it_back(new_lake):
+    """Two steps of run-1 in two worker processes (Celery, Kubernetes) hold the date's lease
+    together: when the step that took it first ends, the other still keeps run-2 out; when
+    that one ends too, run-2 gets the lease at once although both worker processes live on."""
+    lake = new_lake()
+    name = "daily/2026-11-26"
+    first = _worker_step(lake, name, "run-1")  # a step on worker 1
+    try:
+        second = acquire(lake, name, "run-1", wait_s=0, share_run=True)  # one on worker 2
+        assert second.held and second.holder.run_id == "run-1"
+        assert len(second.holder.members) == 2
+        with pytest.raises(LeaseBusy, match=r"run run-1 .*and 1 more process"):
+            acquire(lake, name, "run-2", wait_s=0.1, share_run=True)
+        _tell(first, "end", expect="released")  # worker 1's step is done; the worker lives
+        assert first.poll() is None
+        with pytest.raises(LeaseBusy, match="run run-1"):  # worker 2's step still runs
+            acquire(lake, name, "run-2", wait_s=0.1, share_run=True)
+        assert second.renew()  # ... and keeps its part
+        second.release()
+        nxt = acquire(lake, name, "run-2", wait_s=0, share_run=True)  # no waiting
+        assert nxt.holder.run_id == "run-2" and len(nxt.holder.members) == 1
+        nxt.release()
+        assert _backend(lake).read(_key(name)) is None
+    finally:
+        _tell(first, "end")
+        _tell(first, "exit")
+        first.wait(timeout=30)
+
+
+def test_two_steps_of_one_run_in_one_process_both_hold_their_part(new_lake):
+    """A worker running two steps of a run at once in threads (Celery's threads pool): the
+    second joins the first, it does not take the lease over as if left behind."""
+    lake = new_lake()
+    name = "daily/2026-11-26"
+    one = acquire(lake, name, "run-1", wait_s=0, share_run=True)
+    two = acquire(lake, name, "run-1", wait_s=0, share_run=True)
+    assert one.renew() and two.renew() and not one.lost
+    one.release()
+    with pytest.raises(LeaseBusy):
+        acquire(lake, name, "run-2", wait_s=0.1, share_run=True)
+    two.release()
+    acquire(lake, name, "run-2", wait_s=0, share_run=True).release()
+
+
+def _plant_shared(lake: Lake, name: str, run_id: str, *members: dict[str, object]) -> None:
+    now = time.time()
+    ms = tuple(
+        Member(
+            **{  # type: ignore[arg-type]
+                "host": socket.gethostname(),
+                "token": uuid.uuid4().hex,
+                "expires_at": now + 3600,
+                **m,
+            }
+        )
+        for m in members
+    )
+    base = Holder(
+        host="", pid=0, run_id=run_id, token="", acquired_at=now, expires_at=now, members=ms
+    )
+    assert _backend(lake).create(_key(name), base.with_members(ms).to_bytes())
+
+
+def test_a_shared_lease_is_stale_only_when_every_member_is(new_lake):
+    lake = new_lake()
+    name = "daily/2026-11-26"
+    dead, live = {"pid": _dead_pid()}, {"pid": 1, "host": "another-host"}
+    _plant_shared(lake, name, "run-1", dead, live)
+    with pytest.raises(LeaseBusy, match="run run-1"):
+        acquire(lake, name, "run-2", wait_s=0.1, share_run=True)
+    # a step of run-1 joining drops the dead member and keeps the live one
+    joined = acquire(lake, name, "run-1", wait_s=0, share_run=True)
+    assert [m.pid for m in joined.holder.members] == [1, os.getpid()]
+    joined.release()
+    # every member gone (a dead pid here, an expired one elsewhere): taken over
+    _backend(lake).delete(_key(name), _backend(lake).read(_key(name)))  # type: ignore[arg-type]
+    _plant_shared(lake, name, "run-1", dead, {**live, "expires_at": time.time() - 1})
+    lease = acquire(lake, name, "run-2", wait_s=0, share_run=True)
+    assert lease.holder.run_id == "run-2"
+    lease.release()
+
+
+def test_an_exclusive_lease_of_the_same_run_is_not_joined(new_lake):
     lake = new_lake()
     _plant(lake, "daily/2026-11-26", run_id="run-1", pid=os.getppid())
-    joined = acquire(lake, "daily/2026-11-26", "run-1", wait_s=0, share_run=True)
-    assert not joined.held and joined.holder.run_id == "run-1"
-    joined.release()  # not its to give back: the owner's lease stays
     with pytest.raises(LeaseBusy, match="run run-1"):
-        acquire(lake, "daily/2026-11-26", "run-2", wait_s=0.1, share_run=True)
+        acquire(lake, "daily/2026-11-26", "run-1", wait_s=0.1, share_run=True)

@@ -11,15 +11,15 @@ materialised read as empty.
 
 A run of daily partitions (refine, enrich, publish) holds the lake lease of its date(s) while
 the IO manager is alive, from before the first input is read until the last output is
-written (see `riverbed.lake.lease`): in process, for the whole run; with the multiprocess
-executor each step sets the IO manager up anew and joins the lease when another step of its
-run holds it (steps of one run stay parallel; a step still running when the owning step ends
-is no longer covered -- runs of one date can then overlap there). Celery and Kubernetes runs
-take no daily lease (`UNLEASED_EXECUTORS`).
+written (see `riverbed.lake.lease`): in process, for the whole run; under the multiprocess,
+Celery and Kubernetes executors each step sets the IO manager up anew in its own process (a
+forkserver child, a worker's pool process, a pod) and tears it down when the step ends, and
+the lease is shared by the run (`share_run`): each step process is a member of it from its
+setup to its teardown, steps of one run stay parallel, another run of the date waits while
+any step of this one holds it, and the last step out deletes it.
 """
 
 import contextlib
-import os
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
@@ -36,11 +36,6 @@ from riverbed.lake.compact import PartitionReader, read_day
 from riverbed.lake.lease import daily_lease, leased
 from riverbed.lake.store import LakeError
 
-# Executors whose steps run in long-lived worker processes. With the daily lease on, the Celery
-# end-to-end test's next run of a date waited out the lease (a worker still held and renewed
-# it after its step), so these runs do not take it: two distributed daily runs of one date are
-# not kept apart by riverbed (a known gap; in-process and multiprocess runs are).
-UNLEASED_EXECUTORS = ("celery", "k8s")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RANGE = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
@@ -94,16 +89,15 @@ class LakeIOManager(dg.ConfigurableIOManager):
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Any]:
-        """While the IO manager is alive: the daily lease of the run's date(s), if any (not
-        under Celery or Kubernetes: see `UNLEASED_EXECUTORS`)."""
+        """While the IO manager is alive: this process's part of the daily lease of the run's
+        date(s), if any, whichever executor runs the step."""
         run = context.dagster_run
-        distributed = os.environ.get("RIVERBED_EXECUTOR", "").strip().lower()
-        leasing = distributed not in UNLEASED_EXECUTORS
-        dates = daily_dates(run.tags) if run is not None and leasing else []
+        dates = daily_dates(run.tags) if run is not None else []
         with contextlib.ExitStack() as held:
             try:
                 names = [daily_lease(d) for d in dates]
-                # steps of one run in other processes (multiprocess, Celery, k8s) share it
+                # steps of one run in other processes (multiprocess, Celery, k8s) share it:
+                # each holds its part until its own teardown
                 run_id = run.run_id if run else ""
                 held.enter_context(leased(self.lake, names, run_id, share_run=True))
             except LakeError as exc:
