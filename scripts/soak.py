@@ -24,6 +24,7 @@ Per run it records:
                   days), its process wall time
 
     uv run python scripts/soak.py --sources 500 --days 1 [--hours 24] [--workdir DIR]
+    uv run python scripts/soak.py --sources 5000 --days 7 --hours 6 --last-hours 24
 
 Results: one JSON line per run in <workdir>/soak.jsonl and a table on stdout.
 """
@@ -158,6 +159,13 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--hours", type=int, default=24, help="runs per simulated day")
+    parser.add_argument(
+        "--last-hours",
+        type=int,
+        default=None,
+        help="runs on the last day (e.g. --hours 6 --last-hours 24: every day's first hours,"
+        " then one whole day with the most history)",
+    )
     parser.add_argument("--start", default="2026-10-01", help="first simulated day")
     parser.add_argument("--workdir", type=Path, default=Path(".riverbed/soak"))
     args = parser.parse_args()
@@ -181,7 +189,8 @@ def main() -> None:
     with serve(load) as server, out.open("a") as log:
         load.write_catalogue(catalogue, server.port)
         for day in range(args.days):
-            for h in range(args.hours):
+            last = day == args.days - 1 and args.last_hours is not None
+            for h in range(args.last_hours if last else args.hours):
                 hour = first + day * 24 + h
                 date = date_of(hour)
                 load.hour = hour
