@@ -756,3 +756,31 @@ def test_a_large_malformed_document_is_not_read_tolerantly() -> None:
 def test_a_str_is_never_taken_for_a_path_or_url() -> None:
     with pytest.raises(TypeError):
         parse_feed("https://example.com/feed.xml", now=NOW)  # type: ignore[arg-type]
+
+
+def test_a_link_with_an_upper_case_scheme_is_kept_with_the_scheme_lower_cased():
+    # found by fuzzing: `Http://…` was kept as written, and everything downstream compares
+    # schemes as "http://" / "https://"
+    rss = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>a</title><link>Http://Example.org/A?x=1</link></item>"
+        b"<item><title>b</title><link>HTTPS://example.org/b</link>"
+        b"<comments>hTTp://example.org/b#comments</comments></item>"
+        b"<item><title>c</title><link>ftp://example.org/c</link></item>"
+        b"</channel></rss>"
+    )
+    items = parse_feed(rss, now=NOW).items
+    assert [i.url for i in items] == [
+        "http://Example.org/A?x=1",
+        "https://example.org/b",
+        None,
+    ]
+    assert items[1].comments_url == "http://example.org/b#comments"
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "items": [{"id": "1", "title": "a", "url": "HTTP://example.org/a"}],
+    }
+    assert [i.url for i in parse_feed(json.dumps(feed).encode(), now=NOW).items] == [
+        "http://example.org/a"
+    ]

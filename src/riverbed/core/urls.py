@@ -57,6 +57,19 @@ from collections.abc import Callable
 
 MAX_URL_CHARS = 4096
 
+
+def http_url_or_none(url: str) -> str | None:
+    """`url` if it is an absolute http(s) URL with something after the scheme, its scheme
+    lower-cased (`Http://x` is `http://x`: schemes are case-insensitive, and everything
+    downstream compares them as `http://` / `https://`); else None. No other change."""
+    head = url[:8].lower()
+    if head.startswith("https://") and len(url) > 8:
+        return "https" + url[5:]
+    if head.startswith("http://") and len(url) > 7:
+        return "http" + url[4:]
+    return None
+
+
 # Parameters whose only purpose is attributing a click or a campaign. Kept to well-known,
 # unambiguous names: removing a parameter a site needs would merge different pages.
 TRACKING_PARAMS = frozenset(

@@ -32,7 +32,7 @@ from riverbed.core.dates import EARLIEST, FUTURE_SLACK, MAX_DATE_CHARS, parse_da
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.safexml import safe_parser
 from riverbed.core.text import clean_title, html_to_text, plain_text, shorten
-from riverbed.core.urls import MAX_URL_CHARS
+from riverbed.core.urls import MAX_URL_CHARS, http_url_or_none
 from riverbed.fetch.text import decode_text
 from riverbed.sources.feed_bytes import (
     closes_root,
@@ -84,19 +84,12 @@ def scrub(value: str) -> str:
     return value if value.isascii() else _SURROGATES.sub("", value)
 
 
-def is_http(url: str) -> bool:
-    head = url[:8].lower()
-    return (head.startswith("https://") and len(url) > 8) or (
-        head.startswith("http://") and len(url) > 7
-    )
-
-
 def http_url(url: str | None) -> str | None:
     """A stripped http(s) URL of at most `MAX_URL_CHARS`, else None."""
     if not url:
         return None
     url = scrub(url.strip())
-    return url if len(url) <= MAX_URL_CHARS and is_http(url) else None
+    return http_url_or_none(url) if len(url) <= MAX_URL_CHARS else None
 
 
 def title_text(value: str | None) -> str:

@@ -32,7 +32,7 @@ from riverbed.core.dates import EARLIEST, FUTURE_SLACK
 from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem
 from riverbed.core.text import clean_title, html_to_text, plain_text, shorten
-from riverbed.core.urls import MAX_URL_CHARS
+from riverbed.core.urls import MAX_URL_CHARS, http_url_or_none
 
 TEXT_MAX_CHARS = 20_000
 SUMMARY_HTML_MAX_CHARS = 100_000
@@ -152,12 +152,7 @@ def http_url(value: str | None, field: str = "url") -> str | None:
     url = value.strip()
     if len(url) > MAX_URL_CHARS:
         raise invalid(f"{field} is {len(url)} characters (limit {MAX_URL_CHARS})")
-    head = url[:8].lower()
-    if (head.startswith("https://") and len(url) > 8) or (
-        head.startswith("http://") and len(url) > 7
-    ):
-        return url
-    return None
+    return http_url_or_none(url)
 
 
 def author_of(value: str | None) -> str | None:

@@ -65,7 +65,7 @@ from riverbed.core.errors import ErrorKind, RiverbedError
 from riverbed.core.models import ItemProblem, ParsedItem, ParseResult
 from riverbed.core.safexml import safe_parser
 from riverbed.core.text import clean_title, html_to_text, plain_text, shorten
-from riverbed.core.urls import MAX_URL_CHARS
+from riverbed.core.urls import MAX_URL_CHARS, http_url_or_none
 from riverbed.sources.feed_bytes import (
     cap_text_runs,
     closes_root,
@@ -232,8 +232,8 @@ def _finish_entry(raw: RawEntry, now: datetime) -> ParsedItem | ItemProblem:
     shown_id = guid[:200] if guid else None
     if link is not None and len(link) > MAX_URL_CHARS:
         return _invalid(f"link is {len(link)} characters (limit {MAX_URL_CHARS})", shown_id)
-    if link is not None and not _is_http(link):
-        link = None
+    if link is not None:
+        link = http_url_or_none(link)
     if guid is not None and len(guid) > MAX_URL_CHARS:
         return _invalid(f"id is {len(guid)} characters (limit {MAX_URL_CHARS})", None, link)
     if raw.title is not None and len(raw.title) > TITLE_ABSURD_CHARS:
@@ -271,13 +271,6 @@ def _invalid(message: str, external_id: str | None, url: str | None = None) -> I
 
 def _scrub(value: str) -> str:
     return value if value.isascii() else _SURROGATES.sub("", value)
-
-
-def _is_http(url: str) -> bool:
-    head = url[:8].lower()
-    return (head.startswith("https://") and len(url) > 8) or (
-        head.startswith("http://") and len(url) > 7
-    )
 
 
 def _text(body: str | None, is_html: bool) -> str | None:
@@ -321,7 +314,7 @@ def _comments_url(url: str | None) -> str | None:
     if not url:
         return None
     url = _scrub(url.strip())
-    return url if len(url) <= MAX_URL_CHARS and _is_http(url) else None
+    return http_url_or_none(url) if len(url) <= MAX_URL_CHARS else None
 
 
 def _count(value: str | None) -> int | None:
