@@ -30,7 +30,6 @@ from urllib.parse import quote
 
 import pytest
 from secret_canaries import Canaries
-from secret_scan import Scan
 from secret_sites import PROXIED_HOST, REFUSED_HOST, AuthProxy, FeedSites, catalogue_yaml
 
 from cli_runner import clean_env, run_cli
@@ -40,6 +39,7 @@ from riverbed.lake.blobs import BlobStore
 from riverbed.lake.journal import Journal
 from riverbed.pipeline.refine import history_table
 from seaweed import running_seaweedfs
+from secret_scan import Scan
 
 pytestmark = [pytest.mark.slow]
 
