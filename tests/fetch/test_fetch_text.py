@@ -63,3 +63,13 @@ def test_never_raises_on_garbage() -> None:
 )
 def test_charset_from_content_type(content_type: str | None, codec: str | None) -> None:
     assert charset_from_content_type(content_type) == codec
+
+
+@pytest.mark.parametrize("label", ["uu", "base64", "zlib", "rot13", "idna", "punycode"])
+def test_a_charset_that_is_no_text_encoding_is_ignored(label):
+    # found by fuzzing: `charset=uu` raised LookupError (a bytes-to-bytes codec), and idna /
+    # punycode raise even with errors="replace"
+    body = "<p>caf\u00e9 \u2014 ok</p>".encode()
+    assert decode_text(body, f"text/html; charset={label}") == "<p>caf\u00e9 \u2014 ok</p>"
+    declared = b'<?xml version="1.0" encoding="' + label.encode() + b'"?><r>\xc3\xa9</r>'
+    assert decode_text(declared, None).endswith("<r>\u00e9</r>")

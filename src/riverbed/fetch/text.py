@@ -31,9 +31,12 @@ def _codec(label: str | bytes | None) -> str | None:
     if text in _WINDOWS_1252:
         return "cp1252"
     try:
-        return codecs.lookup(text).name
+        info = codecs.lookup(text)
     except LookupError:
         return None
+    # bytes-to-bytes codecs (uu, base64, zlib, rot13 …) are in the same registry; a document
+    # naming one has no text encoding (found by fuzzing: `charset=uu` raised LookupError)
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -65,7 +68,10 @@ def decode_text(body: bytes, content_type: str | None) -> str:
         if declared is not None and declared.startswith("utf-16"):
             declared = "utf-8"
     if declared is not None:
-        return body.decode(declared, "replace")
+        try:
+            return body.decode(declared, "replace")
+        except (UnicodeError, ValueError):
+            pass  # a codec that fails even with "replace" (idna, punycode): guess instead
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
