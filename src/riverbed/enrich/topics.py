@@ -172,10 +172,20 @@ def _features(
     story only, or in more than MAX_DF of them, left out), each part L2-normalised, then the
     whole row."""
     m = len(vectors)
-    x = _rows_unit(vectors)
+    dim = vectors.shape[1] if vectors.ndim == 2 else 0
+    # one m x (dim + TFIDF_DIM) array, each part filled and scaled in place (at 100k stories
+    # every extra copy is ~400 MB)
+    combined = np.zeros((m, dim + TFIDF_DIM), dtype=np.float32)
+    x = combined[:, :dim]
+    x[:] = vectors
+    _rows_unit(x, out=x)
     if m > 2:
-        x = _rows_unit(x - x.mean(axis=0), fallback=x)
-    tfidf = np.zeros((m, TFIDF_DIM), dtype=np.float32)
+        centred = x - x.mean(axis=0)
+        _rows_unit(centred, fallback=x, out=x)
+        del centred
+    if EMBEDDING_WEIGHT != 1.0:
+        x *= EMBEDDING_WEIGHT
+    tfidf = combined[:, dim:]
     common = max(MAX_DF * m, MIN_COMMON)
     for row, terms in enumerate(documents):
         for term in terms:
@@ -184,18 +194,25 @@ def _features(
             h = zlib.crc32(" ".join(term).encode("utf-8", "surrogatepass"))
             weight = math.log(1 + m / day[term])
             tfidf[row, h % TFIDF_DIM] += weight if (h >> 31) & 1 else -weight
-    combined = np.hstack([EMBEDDING_WEIGHT * x, _rows_unit(tfidf)])
-    return _rows_unit(combined, fallback=combined)
+    _rows_unit(tfidf, out=tfidf)
+    return _rows_unit(combined, out=combined)
 
 
-def _rows_unit(x: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
-    """Rows scaled to length 1; a row of (near) zero length is taken from `fallback` (or
-    left as it is)."""
+def _rows_unit(
+    x: np.ndarray, fallback: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Rows scaled to length 1 (float32; into `out` when given, which may be `x`); a row of
+    (near) zero length is taken from `fallback` (or left as it is)."""
     lengths = np.linalg.norm(x, axis=1, keepdims=True)
-    out = x / np.maximum(lengths, 1e-12)
-    if fallback is not None:
-        out = np.where(lengths > 1e-6, out, fallback)
-    return out.astype(np.float32)
+    small = lengths.ravel() <= 1e-6
+    # taken before `out` is written: `fallback` may be `out`
+    kept = fallback[small].copy() if fallback is not None and small.any() else None
+    if out is None:
+        out = np.empty(x.shape, dtype=np.float32)
+    np.divide(x, np.maximum(lengths, 1e-12), out=out, casting="same_kind")
+    if kept is not None:
+        out[small] = kept
+    return out
 
 
 def _cluster(x: np.ndarray, max_topics: int) -> np.ndarray:
