@@ -34,9 +34,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,22 +65,29 @@ def tree_rss(root: psutil.Process) -> int:
 
 
 def run_measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[int, float, int, str]:
-    """Run `cmd`; (exit code, wall seconds, peak tree RSS bytes, stderr tail)."""
+    """Run `cmd`; (exit code, wall seconds, peak RSS bytes, stderr tail). The peak is the
+    larger of the process tree's RSS polled every 0.1 s and the kernel's max RSS of the
+    `riverbed run` process itself (`wait4`: this run's, not the largest child so far)."""
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    root = psutil.Process(proc.pid)
-    peak = 0
-    err = b""
-    while proc.poll() is None:
-        peak = max(peak, tree_rss(root))
-        try:
-            _, err = proc.communicate(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            continue
-    wall = time.monotonic() - started
-    # the largest single child ever (kernel accounting, KiB on Linux): a floor for the peak
-    peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
-    return proc.returncode, wall, peak, err.decode(errors="replace")[-2000:]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        root = psutil.Process(proc.pid)
+        peak = 0
+        polls = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if polls >= 2:  # before its exec, the child shows this process's pages
+                peak = max(peak, tree_rss(root))
+            polls += 1
+            time.sleep(0.1)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - started
+        peak = max(peak, usage.ru_maxrss * 1024)  # KiB on Linux
+        err.seek(0)
+        tail = err.read()[-2000:]
+    return proc.returncode, wall, peak, tail.decode(errors="replace")
 
 
 def split_run(events: list[Any]) -> tuple[float, float]:
