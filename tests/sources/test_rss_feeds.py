@@ -784,3 +784,15 @@ def test_a_link_with_an_upper_case_scheme_is_kept_with_the_scheme_lower_cased():
     assert [i.url for i in parse_feed(json.dumps(feed).encode(), now=NOW).items] == [
         "http://example.org/a"
     ]
+
+
+def test_a_loosely_parsed_feed_with_a_link_that_is_text_is_parsed():
+    # found by fuzzing: feedparser's loose mode left a `str` in an entry's `links`, and the
+    # fallback path raised AttributeError (the source would fail as an internal error)
+    body = (FEEDS / "fuzz" / "links_as_text.xml").read_bytes()
+    try:
+        result = parse_feed(body, base_url=BASE, now=NOW)
+    except RiverbedError as exc:
+        assert exc.kind == ErrorKind.PARSE_ERROR
+    else:
+        assert all(i.url is None or i.url.startswith(("http://", "https://")) for i in result.items)

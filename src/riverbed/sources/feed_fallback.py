@@ -7,6 +7,7 @@ or URL), after it has refused DTD markup and oversized documents.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import feedparser
@@ -42,21 +43,33 @@ def extract_with_feedparser(data: bytes, base_url: str | None, strict_error: str
     version = parsed.get("version") or ""
     if not version:
         raise RiverbedError(ErrorKind.PARSE_ERROR, f"malformed XML: {strict_error}")
-    feed = parsed.get("feed", {})
-    title_detail = feed.get("title_detail") or {}
+    feed = _mapping(parsed.get("feed"))
+    title_detail = _mapping(feed.get("title_detail"))
     # Atom entries inherit the feed's authors (RFC 4287 4.2.1); feedparser leaves that to us.
     inherited = _authors(feed) if version.startswith("atom") else []
     return RawFeed(
         _FORMATS.get(version, version),
         feed.get("title"),
-        [_entry(e, base_url, inherited) for e in parsed.get("entries", [])],
+        [_entry(e, base_url, inherited) for e in _dicts(parsed.get("entries"))],
         title_html="html" in (title_detail.get("type") or ""),
     )
 
 
+def _dicts(value: Any) -> list[Any]:
+    """The mappings of a feedparser list field. Loose parsing of hostile markup can leave a
+    string where a mapping belongs (found by fuzzing: a `links` entry that was a `str`)."""
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, Mapping)]
+
+
+def _mapping(value: Any) -> Any:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _authors(obj: Any) -> list[str]:
     """Author names; loose parsing leaves them HTML-escaped, so they are unescaped here."""
-    names = [a.get("name") or a.get("email") for a in obj.get("authors") or [] if a]
+    names = [a.get("name") or a.get("email") for a in _dicts(obj.get("authors")) if a]
     if not any(names) and obj.get("author"):
         names = [obj.get("author")]
     return [html.unescape(n) for n in names if isinstance(n, str) and n]
@@ -75,11 +88,11 @@ def _without_xmlns(markup: str | None) -> str | None:
 
 
 def _entry(e: Any, base_url: str | None, inherited: list[str]) -> RawEntry:
-    title_detail = e.get("title_detail") or {}
-    summary_detail = e.get("summary_detail") or {}
-    contents = e.get("content") or []
+    title_detail = _mapping(e.get("title_detail"))
+    summary_detail = _mapping(e.get("summary_detail"))
+    contents = _dicts(e.get("content"))
     content = contents[0] if contents else {}
-    replies_url, replies_count = _replies(e.get("links") or [])
+    replies_url, replies_count = _replies(_dicts(e.get("links")))
     return RawEntry(
         title=e.get("title"),
         title_html="html" in (title_detail.get("type") or ""),
@@ -93,7 +106,7 @@ def _entry(e: Any, base_url: str | None, inherited: list[str]) -> RawEntry:
         summary_html="html" in (summary_detail.get("type") or "text/html"),
         content=_without_xmlns(content.get("value")),
         content_html="html" in (content.get("type") or "text/html"),
-        tags=[t.get("term") for t in e.get("tags") or [] if t and t.get("term")],
+        tags=[t.get("term") for t in _dicts(e.get("tags")) if t.get("term")],
         comments_url=resolve(e.get("comments") or replies_url, base_url),
         comments=e.get("slash_comments") or e.get("thr_total") or replies_count,
     )
