@@ -54,7 +54,7 @@ def test_the_ui_command_stops_its_whole_process_group(tmp_path: Path, sig: int) 
     children = [int(p) for p in pids.read_text().split()]
     assert len(children) == 2 and all(_alive(p) for p in children)
     runner.send_signal(sig)
-    assert runner.wait(timeout=15) == 0
+    assert runner.wait(timeout=60) == 0  # the alternative is never: far from a real stop
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(_alive(p) for p in children):
         time.sleep(0.05)
