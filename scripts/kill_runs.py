@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/kill_runs.py                  # 100 kills on a local lake
     .venv/bin/python scripts/kill_runs.py --kills 20 --s3  # 20 kills on SeaweedFS
+    .venv/bin/python scripts/kill_runs.py --buckets        # every kind in hash buckets
 
 One uninterrupted run of the catalogue gives the reference tables and the length of a run;
 then, for each seed, a fresh lake and Dagster home: a run is SIGKILLed (its whole process
@@ -55,10 +56,16 @@ def main() -> int:
         help="delays: a random delay over a run's length (default); writes: the n-th lake"
         " write, killed before it starts or mid-write (odd / even seeds)",
     )
+    parser.add_argument(
+        "--buckets",
+        action="store_true",
+        help="every kind collected in hash buckets (settings.source_buckets_above: 0)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--json", type=Path, help="also write every outcome to this file")
     args = parser.parse_args()
     sources = None if args.all_sources else SMALL
+    settings = {"source_buckets_above": 0} if args.buckets else None
     work = Path(tempfile.mkdtemp(prefix="riverbed-kills-"))
     print(f"work folder {work}", flush=True)
     sites = PlatformSites()
@@ -72,13 +79,15 @@ def main() -> int:
 
             server = stack.enter_context(running_seaweedfs(work / "s3"))
             lake_of = server.uri
-        reference = killkit.Project.create(work / "reference", sites, lake_of("reference"), sources)
+        reference = killkit.Project.create(
+            work / "reference", sites, lake_of("reference"), sources, settings
+        )
         ref = killkit.reference_run(reference)
         longest = ref.took_s
         print(f"reference run {longest:.1f}s: {_sizes(ref.snapshot)}", flush=True)
         for seed in range(args.first_seed, args.first_seed + args.kills):
             name = f"kill-{seed}"
-            project = killkit.Project.create(work / name, sites, lake_of(name), sources)
+            project = killkit.Project.create(work / name, sites, lake_of(name), sources, settings)
             if args.points == "writes":
                 family = "before-write" if seed % 2 else "mid-write"
                 outcome = killkit.kill_at_write(project, family, seed, ref)

@@ -90,14 +90,19 @@ def _stage_of(line: str) -> str | None:
     return None
 
 
-def catalogue(port: int, sources: tuple[str, ...] | None = None) -> str:
+def catalogue(
+    port: int, sources: tuple[str, ...] | None = None, settings: dict[str, Any] | None = None
+) -> str:
     """tests/test_run_platforms.py's catalogue (every kind, one failing status page), cut
-    down to `sources`."""
+    down to `sources`, with `settings` added (e.g. `source_buckets_above: 0`: every kind in
+    buckets)."""
     text = catalogue_yaml(port)
-    if sources is None:
+    if sources is None and not settings:
         return text
     data = yaml.safe_load(text)
-    data["sources"] = [s for s in data["sources"] if s["id"] in sources]
+    if sources is not None:
+        data["sources"] = [s for s in data["sources"] if s["id"] in sources]
+    data.setdefault("settings", {}).update(settings or {})
     return yaml.safe_dump(data, sort_keys=False)
 
 
@@ -127,10 +132,12 @@ class Project:
         sites: PlatformSites,
         lake_uri: str | None = None,
         sources: tuple[str, ...] | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> Project:
-        """`sources`: the catalogue's source ids to keep (default: all twelve)."""
+        """`sources`: the catalogue's source ids to keep (default: all twelve); `settings`:
+        added to the catalogue's."""
         root.mkdir(parents=True, exist_ok=True)
-        (root / "sources.yaml").write_text(catalogue(sites.port, sources))
+        (root / "sources.yaml").write_text(catalogue(sites.port, sources, settings))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RIVERBED_", "DAGSTER_"))}
         env.update(
             {
