@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from browserkit import WatchedPage, watched_page
 from playwright.sync_api import Browser
@@ -24,7 +25,9 @@ from playwright.sync_api import Browser
 from cli_runner import clean_env
 
 STARTUP_TIMEOUT_S = 150  # webserver + daemon + code server; ~35 s on a busy 2-core machine
-STOP_GRACE_S = 5
+# longer than `riverbed ui`'s own grace (10 s) before it SIGKILLs `dagster dev`'s group: killed
+# sooner, riverbed left that group (a session of its own) running, daemon and all
+STOP_GRACE_S = 30
 GRAPH_ASSETS = ["items", "stories", "digest"]
 # the catalogue table renders only the rows on screen: names from its first screenful
 CATALOG_ASSETS = ["articles", "digest", "enrichments", "items", "rss_items", "stories"]
@@ -106,10 +109,18 @@ def dagster_ui(
         )
     try:
         wait_until_serving(proc, base, log)
+        spawned = psutil.Process(proc.pid).children(recursive=True)
         yield base
     finally:
         stop_group(proc)
     assert not group_alive(proc.pid), "`riverbed ui` left processes behind"
+    left = []
+    for p in spawned:  # never leave a daemon launching runs after the test
+        with contextlib.suppress(psutil.Error):
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                left.append(" ".join(p.cmdline()[:4]))
+                p.kill()
+    assert not left, f"`riverbed ui` left {left} running"
 
 
 @pytest.fixture(scope="module")
