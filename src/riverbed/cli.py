@@ -469,7 +469,10 @@ def run_until_stopped(cmd: list[str], env: dict[str, str], grace_s: float = 10.0
     def interrupt(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    # both set here: a process started in the background by a shell without job control
+    # (`riverbed ui &` in a script) inherits SIGINT ignored, and would then leave `dagster
+    # dev` (a session of its own) running when it is stopped with SIGINT
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -490,7 +493,8 @@ def run_until_stopped(cmd: list[str], env: dict[str, str], grace_s: float = 10.0
             break
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def main() -> None:

@@ -41,11 +41,25 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_the_ui_command_stops_its_whole_process_group(tmp_path: Path, sig: int) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("sig", "started_in_background"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+)
+def test_the_ui_command_stops_its_whole_process_group(
+    tmp_path: Path, sig: int, started_in_background: bool
+) -> None:
+    """`started_in_background`: as `riverbed ui &` from a shell without job control, which
+    starts it with SIGINT ignored."""
     script, pids = tmp_path / "stubborn.py", tmp_path / "pids"
     script.write_text(STUBBORN)
-    runner = subprocess.Popen([sys.executable, "-c", RUNNER, str(script), str(pids)])
+    runner = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, str(script), str(pids)],
+        preexec_fn=_ignore_sigint if started_in_background else None,
+    )
     deadline = time.monotonic() + 30
     while (
         time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2
