@@ -41,10 +41,6 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @pytest.mark.parametrize(
     ("sig", "started_in_background"),
     [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
@@ -56,10 +52,10 @@ def test_the_ui_command_stops_its_whole_process_group(
     starts it with SIGINT ignored."""
     script, pids = tmp_path / "stubborn.py", tmp_path / "pids"
     script.write_text(STUBBORN)
-    runner = subprocess.Popen(
-        [sys.executable, "-c", RUNNER, str(script), str(pids)],
-        preexec_fn=_ignore_sigint if started_in_background else None,
-    )
+    cmd = [sys.executable, "-c", RUNNER, str(script), str(pids)]
+    if started_in_background:  # a shell's `trap "" INT`: SIGINT ignored, inherited by exec
+        cmd = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh", *cmd]
+    runner = subprocess.Popen(cmd)
     deadline = time.monotonic() + 30
     while (
         time.monotonic() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2
