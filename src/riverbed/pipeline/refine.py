@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from riverbed.core.rules import catalogue_rules
-from riverbed.core.stories import build_stories
+from riverbed.core.stories import ITEM_FIELDS, build_stories
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, ITEMS, STORIES, TABLES
 from riverbed.lake.store import conform, rows_to_table
@@ -43,26 +45,41 @@ def item_metrics_table(
 ) -> pa.Table:
     """The day's engagement history: every observation collect journaled (`observed`), what
     the partition held already, and each item's latest values; one row per (item, observed_at),
-    so re-runs and replays add nothing."""
-    old = [] if existing is None else conform(existing, ITEM_METRICS).to_pylist()
-    journaled = [] if observed is None else conform(observed, ITEM_METRICS).to_pylist()
-    new = [
+    so re-runs and replays add nothing. The first row of a key wins; sorted by item, then time.
+
+    In Arrow, not Python rows: every run observes every item its feeds show, so a day holds
+    runs x items rows (2.4 M for 5,000 feeds of 20 items run hourly)."""
+    latest = pa.table(
         {
-            "item_id": r["item_id"],
-            "source_id": r["source_id"],
-            "observed_at": r["last_seen_at"],
-            "score": r["score"],
-            "comments": r["comments"],
-            "run_id": r["run_id"],
+            "item_id": items.column("item_id"),
+            "source_id": items.column("source_id"),
+            "observed_at": items.column("last_seen_at"),
+            "score": items.column("score"),
+            "comments": items.column("comments"),
+            "run_id": items.column("run_id"),
         }
-        for r in items.to_pylist()
-    ]
-    rows = _dedupe([*old, *journaled, *new], ("item_id", "observed_at"))
-    return rows_to_table(rows, ITEM_METRICS)
+    )
+    parts = [conform(t, ITEM_METRICS) for t in (existing, observed, latest) if t is not None]
+    table = pa.concat_tables(parts)
+    if not table.num_rows:
+        return table
+    keys = ["item_id", "observed_at"]
+    position = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    first = (
+        table.select(keys)
+        .append_column("_row", position)
+        .group_by(keys, use_threads=False)
+        .aggregate([("_row", "min")])
+        .column("_row_min")
+    )
+    kept = table.take(first)
+    # a null key sorts first, as "" did
+    order = pc.sort_indices(kept, sort_keys=[(k, "ascending", "at_start") for k in keys])
+    return kept.take(order).combine_chunks()
 
 
 def stories_table(items: pa.Table, date: str) -> pa.Table:
-    return rows_to_table(build_stories(items.to_pylist(), date), STORIES)
+    return rows_to_table(build_stories(items.select(ITEM_FIELDS).to_pylist(), date), STORIES)
 
 
 def history_table(journal: Journal, name: str, date: str) -> pa.Table:
