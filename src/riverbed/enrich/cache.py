@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
-from riverbed.lake.store import Lake, conform
+from riverbed.lake.store import Lake, conform, read_parquet
 
 MAX_SEGMENTS = 16  # small segments in a namespace before they are merged into one
 BIG_SEGMENT_ROWS = 200_000  # a segment this big is final: never merged again
@@ -177,7 +177,7 @@ class EnrichCache:
         """A whole segment; None when it is gone or is not Parquet."""
         try:
             with path.open("rb") as fh:
-                return conform(pq.ParquetFile(fh).read(), SCHEMA)
+                return conform(read_parquet(pq.ParquetFile(fh)), SCHEMA)
         except FileNotFoundError:
             return None
         except pa.ArrowInvalid:

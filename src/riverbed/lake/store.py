@@ -56,13 +56,24 @@ def storage_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+def group_rows(nbytes: int, rows: int) -> int:
+    """Rows per Parquet row group for rows of this average size: about `ROW_GROUP_BYTES` of
+    data, between 1,024 and `ROW_GROUP_ROWS` rows."""
+    per_row = max(1, nbytes // rows) if rows else 1
+    return max(1_024, min(ROW_GROUP_ROWS, ROW_GROUP_BYTES // per_row))
+
+
 class _ProducerFailed(Exception):
     """The batches given to `write_batches` raised: their own error, not the lake's."""
 
 
-# Rows per Parquet row group, and per batch when a table is scanned: the unit that sits in
-# memory at once when a table is written or read.
+# Rows per Parquet row group (at most), and per batch when a table is scanned: the unit that
+# sits in memory at once when a table is written or read.
 ROW_GROUP_ROWS = 64 * 1024
+# ... and about this much data per row group: wide rows (embeddings: 2 KB each) get smaller
+# groups. Reading decodes a row group's column at once; a 75 MB vector column in one group
+# took ~270 MB of Arrow memory to read, in groups of 4,096 rows ~100 MB (docs/performance.md).
+ROW_GROUP_BYTES = 8 * 2**20
 # Objects up to this size are one PUT; larger ones are a multipart upload of parts this size
 # (at most this much is buffered per open object). S3's minimum part size is 5 MiB.
 S3_PART_BYTES = 16 * 2**20
@@ -308,8 +319,9 @@ class Lake:
 
     # -- parquet ---------------------------------------------------------------------------
     def write_table(self, path: UPath, table: pa.Table) -> None:
-        """The one Parquet writer (zstd, statistics on), in row groups of `ROW_GROUP_ROWS`."""
-        self.write_batches(path, table.schema, table.to_batches(max_chunksize=ROW_GROUP_ROWS))
+        """The one Parquet writer (zstd, statistics on), in row groups of `group_rows`."""
+        rows = group_rows(table.nbytes, table.num_rows)
+        self.write_batches(path, table.schema, table.to_batches(max_chunksize=rows))
 
     def write_batches(
         self, path: UPath, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
@@ -334,7 +346,8 @@ class Lake:
                 pq.ParquetWriter(fh, schema, compression="zstd") as writer,
             ):
                 for batch in pulled():
-                    writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
+                    rows_per_group = group_rows(batch.nbytes, batch.num_rows)
+                    writer.write_batch(batch, row_group_size=rows_per_group)
                     rows += batch.num_rows
         except _ProducerFailed:
             raise failure[0] from None
@@ -343,7 +356,7 @@ class Lake:
     def read_table(self, path: UPath, schema: pa.Schema | None = None) -> pa.Table | None:
         try:
             with self._io("read", path), self._open(path) as fh:
-                table = pq.ParquetFile(fh).read()
+                table = read_parquet(pq.ParquetFile(fh))
         except FileNotFoundError:
             return None
         return conform(table, schema) if schema is not None else table
@@ -406,6 +419,18 @@ class Lake:
 
     def write_json(self, path: UPath, value: Any) -> None:
         self.write_bytes(path, json.dumps(value, sort_keys=True, default=str).encode())
+
+
+def read_parquet(parquet: pq.ParquetFile) -> pa.Table:
+    """The whole file, decoded in batches of about `ROW_GROUP_BYTES` (`group_rows` from the
+    file's own sizes). Decoding costs about three times the batch's size on top of the
+    result: `ParquetFile.read()` decodes 64k-row batches, and a 80 MB column of vectors took
+    260 MB of Arrow memory to read where batches of 4,096 rows took 100 MB."""
+    meta = parquet.metadata
+    sizes = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    rows = group_rows(sum(g.total_byte_size for g in sizes), sum(g.num_rows for g in sizes))
+    batches = list(parquet.iter_batches(batch_size=rows))
+    return pa.Table.from_batches(batches, schema=parquet.schema_arrow)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
