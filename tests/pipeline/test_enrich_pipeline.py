@@ -213,3 +213,38 @@ def test_unset_endpoint_is_skipped_with_a_reason(lake: Lake) -> None:
     result, _, _ = _enrich(lake, settings)
     assert any("base_url is empty" in n for n in result.notes)
     assert not result.errors
+
+
+def test_vectors_follow_the_story_order_with_zeros_for_missing_or_odd_vectors() -> None:
+    from riverbed.lake.schemas import EMBEDDINGS
+    from riverbed.pipeline.enrich import vectors_of
+
+    def row(story: str, vector: list[float] | None) -> dict[str, object]:
+        return {"date": DATE, "story_id": story, "content_key": story, "model": "m"} | {
+            "vector": vector
+        }
+
+    table = rows_to_table(
+        [
+            row("a", [1.0, 2.0, 3.0]),
+            row("short", [9.0]),  # another length: not this day's model
+            row("none", None),
+            row("empty", []),
+            row("b", [4.0, 5.0, 6.0]),
+        ],
+        EMBEDDINGS,
+    )
+    got = vectors_of(table, ["b", "missing", "a", "short", "none", "empty", "a"])
+    assert got.dtype == "float32" and got.shape == (7, 3)
+    assert got.tolist() == [
+        [4.0, 5.0, 6.0],
+        [0.0, 0.0, 0.0],
+        [1.0, 2.0, 3.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [1.0, 2.0, 3.0],
+    ]
+    # every vector full: one reshape of the values
+    whole = rows_to_table([row("a", [1.0, 2.0]), row("b", [3.0, 4.0])], EMBEDDINGS)
+    assert vectors_of(whole, ["a", "b"]).tolist() == [[1.0, 2.0], [3.0, 4.0]]

@@ -73,6 +73,25 @@ def _in_order(values: Iterable[str | None]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+# The item fields `build_stories` reads: a day's items are handed over with these only (the
+# rest, feed HTML above all, would be Python strings held for nothing).
+ITEM_FIELDS = (
+    "item_id",
+    "source_id",
+    "url",
+    "canonical_url",
+    "title",
+    "text",
+    "published_at",
+    "first_seen_at",
+    "score",
+    "comments",
+    "comments_url",
+    "tags",
+    "hidden_by",
+)
+
+
 def build_stories(
     items: Iterable[Row], date: str, *, near_duplicates: NearDupConfig | None = DEFAULT
 ) -> list[dict[str, Any]]:

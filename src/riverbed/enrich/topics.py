@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 import math
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -126,10 +127,8 @@ def cluster_topics(
     norms = np.linalg.norm(matrix, axis=1)
     rows = [i for i in order if norms[i] > 0]
     documents = _documents(titles, texts, rows)
-    day = Counter(term for terms in documents.values() for term in terms)
     if rows:
-        features = _features(matrix[rows], [documents[i] for i in rows], day)
-        labels = _cluster(features, max_topics)
+        labels = _cluster(_features(matrix[rows], documents), max_topics)
     else:
         labels = np.zeros(0, dtype=np.int64)
 
@@ -143,7 +142,7 @@ def cluster_topics(
     assignment: list[str | None] = [None] * n
     for members in named:
         ids = sorted(story_ids[i] for i in members)
-        terms = _label_terms(members, documents, day, len(rows))
+        terms = _label_terms(members, documents)
         # no term shared by enough of its stories (tiny or wordless topics): its first title
         label = LABEL_SEPARATOR.join(terms[:LABEL_TERMS]) or (
             shorten(" ".join((titles[min(members)] or "").split()), 60) or OTHER_LABEL
@@ -162,11 +161,7 @@ def cluster_topics(
 # -- clustering -----------------------------------------------------------------------------
 
 
-def _features(
-    vectors: np.ndarray,
-    documents: Sequence[dict[tuple[str, ...], str]],
-    day: Counter[tuple[str, ...]],
-) -> np.ndarray:
+def _features(vectors: np.ndarray, documents: _Documents) -> np.ndarray:
     """What stories are clustered on: their embeddings, centred on the day's mean, beside a
     TF-IDF of their terms over the day (hashed to TFIDF_DIM signed buckets; terms in one
     story only, or in more than MAX_DF of them, left out), each part L2-normalised, then the
@@ -187,13 +182,23 @@ def _features(
         x *= EMBEDDING_WEIGHT
     tfidf = combined[:, dim:]
     common = max(MAX_DF * m, MIN_COMMON)
-    for row, terms in enumerate(documents):
-        for term in terms:
-            if not 2 <= day[term] <= common:
-                continue
+    # per term of the day: its bucket and signed weight (0 for a term left out)
+    bucket = np.zeros(len(documents.vocab), dtype=np.int64)
+    signed = np.zeros(len(documents.vocab), dtype=np.float32)
+    for t, (term, stories) in enumerate(zip(documents.vocab, documents.day.tolist())):
+        if 2 <= stories <= common:
             h = zlib.crc32(" ".join(term).encode("utf-8", "surrogatepass"))
-            weight = math.log(1 + m / day[term])
-            tfidf[row, h % TFIDF_DIM] += weight if (h >> 31) & 1 else -weight
+            weight = math.log(1 + m / stories)
+            bucket[t], signed[t] = h % TFIDF_DIM, weight if (h >> 31) & 1 else -weight
+    # every (story, term) added in story then term order, as one unbuffered add per slice
+    # of stories (`np.add.at` adds repeated cells one after the other, in float32)
+    flat = combined.reshape(-1)  # a view: combined is contiguous (tfidf, a slice, is not)
+    for start in range(0, m, 8_192):
+        end = min(m, start + 8_192)
+        lo, hi = documents.offsets[start], documents.offsets[end]
+        terms = documents.terms[lo:hi]
+        owner = np.repeat(np.arange(start, end), np.diff(documents.offsets[start : end + 1]))
+        np.add.at(flat, owner * (dim + TFIDF_DIM) + dim + bucket[terms], signed[terms])
     _rows_unit(tfidf, out=tfidf)
     return _rows_unit(combined, out=combined)
 
@@ -203,7 +208,8 @@ def _rows_unit(
 ) -> np.ndarray:
     """Rows scaled to length 1 (float32; into `out` when given, which may be `x`); a row of
     (near) zero length is taken from `fallback` (or left as it is)."""
-    lengths = np.linalg.norm(x, axis=1, keepdims=True)
+    # row lengths without an x-sized temporary (np.linalg.norm squares a copy of x)
+    lengths = np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]
     small = lengths.ravel() <= 1e-6
     # taken before `out` is written: `fallback` may be `out`
     kept = fallback[small].copy() if fallback is not None and small.any() else None
@@ -241,10 +247,11 @@ def _cluster(x: np.ndarray, max_topics: int) -> np.ndarray:
         out[labels == c] = new
     if not keep:
         return out
-    # stories far from their topic's centre go to "Other"
-    centres = _rows_unit(_cluster_sums(x[out >= 0], out[out >= 0], len(keep)))
+    # stories far from their topic's centre go to "Other" (each story against every centre:
+    # m x topics floats, not a copy of x per gather)
     assigned = out >= 0
-    similarity = np.einsum("ij,ij->i", x[assigned], centres[out[assigned]])
+    centres = _rows_unit(_cluster_sums(x, out, len(keep)))
+    similarity = (x @ centres.T)[np.flatnonzero(assigned), out[assigned]]
     median = float(np.median(similarity)) if len(similarity) else 0.0
     far = np.flatnonzero(assigned)[similarity < OUTLIER_FRACTION * median]
     out[far] = -1
@@ -294,9 +301,11 @@ def _kmeans(
 
 
 def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """The sum of each cluster's rows (a one-hot product: BLAS, unlike `np.add.at`)."""
+    """The sum of each cluster's rows (a one-hot product: BLAS, unlike `np.add.at`); rows
+    labelled -1 are in no cluster."""
     onehot = np.zeros((k, len(x)), dtype=np.float32)
-    onehot[labels, np.arange(len(x))] = 1.0
+    rows = np.flatnonzero(labels >= 0)
+    onehot[labels[rows], rows] = 1.0
     return onehot @ x
 
 
@@ -371,59 +380,97 @@ def _agglomerate(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
 # -- labels ---------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Documents:
+    """The label terms of the day's stories (words and two-word phrases, see `_documents`),
+    as numbers: term t is `vocab[t]`; story k (the k-th of the rows given) uses
+    `terms[offsets[k]:offsets[k + 1]]` (each once, in the order met), spelled
+    `spellings[spelled[j]]` at position j; `day[t]` counts the stories using t. Flat arrays,
+    not a dict of strings per story: at 100k stories of real text that was gigabytes."""
+
+    vocab: list[tuple[str, ...]]
+    day: np.ndarray
+    terms: np.ndarray
+    spelled: np.ndarray
+    spellings: list[str]
+    offsets: np.ndarray
+    slot: dict[int, int]  # story index -> k
+
+    def of(self, story: int) -> slice:
+        k = self.slot[story]
+        return slice(int(self.offsets[k]), int(self.offsets[k + 1]))
+
+
 def _documents(
     titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
-) -> dict[int, dict[tuple[str, ...], str]]:
+) -> _Documents:
     """Each story's label terms, words and two-word phrases (the keyword rules: no stop
-    words, no lone number, no phrase led by a number), mapped to how the story spells them."""
-    out: dict[int, dict[tuple[str, ...], str]] = {}
+    words, no lone number, no phrase led by a number), with how the story spells them."""
+    ids: dict[tuple[str, ...], int] = {}
+    spelling_ids: dict[str, int] = {}
+    terms, spelled = array("i"), array("i")
+    offsets = array("q", [0])
     for i in rows:
         tokens = tokenize(prepare(titles[i], LABEL_TITLE_CHARS))
         tokens += [BREAK, *tokenize(prepare(texts[i], LABEL_TEXT_CHARS)), BREAK]
-        terms: dict[tuple[str, ...], str] = {}
+        mine: dict[int, int] = {}
         for a, b in itertools.pairwise(tokens):
             if a[3] in _ALONE:
-                terms.setdefault((a[1],), a[0])
+                t = ids.setdefault((a[1],), len(ids))
+                if t not in mine:
+                    mine[t] = spelling_ids.setdefault(a[0], len(spelling_ids))
             if a[3] in _LEADS and b[3] in _ENDS:
-                terms.setdefault((a[1], b[1]), join((a[0], b[0])))
-        out[i] = terms
-    return out
+                t = ids.setdefault((a[1], b[1]), len(ids))
+                if t not in mine:
+                    mine[t] = spelling_ids.setdefault(join((a[0], b[0])), len(spelling_ids))
+        terms.extend(mine)
+        spelled.extend(mine.values())
+        offsets.append(len(terms))
+    flat = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32)
+    return _Documents(
+        vocab=list(ids),
+        day=np.bincount(flat, minlength=len(ids)),
+        terms=flat,
+        spelled=np.frombuffer(spelled, dtype=np.int32) if spelled else flat,
+        spellings=list(spelling_ids),
+        offsets=np.frombuffer(offsets, dtype=np.int64),
+        slot={i: k for k, i in enumerate(rows)},
+    )
 
 
-def _label_terms(
-    members: Sequence[int],
-    documents: dict[int, dict[tuple[str, ...], str]],
-    day: Counter[tuple[str, ...]],
-    stories: int,
-) -> list[str]:
+def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
     """The topic's best terms by c-TF-IDF, no two sharing a word, printed as spelled."""
-    inside: Counter[tuple[str, ...]] = Counter()
-    spellings: dict[tuple[str, ...], Counter[str]] = {}
-    for i in members:
-        for term, surface in documents[i].items():
-            inside[term] += 1
-            spellings.setdefault(term, Counter())[surface] += 1
+    parts = [documents.of(i) for i in members]
+    used_terms = np.concatenate([documents.terms[p] for p in parts])
+    used_spelled = np.concatenate([documents.spelled[p] for p in parts])
     size = len(members)
+    stories = len(documents.slot)
     floor = max(2, math.ceil(0.1 * size)) if size >= 4 else 1
+    found, counts = np.unique(used_terms, return_counts=True)
     scored = sorted(
         (
-            -(count / size) * math.log(1 + stories / day[term]) * (1.15 if len(term) > 1 else 1.0),
-            term,
+            -(count / size)
+            * math.log(1 + stories / int(documents.day[t]))
+            * (1.15 if len(documents.vocab[t]) > 1 else 1.0),
+            documents.vocab[t],
+            t,
         )
-        for term, count in inside.items()
+        for t, count in zip(found.tolist(), counts.tolist(), strict=True)
         if count >= floor
     )
     chosen: list[str] = []
     used: set[str] = set()
     best = -scored[0][0] if scored else 0.0
-    for negative, term in scored:
+    for negative, term, t in scored:
         words = {w for w in term if not w[:1].isdigit()}
         if words & used:
             continue
         if chosen and -negative < 0.35 * best:
             break
         used |= words
-        chosen.append(display_form(spellings[term]))
+        # its spellings counted in the members' order (ties go to the first met)
+        spellings = Counter(documents.spellings[k] for k in used_spelled[used_terms == t].tolist())
+        chosen.append(display_form(spellings))
         if len(chosen) == 8:
             break
     return chosen

@@ -117,12 +117,15 @@ def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
     lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
     dim = int(lengths.max())
     values = pc.list_flatten(column).to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    full = np.flatnonzero((lengths == dim) & (dim > 0))
+    full = (lengths == dim) & (dim > 0)
     # one zero row past the end for stories without a vector
     matrix = np.zeros((embeddings.num_rows + 1, dim), dtype=np.float32)
-    if len(full):
-        matrix[full] = values[starts[full, None] + np.arange(dim)]
+    if full.any():
+        # the full rows' values, in row order: a reshape when every vector is full, else
+        # a mask over the values (one byte per value, not an index of eight)
+        if not full.all():
+            values = values[np.repeat(full, lengths)]
+        matrix[np.flatnonzero(full)] = values.reshape(-1, dim)
     row = {sid: i for i, sid in enumerate(embeddings.column("story_id").to_pylist())}
     missing = embeddings.num_rows
     return matrix[np.fromiter((row.get(s, missing) for s in story_ids), np.int64, len(story_ids))]
