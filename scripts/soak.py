@@ -9,8 +9,10 @@ and one Dagster home (SQLite) for the whole soak.
 
 Per run it records:
   wall_s          the `riverbed run` process, start to exit
-  peak_rss_mb     peak resident memory of the whole process tree (polled every 0.1 s, and
-                  the kernel's max RSS of any one child as a floor)
+  peak_rss_mb     peak memory of the whole process tree (summed PSS polled every 0.1 s, so
+                  a forked child's shared pages count once; the kernel's max RSS of any one
+                  process of the run as a floor)
+  max_rss_mb      that floor alone: the largest single process's peak RSS
   items_day       rows of `items` for the run's day after the run; items_total every day's
   dagster_s       Dagster bookkeeping inside the runs, from the event log: planning the
                   partitions, run/step start and end, STEP_INPUT, asset materialisation and
@@ -54,20 +56,29 @@ RIVERBED = [str(Path(sys.executable).parent / "riverbed")]
 RIVERBED_EVENTS = {"LOADED_INPUT", "STEP_OUTPUT"}
 
 
-def tree_rss(root: psutil.Process) -> int:
+def tree_memory(root: psutil.Process) -> int:
+    """The process tree's memory: the sum of each process's PSS (proportional set size), so
+    pages a forked child shares with its parent count once, not once per process as a sum
+    of RSS would (the stories step forks a tokenising child: summed RSS nearly doubled
+    there). RSS where PSS cannot be read."""
     total = 0
     for proc in [root, *root.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            try:
+                total += proc.memory_full_info().pss
+            except (psutil.AccessDenied, AttributeError):
+                total += proc.memory_info().rss
         except psutil.Error:
             continue
     return total
 
 
-def run_measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[int, float, int, str]:
-    """Run `cmd`; (exit code, wall seconds, peak RSS bytes, stderr tail). The peak is the
-    larger of the process tree's RSS polled every 0.1 s and the kernel's max RSS of the
-    `riverbed run` process itself (`wait4`: this run's, not the largest child so far)."""
+def run_measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[int, float, int, int, str]:
+    """Run `cmd`; (exit code, wall seconds, peak memory bytes, the largest process's max RSS
+    bytes, stderr tail). The peak is the
+    larger of the process tree's memory polled every 0.1 s (`tree_memory`: summed PSS) and
+    the kernel's max RSS of any one process of the run (`wait4`: this run's, not the largest
+    child so far) — a floor for a spike between two polls."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -79,15 +90,15 @@ def run_measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[int, float, i
             if pid:
                 break
             if polls >= 2:  # before its exec, the child shows this process's pages
-                peak = max(peak, tree_rss(root))
+                peak = max(peak, tree_memory(root))
             polls += 1
             time.sleep(0.1)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - started
-        peak = max(peak, usage.ru_maxrss * 1024)  # KiB on Linux
+        largest = usage.ru_maxrss * 1024  # KiB on Linux
         err.seek(0)
         tail = err.read()[-2000:]
-    return proc.returncode, wall, peak, tail.decode(errors="replace")
+    return proc.returncode, wall, max(peak, largest), largest, tail.decode(errors="replace")
 
 
 def split_run(events: list[Any]) -> tuple[float, float]:
@@ -215,7 +226,7 @@ def main() -> None:
                     "--format",
                     "json",
                 ]
-                code, wall, peak, err = run_measured(cmd, env)
+                code, wall, peak, largest, err = run_measured(cmd, env)
                 own, book, runs = dagster_split(home, started)
                 items_day, items_total = lake_items(lake, date)
                 previous = date_of(hour - 24)
@@ -227,6 +238,7 @@ def main() -> None:
                     "exit": code,
                     "wall_s": round(wall, 2),
                     "peak_rss_mb": round(peak / 2**20),
+                    "max_rss_mb": round(largest / 2**20),
                     "items_day": items_day,
                     "items_total": items_total,
                     "expected_items_full_day": load.items_in_day(date),
