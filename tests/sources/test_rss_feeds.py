@@ -796,3 +796,16 @@ def test_a_loosely_parsed_feed_with_a_link_that_is_text_is_parsed():
         assert exc.kind == ErrorKind.PARSE_ERROR
     else:
         assert all(i.url is None or i.url.startswith(("http://", "https://")) for i in result.items)
+
+
+def test_a_loosely_parsed_feed_with_a_link_that_is_a_mapping_is_parsed():
+    # found by fuzzing: feedparser's loose mode left a dict as an entry's `link` (and could
+    # in any scalar field); the fallback path raised AttributeError on it
+    body = (FEEDS / "fuzz" / "link_as_mapping.xml").read_bytes()
+    try:
+        result = parse_feed(body, base_url=BASE, now=NOW)
+    except RiverbedError as exc:
+        assert exc.kind == ErrorKind.PARSE_ERROR
+    else:
+        assert all(i.url is None or i.url.startswith(("http://", "https://")) for i in result.items)
+        assert all(isinstance(i.title, str | None) for i in result.items)

@@ -44,14 +44,13 @@ def extract_with_feedparser(data: bytes, base_url: str | None, strict_error: str
     if not version:
         raise RiverbedError(ErrorKind.PARSE_ERROR, f"malformed XML: {strict_error}")
     feed = _mapping(parsed.get("feed"))
-    title_detail = _mapping(feed.get("title_detail"))
     # Atom entries inherit the feed's authors (RFC 4287 4.2.1); feedparser leaves that to us.
     inherited = _authors(feed) if version.startswith("atom") else []
     return RawFeed(
         _FORMATS.get(version, version),
-        feed.get("title"),
+        _text(feed.get("title")),
         [_entry(e, base_url, inherited) for e in _dicts(parsed.get("entries"))],
-        title_html="html" in (title_detail.get("type") or ""),
+        title_html=_is_html(feed.get("title_detail"), ""),
     )
 
 
@@ -67,10 +66,20 @@ def _mapping(value: Any) -> Any:
     return value if isinstance(value, Mapping) else {}
 
 
+def _text(value: Any) -> str | None:
+    """A feedparser scalar field, when it is text: loose parsing of hostile markup can leave
+    a mapping where a string belongs (found by fuzzing: an entry `link` that was a dict)."""
+    return value if isinstance(value, str) else None
+
+
+def _is_html(detail: Any, default: str) -> bool:
+    return "html" in (_text(_mapping(detail).get("type")) or default)
+
+
 def _authors(obj: Any) -> list[str]:
     """Author names; loose parsing leaves them HTML-escaped, so they are unescaped here."""
     names = [a.get("name") or a.get("email") for a in _dicts(obj.get("authors")) if a]
-    if not any(names) and obj.get("author"):
+    if not any(names) and _text(obj.get("author")):
         names = [obj.get("author")]
     return [html.unescape(n) for n in names if isinstance(n, str) and n]
 
@@ -78,8 +87,8 @@ def _authors(obj: Any) -> list[str]:
 def _replies(links: list[Any]) -> tuple[str | None, str | None]:
     """(comments URL, count) from an Atom `link rel="replies"` (RFC 4685)."""
     for link in links:
-        if link.get("rel") == "replies" and "html" in (link.get("type") or "text/html"):
-            return link.get("href"), link.get("thr:count")
+        if link.get("rel") == "replies" and _is_html(link, "text/html"):
+            return _text(link.get("href")), _text(link.get("thr:count"))
     return None, None
 
 
@@ -88,25 +97,23 @@ def _without_xmlns(markup: str | None) -> str | None:
 
 
 def _entry(e: Any, base_url: str | None, inherited: list[str]) -> RawEntry:
-    title_detail = _mapping(e.get("title_detail"))
-    summary_detail = _mapping(e.get("summary_detail"))
     contents = _dicts(e.get("content"))
     content = contents[0] if contents else {}
     replies_url, replies_count = _replies(_dicts(e.get("links")))
     return RawEntry(
-        title=e.get("title"),
-        title_html="html" in (title_detail.get("type") or ""),
-        link=resolve(e.get("link"), base_url),
-        guid=e.get("id") or None,
+        title=_text(e.get("title")),
+        title_html=_is_html(e.get("title_detail"), ""),
+        link=resolve(_text(e.get("link")), base_url),
+        guid=_text(e.get("id")) or None,
         authors=_authors(e) or inherited,
-        published=e.get("published"),
+        published=_text(e.get("published")),
         # dict.get: FeedParserDict.get("updated") falls back to `published`, with a warning.
-        updated=dict.get(e, "updated"),
-        summary=_without_xmlns(e.get("summary")),
-        summary_html="html" in (summary_detail.get("type") or "text/html"),
-        content=_without_xmlns(content.get("value")),
-        content_html="html" in (content.get("type") or "text/html"),
-        tags=[t.get("term") for t in _dicts(e.get("tags")) if t.get("term")],
-        comments_url=resolve(e.get("comments") or replies_url, base_url),
-        comments=e.get("slash_comments") or e.get("thr_total") or replies_count,
+        updated=_text(dict.get(e, "updated")),
+        summary=_without_xmlns(_text(e.get("summary"))),
+        summary_html=_is_html(e.get("summary_detail"), "text/html"),
+        content=_without_xmlns(_text(content.get("value"))),
+        content_html=_is_html(content, "text/html"),
+        tags=[term for term in (_text(t.get("term")) for t in _dicts(e.get("tags"))) if term],
+        comments_url=resolve(_text(e.get("comments")) or replies_url, base_url),
+        comments=_text(e.get("slash_comments")) or _text(e.get("thr_total")) or replies_count,
     )
