@@ -180,12 +180,13 @@ def query(
     import duckdb
 
     from riverbed.lake import Lake
-    from riverbed.lake.query import connect
+    from riverbed.lake.query import connect, tables_named
 
     check_format(fmt)
     lake_uri = resolve_lake(lake)
     try:
-        con = connect(Lake(lake_uri))
+        opened = Lake(lake_uri)
+        con = connect(opened, only=tables_named(opened, sql))
         cur = con.execute(sql)
     except duckdb.Error as exc:
         err(f"SQL error: {exc}")

@@ -7,6 +7,9 @@ its earliest sighting). History tables are plain unions of their days.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
+
 import duckdb
 
 from riverbed.lake.compact import Piece, day_pieces, list_table
@@ -40,8 +43,19 @@ def table_names(lake: Lake) -> list[str]:
     return sorted(set(TABLES) | set(lake.list_dirs(lake.path("tables"))))
 
 
-def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per lake table.
+def tables_named(lake: Lake, sql: str) -> list[str] | None:
+    """The lake tables `sql` names (as whole words), or None when it names none (`SHOW
+    TABLES`, `SELECT 1`): then every view is wanted."""
+    named = [
+        n for n in table_names(lake) if re.search(rf"(?<![\w$]){re.escape(n)}(?![\w$])", sql, re.I)
+    ]
+    return named or None
+
+
+def connect(lake: Lake, only: Collection[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per lake table (`only`: just those; creating a view
+    reads the footer of every object it spans, so a query naming one table need not pay for
+    the others).
 
     An object-store lake (s3://…) is read through the lake's own fsspec filesystem
     registered in DuckDB: nothing is downloaded first and no DuckDB extension is fetched
@@ -53,6 +67,8 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
     if not lake.local:
         con.register_filesystem(lake.root.fs)
     for name in table_names(lake):
+        if only is not None and name not in only:
+            continue
         src = None if name in TABLES else _per_source_src(lake, name)
         files = [] if src is not None else lake.list_files(lake.table_dir(name))
         if files:

@@ -77,9 +77,10 @@ class _ProducerFailed(Exception):
 # Rows per Parquet row group (at most), and per batch when a table is scanned: the unit that
 # sits in memory at once when a table is written or read.
 ROW_GROUP_ROWS = 64 * 1024
-# ... and about this much data per row group: wide rows (embeddings: 2 KB each) get smaller
-# groups. Reading decodes a row group's column at once; a 75 MB vector column in one group
-# took ~270 MB of Arrow memory to read, in groups of 4,096 rows ~100 MB (docs/performance.md).
+# ... and about this much data per row group and per batch a whole-table read decodes
+# (`group_rows`): wide rows (embeddings: 2 KB each) get fewer rows. Decoding costs about
+# three times the batch: an 80 MB vector column read 64k rows at a time took 260 MB of Arrow
+# memory, in batches of ~8 MB 92 MB (docs/performance.md, "Memory of a day").
 ROW_GROUP_BYTES = 8 * 2**20
 # Objects up to this size are one PUT; larger ones are a multipart upload of parts this size
 # (at most this much is buffered per open object). S3's minimum part size is 5 MiB.
@@ -187,7 +188,8 @@ def _drop_expect_continue(request: Any, **_: Any) -> None:
 def _bound_upload_waits() -> None:
     """Register `_drop_expect_continue` for every botocore session made from now on: on the
     sessions (not a client) because s3fs makes a new session and client when its HTTP
-    sessions were closed."""
+    sessions were closed. Done when the first object-store lake is opened, before its
+    filesystem exists (importing botocore costs ~0.25 s a local lake need not pay)."""
     try:
         from botocore import handlers
     except ImportError:  # pragma: no cover - botocore comes with s3fs
@@ -197,7 +199,6 @@ def _bound_upload_waits() -> None:
         handlers.BUILTIN_HANDLERS.append(spec)
 
 
-_bound_upload_waits()
 _BUCKETS: set[tuple[str, str]] = set()  # (endpoint, bucket) seen to exist in this process
 
 
@@ -221,6 +222,8 @@ class Lake:
         self.shown = redact_url(text)  # for messages: credentials removed
         self.root = UPath(text, **_storage_options(text.split("://", 1)[0]))
         self.local = _is_local(self.root)
+        if not self.local:
+            _bound_upload_waits()
         if not self.local and hasattr(self.root.fs, "retries"):
             self.root.fs.retries = S3_CALL_RETRIES
 
