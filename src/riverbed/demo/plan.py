@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -100,6 +100,9 @@ class FeedPlan:
     relative_links: bool = False
     repeats_entry: bool = False
     topics: tuple[str, ...] = ()
+    # wp-style post ids given so far (id -> link): a drawn id another link holds is drawn
+    # again (found on 2026-12-08: two posts of one feed drew the same `?p=` id)
+    wp_ids: dict[int, str] = field(default_factory=dict)
 
     def entry_guid(self, rng: random.Random, link: str, path: str, d: date) -> tuple[str, bool]:
         """The GUID this feed gives an entry linking `link` (at `path`, published on `d`),
@@ -108,7 +111,10 @@ class FeedPlan:
         if style == "permalink" and not self.relative_links:
             return link, True
         if style == "wp":
-            return f"http://{self.spec.host}/?p={rng.randint(1000, 99999)}", False
+            post = rng.randint(1000, 99999)
+            while self.wp_ids.setdefault(post, link) != link:
+                post = rng.randint(1000, 99999)
+            return f"http://{self.spec.host}/?p={post}", False
         if style == "uuid":
             return f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}", False
         return f"tag:{self.spec.host},{d.isoformat()}:{path}", False

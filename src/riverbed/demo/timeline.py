@@ -277,7 +277,11 @@ def generate_date(plan: Plan, seed: int, d: date) -> DateContent:
             out.discussions[(fp.spec.host, f"/item/{number}")] = discussion_page(
                 fp.site_name, title, written, _comments(rng, slots)
             ).encode()
-        guid = comments_url or f"tag:{fp.spec.host},{d.isoformat()}:{slugify(title)}"
+        guid = comments_url or _free_guid(
+            out.items[fp.spec.source_id],
+            f"tag:{fp.spec.host},{d.isoformat()}:{slugify(title)}",
+            written,
+        )
         shown, is_html = fp.styled_title(title, slots["product"])
         out.items[fp.spec.source_id].append(
             ItemSpec(
@@ -393,3 +397,15 @@ def _comments(rng: random.Random, slots: Slots) -> list[tuple[str, str]]:
         (rng.choice(FIRST_NAMES).lower() + str(rng.randint(1, 99)), s)
         for s in sentences(rng, slots, rng.randint(2, 5))
     ]
+
+
+def _free_guid(items: list[ItemSpec], guid: str, link: str) -> str:
+    """`guid`, or `guid-2`, `guid-3` … when the feed already has an entry with that GUID and
+    another link: two stories of one day with the same title (a generated title can repeat)
+    are two entries, not one (found on 2026-11-27: the pipeline rightly kept one of them)."""
+    taken = {i.guid: i.link for i in items}
+    candidate, n = guid, 1
+    while candidate in taken and taken[candidate] != link:
+        n += 1
+        candidate = f"{guid}-{n}"
+    return candidate
