@@ -809,3 +809,24 @@ def test_a_loosely_parsed_feed_with_a_link_that_is_a_mapping_is_parsed():
     else:
         assert all(i.url is None or i.url.startswith(("http://", "https://")) for i in result.items)
         assert all(isinstance(i.title, str | None) for i in result.items)
+
+
+@pytest.mark.parametrize(
+    ("declaration", "content_type"),
+    [
+        ('<?xml version="1.0" encoding="uu"?>', None),
+        ('<?xml version="1.0"?>', "application/rss+xml; charset=base64"),
+    ],
+)
+def test_a_charset_that_is_no_text_encoding_is_ignored(declaration, content_type):
+    # found by fuzzing: `encoding="uu"` (a bytes-to-bytes codec) raised LookupError
+    body = (
+        f'{declaration}<rss version="2.0"><channel><title>t</title><item><title>Café</title>'
+        "<link>http://example.com/a</link></item></channel></rss>"
+    ).encode()
+    try:
+        result = parse_feed(body, content_type=content_type, base_url=BASE, now=NOW)
+    except RiverbedError as exc:
+        assert exc.kind == ErrorKind.PARSE_ERROR
+    else:
+        assert [i.title for i in result.items] == ["Café"]

@@ -23,7 +23,9 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)["']
 _SNIFF_BYTES = 4096
 
 
-def _codec(label: str | bytes | None) -> str | None:
+def text_codec(label: str | bytes | None) -> str | None:
+    """Python's name of the text encoding a charset label names (latin-1 and ASCII labels read
+    as windows-1252); None for an unknown label or a codec that is no text encoding."""
     if not label:
         return None
     text = label.decode("ascii", "replace") if isinstance(label, bytes) else label
@@ -44,7 +46,7 @@ def charset_from_content_type(content_type: str | None) -> str | None:
     if not content_type:
         return None
     m = _HEADER_CHARSET.search(content_type)
-    return _codec(m.group(1)) if m else None
+    return text_codec(m.group(1)) if m else None
 
 
 def decode_text(body: bytes, content_type: str | None) -> str:
@@ -63,7 +65,7 @@ def decode_text(body: bytes, content_type: str | None) -> str:
     if declared is None:
         head = body[:_SNIFF_BYTES]
         m = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
-        declared = _codec(m.group(1)) if m else None
+        declared = text_codec(m.group(1)) if m else None
         # A page declaring UTF-16 in ASCII-compatible bytes is lying (HTML spec: use UTF-8).
         if declared is not None and declared.startswith("utf-16"):
             declared = "utf-8"

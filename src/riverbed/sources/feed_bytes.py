@@ -11,6 +11,7 @@ from collections.abc import Callable
 from html.entities import name2codepoint
 
 from riverbed.core.errors import ErrorKind, RiverbedError
+from riverbed.fetch.text import text_codec
 
 DTD_REFUSED = "DTD/entity declarations are not allowed"
 _DOCTYPE_MAX_BYTES = 4096
@@ -70,14 +71,11 @@ def to_declared_utf8(data: bytes, content_type: str | None) -> tuple[bytes, str 
 
 
 def _codec(label: str | None) -> str | None:
-    """Python codec name for a charset label; latin-1/ASCII read as windows-1252."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    if name.startswith(("utf-16", "utf-32")):
+    """Python codec name for a charset label (`text_codec`: latin-1/ASCII read as
+    windows-1252, no bytes-to-bytes codec such as uu or base64 — found by fuzzing); None
+    for UTF-16/32 without a BOM."""
+    name = text_codec(label)
+    if name is None or name.startswith(("utf-16", "utf-32")):
         return None  # no BOM and no NUL bytes (checked before): the label is wrong
     return "cp1252" if name in ("iso8859-1", "latin-1", "ascii") else name
 
