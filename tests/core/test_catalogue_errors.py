@@ -1016,3 +1016,22 @@ def test_valid_css_selectors_pass(selector: str) -> None:
     text += f"      summary: {json.dumps(selector)}\n"  # a JSON string is a YAML scalar
     source = parse_catalogue(text, file="sources.yaml", env={}).sources[0]
     assert source.selectors.summary == selector
+
+
+def test_a_null_header_name_with_an_unset_variable_is_a_problem_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # found by fuzzing: the problem's field path met a null key and raised AttributeError
+    monkeypatch.delenv("RIVERBED_TEST_UNSET", raising=False)
+    problems = problems_of(
+        f"""\
+        sources:
+          - id: a
+            kind: rss
+            url: {FEED}
+            headers:
+              ~: ${{RIVERBED_TEST_UNSET}}
+        """
+    )
+    assert problems and any("RIVERBED_TEST_UNSET" in p.message for p in problems)
+    assert any("[None]" in p.field for p in problems)

@@ -167,7 +167,11 @@ def _format_path(loc: Loc) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part.replace("_", "a").replace("-", "a").isalnum() and not part[:1].isdigit():
+        elif (
+            isinstance(part, str)  # a YAML key may be null, a number … (found by fuzzing)
+            and part.replace("_", "a").replace("-", "a").isalnum()
+            and not part[:1].isdigit()
+        ):
             out += f".{part}" if out else part
         else:
             out += f"[{part!r}]"
