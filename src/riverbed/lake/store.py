@@ -74,8 +74,8 @@ class _ProducerFailed(Exception):
     """The batches given to `write_batches` raised: their own error, not the lake's."""
 
 
-# Rows per Parquet row group (at most), and per batch when a table is scanned: the unit that
-# sits in memory at once when a table is written or read.
+# Rows per Parquet row group and per batch read (at most): the unit that sits in memory at
+# once when a table is written or read.
 ROW_GROUP_ROWS = 64 * 1024
 # ... and about this much data per row group and per batch a whole-table read decodes
 # (`group_rows`): wide rows (embeddings: 2 KB each) get fewer rows. Decoding costs about
@@ -375,15 +375,15 @@ class Lake:
         return pa.Table.from_batches(list(self.scan(paths, schema)), schema=schema)
 
     def scan(
-        self, paths: Iterable[UPath], schema: pa.Schema, batch_size: int = ROW_GROUP_ROWS
+        self, paths: Iterable[UPath], schema: pa.Schema, batch_size: int | None = None
     ) -> Iterator[pa.RecordBatch]:
-        """The rows of every file in `paths`, conformed to `schema`, a batch at a time: one
-        row group per file is in memory at once. Missing files are skipped."""
+        """The rows of every file in `paths`, conformed to `schema`, a batch at a time
+        (`iter_parquet`: ~`ROW_GROUP_BYTES` unless `batch_size` rows are asked for). Missing
+        files are skipped."""
         for path in paths:
             try:
                 with self._io("read", path), self._open(path) as fh:
-                    parquet = pq.ParquetFile(fh)
-                    for batch in parquet.iter_batches(batch_size=batch_size):
+                    for batch in iter_parquet(pq.ParquetFile(fh), batch_size):
                         yield conform_batch(batch, schema)
             except FileNotFoundError:
                 continue
@@ -431,16 +431,26 @@ class Lake:
         self.write_bytes(path, json.dumps(value, sort_keys=True, default=str).encode())
 
 
+def iter_parquet(
+    parquet: pq.ParquetFile, batch_size: int | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The file's rows a batch at a time, batches of about `ROW_GROUP_BYTES` (`group_rows`
+    from the file's own sizes) unless `batch_size` is given. Decoding costs about three times
+    the batch's size on top of it: an 80 MB column of vectors decoded 64k rows at a time took
+    260 MB of Arrow memory, in batches of ~8 MB 92 MB."""
+    if batch_size is None:
+        meta = parquet.metadata
+        groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+        batch_size = group_rows(
+            sum(g.total_byte_size for g in groups), sum(g.num_rows for g in groups)
+        )
+    yield from parquet.iter_batches(batch_size=batch_size)
+
+
 def read_parquet(parquet: pq.ParquetFile) -> pa.Table:
-    """The whole file, decoded in batches of about `ROW_GROUP_BYTES` (`group_rows` from the
-    file's own sizes). Decoding costs about three times the batch's size on top of the
-    result: `ParquetFile.read()` decodes 64k-row batches, and a 80 MB column of vectors took
-    260 MB of Arrow memory to read where batches of 4,096 rows took 100 MB."""
-    meta = parquet.metadata
-    sizes = [meta.row_group(i) for i in range(meta.num_row_groups)]
-    rows = group_rows(sum(g.total_byte_size for g in sizes), sum(g.num_rows for g in sizes))
-    batches = list(parquet.iter_batches(batch_size=rows))
-    return pa.Table.from_batches(batches, schema=parquet.schema_arrow)
+    """The whole file (`iter_parquet`'s batches: not `ParquetFile.read()`, which decodes 64k
+    rows at a time)."""
+    return pa.Table.from_batches(list(iter_parquet(parquet)), schema=parquet.schema_arrow)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
