@@ -11,8 +11,12 @@ uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
 		$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 
+## Bytecode compiled once at install, riverbed's own too: where PYTHONDONTWRITEBYTECODE is set
+## (this CI's machines) every process otherwise compiles every module it imports from source —
+## `import dagster` 2 s instead of 0.7 s, `riverbed query` 1.0 s instead of 0.6 s.
 sync: uv
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --quiet --compile-bytecode
+	@$(UV) run --locked --quiet python -m compileall -q -j 0 src
 
 ## demo: the whole pipeline, offline, on the bundled corpus served on 127.0.0.1
 demo: sync

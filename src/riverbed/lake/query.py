@@ -64,6 +64,9 @@ def connect(lake: Lake, only: Collection[str] | None = None) -> duckdb.DuckDBPyC
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
+    # the footers a view reads when it is created (union_by_name reads every file's) are
+    # kept for the query, not read a second time
+    con.execute("SET parquet_metadata_cache = true")
     if not lake.local:
         con.register_filesystem(lake.root.fs)
     for name in table_names(lake):
