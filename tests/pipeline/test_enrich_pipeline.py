@@ -248,3 +248,9 @@ def test_vectors_follow_the_story_order_with_zeros_for_missing_or_odd_vectors() 
     # every vector full: one reshape of the values
     whole = rows_to_table([row("a", [1.0, 2.0]), row("b", [3.0, 4.0])], EMBEDDINGS)
     assert vectors_of(whole, ["a", "b"]).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    # a table read in batches has many chunks, each a slice of the same buffers: same vectors
+    chunked = pa.Table.from_batches(table.to_batches(max_chunksize=2))
+    assert [c.offset for c in chunked.column("vector").chunks] == [0, 2, 4]
+    assert vectors_of(chunked, ["b", "missing", "a", "short", "none", "empty", "a"]).tolist() == (
+        got.tolist()
+    )

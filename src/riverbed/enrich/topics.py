@@ -124,11 +124,11 @@ def cluster_topics(
         raise ValueError(f"max_topics must be at least 1, got {max_topics}")
     matrix = np.asarray(vectors, dtype=np.float32).reshape(n, -1)
     order = sorted(range(n), key=lambda i: story_ids[i])
-    norms = np.linalg.norm(matrix, axis=1)
-    rows = [i for i in order if norms[i] > 0]
+    squares = np.einsum("ij,ij->i", matrix, matrix)  # no n x dim temporary, unlike a norm
+    rows = [i for i in order if squares[i] > 0]
     documents = _documents(titles, texts, rows)
     if rows:
-        labels = _cluster(_features(matrix[rows], documents), max_topics)
+        labels = _cluster(_features(matrix, rows, documents), max_topics)
     else:
         labels = np.zeros(0, dtype=np.int64)
 
@@ -161,23 +161,25 @@ def cluster_topics(
 # -- clustering -----------------------------------------------------------------------------
 
 
-def _features(vectors: np.ndarray, documents: _Documents) -> np.ndarray:
-    """What stories are clustered on: their embeddings, centred on the day's mean, beside a
-    TF-IDF of their terms over the day (hashed to TFIDF_DIM signed buckets; terms in one
-    story only, or in more than MAX_DF of them, left out), each part L2-normalised, then the
-    whole row."""
-    m = len(vectors)
+def _features(vectors: np.ndarray, rows: Sequence[int], documents: _Documents) -> np.ndarray:
+    """What stories (`vectors[rows]`, in that order) are clustered on: their embeddings,
+    centred on the day's mean, beside a TF-IDF of their terms over the day (hashed to
+    TFIDF_DIM signed buckets; terms in one story only, or in more than MAX_DF of them, left
+    out), each part L2-normalised, then the whole row."""
+    m = len(rows)
     dim = vectors.shape[1] if vectors.ndim == 2 else 0
-    # one m x (dim + TFIDF_DIM) array, each part filled and scaled in place (at 100k stories
-    # every extra copy is ~400 MB)
+    # one m x (dim + TFIDF_DIM) array, each part filled and scaled in place, slice by slice
+    # (at 100k stories every extra copy is ~400 MB)
     combined = np.zeros((m, dim + TFIDF_DIM), dtype=np.float32)
     x = combined[:, :dim]
-    x[:] = vectors
-    _rows_unit(x, out=x)
+    index = np.asarray(rows, dtype=np.int64)
+    for part in _slices(m):
+        x[part] = vectors[index[part]]
+        _rows_unit(x[part], out=x[part])
     if m > 2:
-        centred = x - x.mean(axis=0)
-        _rows_unit(centred, fallback=x, out=x)
-        del centred
+        mean = x.mean(axis=0)
+        for part in _slices(m):
+            _rows_unit(x[part] - mean, fallback=x[part], out=x[part])
     if EMBEDDING_WEIGHT != 1.0:
         x *= EMBEDDING_WEIGHT
     tfidf = combined[:, dim:]
@@ -193,14 +195,17 @@ def _features(vectors: np.ndarray, documents: _Documents) -> np.ndarray:
     # every (story, term) added in story then term order, as one unbuffered add per slice
     # of stories (`np.add.at` adds repeated cells one after the other, in float32)
     flat = combined.reshape(-1)  # a view: combined is contiguous (tfidf, a slice, is not)
-    for start in range(0, m, 8_192):
-        end = min(m, start + 8_192)
-        lo, hi = documents.offsets[start], documents.offsets[end]
-        terms = documents.terms[lo:hi]
+    for part in _slices(m):
+        start, end = part.start, part.stop
+        terms = documents.terms[documents.offsets[start] : documents.offsets[end]]
         owner = np.repeat(np.arange(start, end), np.diff(documents.offsets[start : end + 1]))
         np.add.at(flat, owner * (dim + TFIDF_DIM) + dim + bucket[terms], signed[terms])
     _rows_unit(tfidf, out=tfidf)
     return _rows_unit(combined, out=combined)
+
+
+def _slices(m: int, size: int = 8_192) -> list[slice]:
+    return [slice(start, min(m, start + size)) for start in range(0, m, size)]
 
 
 def _rows_unit(

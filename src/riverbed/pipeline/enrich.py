@@ -109,26 +109,37 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
 
 def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
     """The stories' vectors in `story_ids` order (zeros for a story without one, or with a
-    vector of another length). Straight from Arrow to numpy: a day of 100k stories x 512
-    floats as Python lists took over 1 GB."""
-    if not story_ids or embeddings.num_rows == 0:
-        return np.zeros((len(story_ids), 0), dtype=np.float32)
-    column = embeddings.column("vector").combine_chunks()
-    lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
-    dim = int(lengths.max())
-    values = pc.list_flatten(column).to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    full = (lengths == dim) & (dim > 0)
-    # one zero row past the end for stories without a vector
-    matrix = np.zeros((embeddings.num_rows + 1, dim), dtype=np.float32)
-    if full.any():
-        # the full rows' values, in row order: a reshape when every vector is full, else
-        # a mask over the values (one byte per value, not an index of eight)
-        if not full.all():
-            values = values[np.repeat(full, lengths)]
-        matrix[np.flatnonzero(full)] = values.reshape(-1, dim)
+    vector of another length). Straight from Arrow to numpy, one column chunk at a time into
+    the result: a day of 100k stories x 512 floats as Python lists took over 1 GB, and a
+    whole-column matrix beside the result doubled what the topics step holds."""
+    n = len(story_ids)
+    if not n or embeddings.num_rows == 0:
+        return np.zeros((n, 0), dtype=np.float32)
+    column = embeddings.column("vector")
+    dim = int(pc.max(pc.list_value_length(column)).as_py() or 0)
+    out = np.zeros((n, dim), dtype=np.float32)
+    if dim == 0:
+        return out
     row = {sid: i for i, sid in enumerate(embeddings.column("story_id").to_pylist())}
-    missing = embeddings.num_rows
-    return matrix[np.fromiter((row.get(s, missing) for s in story_ids), np.int64, len(story_ids))]
+    source = np.fromiter((row.get(s, -1) for s in story_ids), np.int64, n)
+    wanted = np.flatnonzero(source >= 0)
+    by_source = wanted[np.argsort(source[wanted], kind="stable")]
+    start = 0
+    for chunk in column.chunks:
+        lo, hi = np.searchsorted(source[by_source], [start, start + len(chunk)])
+        targets, start = by_source[lo:hi], start + len(chunk)
+        if not len(targets):
+            continue
+        lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+        values = pc.list_flatten(chunk).to_numpy(zero_copy_only=False)
+        full = lengths == dim
+        if not full.all():  # only the full rows' values (a byte mask, not an index per value)
+            values = values[np.repeat(full, lengths)]
+        block = values.reshape(-1, dim)  # the chunk's full rows, in row order
+        local = source[targets] - (start - len(chunk))
+        keep = full[local]
+        out[targets[keep]] = block[(np.cumsum(full) - 1)[local[keep]]]
+    return out
 
 
 # -- topics ---------------------------------------------------------------------------------------
