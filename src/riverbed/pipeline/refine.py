@@ -27,17 +27,42 @@ def _dedupe(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[
 
 
 def items_table(collected: Iterable[pa.Table], catalogue: Any = None) -> pa.Table:
-    """The day's items from every collect partition, one row per item_id, with the
-    catalogue's keep/block rules applied (`hidden_by`); with a catalogue, only its sources'
-    items (a source removed from it leaves the day's items)."""
-    rows = _dedupe((r for t in collected for r in conform(t, ITEMS).to_pylist()), ("item_id",))
-    if catalogue is not None:
-        known = {s.id for s in catalogue.sources}
-        rows = [r for r in rows if r["source_id"] in known]
-        hide = catalogue_rules(catalogue)
-        for row in rows:
-            row["hidden_by"] = hide(row)
-    return rows_to_table(rows, ITEMS)
+    """The day's items from every collect partition, one row per item_id (the first met),
+    sorted by item_id, with the catalogue's keep/block rules applied (`hidden_by`); with a
+    catalogue, only its sources' items (a source removed from it leaves the day's items).
+
+    In Arrow: only the rules see Python rows, and only the fields they read, a batch at a
+    time (a day of 100 k items as whole Python rows took ~1 KB each)."""
+    parts = [conform(t, ITEMS) for t in collected]
+    if not parts:
+        return ITEMS.empty_table()
+    table = _first_per_key(pa.concat_tables(parts), ["item_id"])
+    if catalogue is None:
+        return table
+    known = pa.array(sorted({s.id for s in catalogue.sources}), pa.string())
+    table = table.filter(pc.is_in(table.column("source_id"), value_set=known))
+    hide = catalogue_rules(catalogue)
+    read = table.select(["source_id", "title", "url", "author", "text", "tags"])
+    hidden = [hide(r) for b in read.to_batches(max_chunksize=8_192) for r in b.to_pylist()]
+    at = table.schema.get_field_index("hidden_by")
+    return table.set_column(at, ITEMS.field(at), pa.array(hidden, pa.string()))
+
+
+def _first_per_key(table: pa.Table, keys: list[str]) -> pa.Table:
+    """The first row of each key, sorted by the keys (a null key first, as "" sorted)."""
+    if not table.num_rows:
+        return table
+    position = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    first = (
+        table.select(keys)
+        .append_column("_row", position)
+        .group_by(keys, use_threads=False)
+        .aggregate([("_row", "min")])
+        .column("_row_min")
+    )
+    kept = table.take(first)
+    order = pc.sort_indices(kept, sort_keys=[(k, "ascending", "at_start") for k in keys])
+    return kept.take(order).combine_chunks()
 
 
 def item_metrics_table(
@@ -60,22 +85,7 @@ def item_metrics_table(
         }
     )
     parts = [conform(t, ITEM_METRICS) for t in (existing, observed, latest) if t is not None]
-    table = pa.concat_tables(parts)
-    if not table.num_rows:
-        return table
-    keys = ["item_id", "observed_at"]
-    position = pa.array(np.arange(table.num_rows, dtype=np.int64))
-    first = (
-        table.select(keys)
-        .append_column("_row", position)
-        .group_by(keys, use_threads=False)
-        .aggregate([("_row", "min")])
-        .column("_row_min")
-    )
-    kept = table.take(first)
-    # a null key sorts first, as "" did
-    order = pc.sort_indices(kept, sort_keys=[(k, "ascending", "at_start") for k in keys])
-    return kept.take(order).combine_chunks()
+    return _first_per_key(pa.concat_tables(parts), ["item_id", "observed_at"])
 
 
 def stories_table(items: pa.Table, date: str) -> pa.Table:
