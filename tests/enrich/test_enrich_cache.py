@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -83,6 +84,30 @@ def test_vectors_come_back_as_float32_lists(lake: Lake) -> None:
     assert got["k1"] == got["k2"] == vector.tolist()
     table = pq.read_table(cache.segments()[0].path)
     assert table.column("json").null_count == 2  # stored as list<float32>, not JSON
+
+
+def test_a_lookup_as_arrow_keeps_vectors_as_float32_lists(lake: Lake) -> None:
+    cache = EnrichCache(lake, "embeddings/hashing-v1")
+    vectors = np.random.default_rng(1).normal(size=(3, 16)).astype(np.float32)
+    cache.put_many({"a": vectors[0], "b": vectors[1], "text": "not a vector"})
+    cache.put_many({"b": vectors[2]})  # written again: the latest wins
+    table = cache.get_table(["b", "a", "text", "missing"])
+    assert table.column_names == ["key", "json", "vector"]
+    assert table.schema.field("vector").type == pa.list_(pa.float32())
+    got = dict(zip(table.column("key").to_pylist(), table.column("vector").to_pylist()))
+    assert got == {"a": vectors[0].tolist(), "b": vectors[2].tolist(), "text": None}
+    assert cache.get_table([]).num_rows == 0
+
+
+def test_a_merge_keeps_each_keys_latest_value_where_it_was_last_written(lake: Lake) -> None:
+    cache = EnrichCache(lake, "keywords/v1")
+    for run in range(MAX_SEGMENTS + 1):
+        cache.put_many({f"k{run}": run, "moved": run} if run in (3, 10) else {f"k{run}": run})
+    assert len(cache.segments()) == 1
+    merged = pq.read_table(cache.segments()[0].path)
+    keys = merged.column("key").to_pylist()
+    assert keys == [*(f"k{r}" for r in range(11)), "moved", *(f"k{r}" for r in range(11, 17))]
+    assert cache.get_many(["moved"]) == {"moved": 10}
 
 
 def test_missing_keys_are_absent_and_a_cached_none_is_present(lake: Lake) -> None:

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from upath import UPath
 
@@ -59,6 +60,7 @@ SCHEMA = pa.schema(
         ("vector", pa.list_(pa.float32())),
     ]
 )
+_VALUES = pa.schema([SCHEMA.field("key"), SCHEMA.field("json"), SCHEMA.field("vector")])
 _NAMESPACE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]*")
 _SEGMENT = re.compile(r"^seg-(?P<stamp>\d{8}T\d{12})-(?P<id>[0-9a-f]{8})-n(?P<rows>\d+)\.parquet$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]")
@@ -129,27 +131,37 @@ class EnrichCache:
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """The cached value of each of `keys` that has one (missing keys are absent; a
         cached None is present). Later segments win over earlier ones."""
+        return {row["key"]: _decode(row) for row in self.get_table(keys).to_pylist()}
+
+    def get_table(self, keys: Iterable[str]) -> pa.Table:
+        """What `get_many` finds, as Arrow: one row (`key`, `json`, `vector`) per key found,
+        its latest value. Vectors stay list<float32>: a day's 100 k embeddings as Python
+        floats took ~16 KB each."""
         wanted = {_h(k): k for k in keys}
-        if not wanted:
-            return {}
+        found = [] if not wanted else self._hits(wanted)
+        return _latest(pa.concat_tables(found)) if found else _VALUES.empty_table()
+
+    def _hits(self, wanted: dict[int, str]) -> list[pa.Table]:
+        """Each segment's rows (oldest segment first) whose key is one of `wanted`."""
         wanted_h = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
-        found: dict[str, Any] = {}
+        keys = pa.array(sorted(wanted.values()), pa.string())
+        found = []
         for path in self.segments():
-            for row in self._rows_with(path, wanted_h):
-                key = row["key"]
-                if wanted.get(_h(key)) == key:
-                    found[key] = _decode(row)
+            table = self._rows_with(path, wanted_h)
+            if table is not None:  # a wanted h may be another key's (a 64-bit collision)
+                found.append(table.filter(pc.is_in(table.column("key"), value_set=keys)))
         return found
 
-    def _rows_with(self, path: UPath, wanted_h: np.ndarray) -> list[dict[str, Any]]:
-        """The rows of one segment whose `h` is wanted, reading only their row groups."""
+    def _rows_with(self, path: UPath, wanted_h: np.ndarray) -> pa.Table | None:
+        """The rows of one segment whose `h` is wanted (`_VALUES` columns), reading only
+        their row groups; None when it has none."""
         try:
             with path.open("rb") as fh:
                 parquet = pq.ParquetFile(fh)
                 hashes = parquet.read(columns=["h"]).column("h").to_numpy()
                 hits = np.flatnonzero(np.isin(hashes, wanted_h))
                 if not len(hits):
-                    return []
+                    return None
                 starts = np.cumsum(
                     [0]
                     + [
@@ -158,18 +170,20 @@ class EnrichCache:
                     ]
                 )
                 groups = sorted(set(np.searchsorted(starts, hits, side="right") - 1))
-                rows: list[dict[str, Any]] = []
+                parts = []
                 for group in groups:
-                    table = parquet.read_row_group(group, columns=["key", "json", "vector"])
+                    table = parquet.read_row_group(group, columns=_VALUES.names)
                     local = (
                         hits[(hits >= starts[group]) & (hits < starts[group + 1])] - starts[group]
                     )
-                    rows.extend(table.take(pa.array(local)).to_pylist())
-                return rows
+                    if len(local) < table.num_rows:  # a whole group wanted: no copy
+                        table = table.take(pa.array(local))
+                    parts.append(conform(table, _VALUES))
+                return pa.concat_tables(parts)
         except FileNotFoundError:
-            return []  # compacted away since it was listed: its keys are recomputed
+            return None  # compacted away since it was listed: its keys are recomputed
         except pa.ArrowInvalid:
-            return []  # not Parquet (a damaged object): a miss; compaction removes it
+            return None  # not Parquet (a damaged object): a miss; compaction removes it
         except Exception as exc:  # the store's own errors (botocore's are not OSErrors)
             raise self.lake.error("read", path, exc) from None
 
@@ -201,15 +215,9 @@ class EnrichCache:
         small = [p for p in self.segments() if _rows_of(p) < BIG_SEGMENT_ROWS]
         if len(small) <= max_segments:
             return False
-        latest: dict[str, dict[str, Any]] = {}
-        for path in small:
-            table = self._read(path)
-            if table is None:
-                continue  # compacted by another run already, or damaged: dropped below
-            for row in table.to_pylist():
-                latest.pop(row["key"], None)  # re-insert: the latest write is the newest
-                latest[row["key"]] = row
-        merged = _chunked(pa.Table.from_pylist(list(latest.values()), schema=SCHEMA))
+        # compacted by another run already, or damaged: None, and dropped below
+        tables = [t for t in (self._read(path) for path in small) if t is not None]
+        merged = _chunked(_latest(pa.concat_tables(tables)) if tables else SCHEMA.empty_table())
         # named after the newest merged segment, so segments written meanwhile stay newer
         stamp = _SEGMENT.match(small[-1].name)
         assert stamp is not None
@@ -250,21 +258,47 @@ def _table(items: Iterable[tuple[str, Any]]) -> pa.Table:
     hs: list[int] = []
     keys: list[str] = []
     texts: list[str | None] = []
-    vectors: list[list[float] | None] = []
+    vectors: list[np.ndarray | None] = []
     for key, value in items:
         hs.append(_h(key))
         keys.append(key)
         if _is_vector(value):
             texts.append(None)
-            vectors.append(np.asarray(value, dtype=np.float32).tolist())
+            vectors.append(np.asarray(value, dtype=np.float32))
         else:
             texts.append(json.dumps(value, ensure_ascii=False, sort_keys=True))
             vectors.append(None)
-    return _chunked(
-        pa.Table.from_pydict(
-            {"h": hs, "key": keys, "json": texts, "vector": vectors}, schema=SCHEMA
-        )
+    columns = {"h": pa.array(hs, pa.int64()), "key": pa.array(keys, pa.string())}
+    columns |= {"json": pa.array(texts, pa.string()), "vector": _vector_column(vectors)}
+    return _chunked(pa.table(columns, schema=SCHEMA))
+
+
+def _vector_column(vectors: list[np.ndarray | None]) -> pa.Array:
+    """list<float32> straight from the arrays (None: a null), no Python float per value."""
+    lengths = np.array([0 if v is None else len(v) for v in vectors], dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    present = [v for v in vectors if v is not None]
+    values = np.concatenate(present) if present else np.zeros(0, dtype=np.float32)
+    nulls = np.array([v is None for v in vectors], dtype=bool)
+    return pa.ListArray.from_arrays(
+        pa.array(offsets), pa.array(values, pa.float32()), mask=pa.array(nulls)
     )
+
+
+def _latest(table: pa.Table) -> pa.Table:
+    """The last row of each key, in the order of those rows (a key written again moves to
+    its latest place: recent entries stay together)."""
+    if pc.count_distinct(table.column("key")).as_py() == table.num_rows:
+        return table  # every key once (a day's lookups, mostly): nothing to copy
+    position = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    last = (
+        table.select(["key"])
+        .append_column("_row", position)
+        .group_by(["key"], use_threads=False)
+        .aggregate([("_row", "max")])
+        .column("_row_max")
+    )
+    return table.take(np.sort(last.to_numpy()))
 
 
 def _chunked(table: pa.Table) -> pa.Table:

@@ -30,6 +30,7 @@ from riverbed.enrich.topics import cluster_topics
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, rows_to_table
 
+VECTOR = EMBEDDINGS.field("vector").type
 EMBED_CHARS = 1_000  # title + the text's opening: what a story is about, at bounded cost
 TEXT_CHARS = 20_000  # keywords, language and summaries read at most this much text
 
@@ -82,29 +83,37 @@ class EmbedResult:
 
 
 def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str) -> EmbedResult:
+    """Each story's vector: from the embedder's cache, else embedded (and cached). Vectors
+    stay in Arrow and numpy from the cache to the table (as Python floats a day of 100 k
+    stories took gigabytes)."""
     embedder, note = embedder_for(choice)
     cache = EnrichCache(lake, f"embeddings/{embedder.name}")
     keys = [content_key(t.title, t.text[:EMBED_CHARS]) for t in texts]
-    known = cache.get_many(sorted(set(keys)))
-    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    known = cache.get_table(sorted(set(keys))).select(["key", "vector"])
+    have = set(known.column("key").to_pylist())
+    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in have}.items())
     if todo:
-        vectors = embedder.embed([f"{t.title}\n{t.text[:EMBED_CHARS]}" for _, t in todo])
-        fresh = {k: [float(x) for x in v] for (k, _), v in zip(todo, vectors, strict=True)}
-        cache.put_many(fresh)
-        known.update(fresh)
-    rows = [
+        texts_of = [f"{t.title}\n{t.text[:EMBED_CHARS]}" for _, t in todo]
+        vectors = np.asarray(embedder.embed(texts_of), dtype=np.float32)
+        cache.put_many({k: v for (k, _), v in zip(todo, vectors, strict=True)})
+        flat = pa.array(vectors.reshape(-1), pa.float32())
+        fresh = pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1])
+        known = pa.concat_tables(
+            [known, pa.table({"key": [k for k, _ in todo], "vector": fresh.cast(VECTOR)})]
+        )
+    row = {k: i for i, k in enumerate(known.column("key").to_pylist())}
+    n = len(texts)
+    table = pa.table(
         {
-            "date": date,
-            "story_id": t.story_id,
-            "content_key": k,
-            "model": embedder.name,
-            "vector": known[k],
-        }
-        for k, t in zip(keys, texts, strict=True)
-    ]
-    return EmbedResult(
-        rows_to_table(rows, EMBEDDINGS), embedder.name, note, len(todo), len(texts) - len(todo)
+            "date": pa.array([date] * n, pa.string()),
+            "story_id": pa.array([t.story_id for t in texts], pa.string()),
+            "content_key": pa.array(keys, pa.string()),
+            "model": pa.array([embedder.name] * n, pa.string()),
+            "vector": known.column("vector").take(pa.array([row[k] for k in keys], pa.int64())),
+        },
+        schema=EMBEDDINGS,
     )
+    return EmbedResult(table, embedder.name, note, len(todo), n - len(todo))
 
 
 def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
