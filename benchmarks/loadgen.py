@@ -8,6 +8,12 @@ sources over 100 hosts) 7 simulated days of hourly runs publish 5,000 x 168 x 2 
 distinct items. Nothing is random and nothing depends on the wall clock: the same (source,
 hour) always gives the same bytes, so a soak can be repeated and compared.
 
+Each item has its own text (`item_words`: 45 words of a made-up 8,000-word vocabulary, two in
+three from one of 60 subjects), as real feeds do: per-story caches, the topics' vocabulary and
+near-duplicate detection then work on as many distinct texts as there are items. (Until
+2026-11-27 texts were drawn from 30 words and repeated: a day of 48 k stories held ~300
+distinct texts, which understated every per-text cost.)
+
 The feeds are served by the demo's `ReplayServer` (ETag, Last-Modified, 304s, gzip — the
 fetch layer's real code paths) on 127.0.0.1; the catalogue maps every hostname to it with
 `settings.resolve`, so no DNS query is ever made.
@@ -75,6 +81,54 @@ _WORDS = [
 ]
 
 
+SUBJECTS = 60  # what items are about: each has its own words, so topics have something to find
+SUBJECT_WORDS = 120
+VOCABULARY = 8_000  # three-syllable made-up words: item texts rarely repeat, as in real feeds
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "ta",
+    "vi",
+    "zo",
+    "pe",
+    "du",
+    "sa",
+    "ri",
+    "mo",
+    "fe",
+    "gu",
+    "li",
+    "ba",
+    "xe",
+    "no",
+    "tu",
+]
+
+
+def word(j: int) -> str:
+    """The j-th word of the vocabulary (three syllables)."""
+    n = len(_SYLLABLES)
+    return _SYLLABLES[j % n] + _SYLLABLES[(j // n) % n] + _SYLLABLES[(j // n // n) % n]
+
+
+def item_words(source: int, n: int, count: int) -> list[str]:
+    """`count` words of item n of `source`: two in three from its subject's words, the rest
+    from the whole vocabulary, drawn by a generator seeded with (source, n)."""
+    subject = (source * 13 + n * 7) % SUBJECTS
+    x = (source * 1_000_003 + n * 7_919 + 12_345) & 0x7FFFFFFF
+    out = []
+    for _ in range(count):
+        x = (x * 1_103_515_245 + 12_345) & 0x7FFFFFFF
+        if x % 3:
+            out.append(word(subject * SUBJECT_WORDS + (x >> 8) % SUBJECT_WORDS))
+        else:
+            out.append(word((x >> 8) % VOCABULARY))
+    return out
+
+
 def rate(source: int) -> int:
     """New items source `source` publishes per simulated hour (1, 2 or 3)."""
     return 1 + (source * 7919) % 3
@@ -135,9 +189,10 @@ class LoadCorpus:
         entries = []
         for n in reversed(self.window(k, hour)):
             when = EPOCH + timedelta(hours=n / r)
-            w = [_WORDS[(k * 31 + n * 17 + i * 7) % len(_WORDS)] for i in range(8)]
-            title = f"{w[0].title()} {w[1]} {w[2]}: {w[3]} and {w[4]} #{n}"
-            text = " ".join(w * 4)
+            w = [_WORDS[(k * 31 + n * 17 + i * 7) % len(_WORDS)] for i in range(2)]
+            own = item_words(k, n, 48)
+            title = f"{own[0].title()} {own[1]} {w[0]}: {own[2]} and {w[1]} #{n}"
+            text = " ".join(own[3:]) + "."
             entries.append(
                 "<item>"
                 f"<title>{escape(title)}</title>"

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from loadgen import WINDOW, LoadCorpus, hour_of, rate, serve
+from loadgen import SUBJECTS, WINDOW, LoadCorpus, hour_of, item_words, rate, serve
 
 from riverbed.core.catalogue import parse_catalogue
 from riverbed.sources.rss import parse_feed
@@ -64,3 +64,14 @@ def test_feeds_are_served_by_hostname_and_the_catalogue_resolves_every_host(
         assert get(load.host(1), "/feeds/1.xml") == (200, load.feed(1, 3))
         assert get(load.host(0), "/feeds/1.xml")[0] == 404  # feed 1 lives on the other host
         assert get(load.host(1), "/feeds/9.xml")[0] == 404
+
+
+def test_items_have_their_own_text_and_subjects_share_words() -> None:
+    texts = {(k, n): item_words(k, n, 45) for k in range(40) for n in range(40)}
+    assert len({" ".join(t) for t in texts.values()}) == len(texts)  # no text repeats
+    # two items of one subject share more words than items of two subjects
+    same = [(k, n) for k, n in texts if (k * 13 + n * 7) % SUBJECTS == 0]
+    other = [(k, n) for k, n in texts if (k * 13 + n * 7) % SUBJECTS == 1]
+    shared_same = len(set(texts[same[0]]) & set(texts[same[1]]))
+    shared_other = len(set(texts[same[0]]) & set(texts[other[0]]))
+    assert shared_same > shared_other
