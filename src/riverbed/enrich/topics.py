@@ -142,7 +142,13 @@ def cluster_topics(
     assignment: list[str | None] = [None] * n
     for members in named:
         ids = sorted(story_ids[i] for i in members)
-        terms = _label_terms(members, documents)
+        # a topic under 4 stories may be labelled by a term of one story: read its own
+        terms = _label_terms(
+            members,
+            _own_documents(members, titles, texts, documents)
+            if documents.pruned and len(members) < 4
+            else documents,
+        )
         # no term shared by enough of its stories (tiny or wordless topics): its first title
         label = LABEL_SEPARATOR.join(terms[:LABEL_TERMS]) or (
             shorten(" ".join((titles[min(members)] or "").split()), 60) or OTHER_LABEL
@@ -391,7 +397,11 @@ class _Documents:
     as numbers: term t is `vocab[t]`; story k (the k-th of the rows given) uses
     `terms[offsets[k]:offsets[k + 1]]` (each once, in the order met), spelled
     `spellings[spelled[j]]` at position j; `day[t]` counts the stories using t. Flat arrays,
-    not a dict of strings per story: at 100k stories of real text that was gigabytes."""
+    not a dict of strings per story: at 100k stories of real text that was gigabytes.
+
+    On a day big enough (`_PRUNE_FROM` stories), terms used by one story only are left out:
+    they weigh nothing in the TF-IDF and no topic of 4 stories or more can take them as a
+    label; a smaller topic's label reads its own stories again (`_label_terms`)."""
 
     vocab: list[tuple[str, ...]]
     day: np.ndarray
@@ -400,36 +410,58 @@ class _Documents:
     spellings: list[str]
     offsets: np.ndarray
     slot: dict[int, int]  # story index -> k
+    ids: dict[tuple[str, ...], int]  # vocab[t] -> t
+    stories: int  # the day's stories (those given, unless taken from a day)
+    pruned: bool  # terms of one story left out
 
     def of(self, story: int) -> slice:
         k = self.slot[story]
         return slice(int(self.offsets[k]), int(self.offsets[k + 1]))
 
 
+# from this many stories on, the smallest topic has 4 (see min_topic_size); measured at 93k
+# stories of distinct text: 3.1 M terms, 2.4 M of them in one story
+_PRUNE_FROM = 601
+
+
+def _story_terms(title: str, text: str | None) -> dict[tuple[str, ...], str]:
+    """A story's label terms, words and two-word phrases (the keyword rules: no stop words,
+    no lone number, no phrase led by a number), each once in the order met, with how the
+    story spells it."""
+    tokens = tokenize(prepare(title, LABEL_TITLE_CHARS))
+    tokens += [BREAK, *tokenize(prepare(text, LABEL_TEXT_CHARS)), BREAK]
+    mine: dict[tuple[str, ...], str] = {}
+    for a, b in itertools.pairwise(tokens):
+        if a[3] in _ALONE and (a[1],) not in mine:
+            mine[(a[1],)] = a[0]
+        if a[3] in _LEADS and b[3] in _ENDS and (a[1], b[1]) not in mine:
+            mine[(a[1], b[1])] = join((a[0], b[0]))
+    return mine
+
+
 def _documents(
     titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
 ) -> _Documents:
-    """Each story's label terms, words and two-word phrases (the keyword rules: no stop
-    words, no lone number, no phrase led by a number), with how the story spells them."""
+    """The label terms of stories `rows` (see `_Documents`)."""
+    prune = len(rows) >= _PRUNE_FROM
+    keep: set[int] = set()
+    if prune:  # a first reading counts the stories of each term (by its hash)
+        seen = array("q")
+        for i in rows:
+            seen.extend(hash(term) for term in _story_terms(titles[i], texts[i]))
+        found, counts = np.unique(np.frombuffer(seen, dtype=np.int64), return_counts=True)
+        keep = set(found[counts > 1].tolist())
+        del seen, found, counts
     ids: dict[tuple[str, ...], int] = {}
     spelling_ids: dict[str, int] = {}
     terms, spelled = array("i"), array("i")
     offsets = array("q", [0])
     for i in rows:
-        tokens = tokenize(prepare(titles[i], LABEL_TITLE_CHARS))
-        tokens += [BREAK, *tokenize(prepare(texts[i], LABEL_TEXT_CHARS)), BREAK]
-        mine: dict[int, int] = {}
-        for a, b in itertools.pairwise(tokens):
-            if a[3] in _ALONE:
-                t = ids.setdefault((a[1],), len(ids))
-                if t not in mine:
-                    mine[t] = spelling_ids.setdefault(a[0], len(spelling_ids))
-            if a[3] in _LEADS and b[3] in _ENDS:
-                t = ids.setdefault((a[1], b[1]), len(ids))
-                if t not in mine:
-                    mine[t] = spelling_ids.setdefault(join((a[0], b[0])), len(spelling_ids))
-        terms.extend(mine)
-        spelled.extend(mine.values())
+        for term, spelling in _story_terms(titles[i], texts[i]).items():
+            if prune and hash(term) not in keep:
+                continue
+            terms.append(ids.setdefault(term, len(ids)))
+            spelled.append(spelling_ids.setdefault(spelling, len(spelling_ids)))
         offsets.append(len(terms))
     flat = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32)
     return _Documents(
@@ -440,7 +472,22 @@ def _documents(
         spellings=list(spelling_ids),
         offsets=np.frombuffer(offsets, dtype=np.int64),
         slot={i: k for k, i in enumerate(rows)},
+        ids=ids,
+        stories=len(rows),
+        pruned=prune,
     )
+
+
+def _own_documents(
+    members: Sequence[int], titles: Sequence[str], texts: Sequence[str | None], day: _Documents
+) -> _Documents:
+    """Every term of `members` (a topic of the day `day`), with the day's story counts: a
+    term `day` left out was in one story."""
+    own = _documents([titles[i] for i in members], [texts[i] for i in members], range(len(members)))
+    own.slot = {story: k for k, story in enumerate(members)}
+    own.day = np.array([day.day[day.ids[t]] if t in day.ids else 1 for t in own.vocab], np.int64)
+    own.stories = day.stories
+    return own
 
 
 def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
@@ -449,7 +496,7 @@ def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
     used_terms = np.concatenate([documents.terms[p] for p in parts])
     used_spelled = np.concatenate([documents.spelled[p] for p in parts])
     size = len(members)
-    stories = len(documents.slot)
+    stories = documents.stories
     floor = max(2, math.ceil(0.1 * size)) if size >= 4 else 1
     found, counts = np.unique(used_terms, return_counts=True)
     scored = sorted(

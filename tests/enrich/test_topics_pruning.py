@@ -1,0 +1,74 @@
+"""Topics on a big day leave out the label terms of a single story (millions of them on a
+day of real text) — and give exactly the topics they gave with every term kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from riverbed.enrich import topics
+from riverbed.enrich.topics import _documents, _label_terms, _own_documents, cluster_topics
+
+DATE = "2026-11-27"
+SUBJECTS = {
+    "storage": "postgres vacuum replica index planner wal checkpoint",
+    "compilers": "llvm inlining register allocator bytecode optimizer",
+    "browsers": "chromium rendering layout javascript engine tabs",
+}
+
+
+def _word(i: int) -> str:
+    """A word of story i's own: "qaaaf" for 5."""
+    return "q" + "".join(chr(ord("a") + int(d)) for d in f"{i:04d}")
+
+
+def _day(n: int) -> tuple[np.ndarray, list[str], list[str | None], list[str]]:
+    rng = np.random.default_rng(7)
+    names = list(SUBJECTS)
+    centres = rng.normal(size=(len(names), 32)).astype(np.float32)
+    vectors, titles = [], []
+    texts: list[str | None] = []
+    for i in range(n):
+        s = i % len(names)
+        vectors.append(centres[s] + 0.3 * rng.normal(size=32).astype(np.float32))
+        words = SUBJECTS[names[s]].split()
+        picked = " ".join(rng.choice(words, size=4, replace=False))
+        titles.append(f"{picked.title()} notes {i}")
+        texts.append(f"{picked} in practice, story {_word(i)}.")
+    return np.array(vectors), titles, texts, [f"s{i:05d}" for i in range(n)]
+
+
+def test_a_big_day_keeps_only_terms_of_two_stories_or_more() -> None:
+    _, titles, texts, _ = _day(topics._PRUNE_FROM)
+    rows = list(range(len(titles)))
+    pruned = _documents(titles, texts, rows)
+    assert pruned.pruned
+    assert (_word(5),) not in pruned.ids  # one story's word
+    assert pruned.day[pruned.ids[("practice",)]] > 1
+    small = _documents(titles[:50], texts[:50], list(range(50)))
+    assert not small.pruned and (_word(5),) in small.ids
+    # a story's own reading has every term, with the day's story counts (1: left out)
+    own = _own_documents([5, 8], titles, texts, pruned)
+    assert own.day[own.ids[(_word(5),)]] == 1
+    assert own.day[own.ids[("practice",)]] == pruned.day[pruned.ids[("practice",)]]
+    assert own.stories == pruned.stories == len(rows)
+
+
+def test_labels_of_a_small_topic_read_its_own_terms(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, titles, texts, _ = _day(topics._PRUNE_FROM)
+    rows = list(range(len(titles)))
+    members = [3, 6, 9]  # under 4 stories: a term of one story may label it
+    pruned = _documents(titles, texts, rows)
+    monkeypatch.setattr(topics, "_PRUNE_FROM", 10**9)
+    whole = _documents(titles, texts, rows)
+    assert not whole.pruned
+    expected = _label_terms(members, whole)
+    assert _label_terms(members, _own_documents(members, titles, texts, pruned)) == expected
+
+
+def test_pruning_changes_no_topic(monkeypatch: pytest.MonkeyPatch) -> None:
+    vectors, titles, texts, ids = _day(900)
+    pruned = cluster_topics(vectors, titles, texts, ids, DATE)
+    monkeypatch.setattr(topics, "_PRUNE_FROM", 10**9)
+    assert cluster_topics(vectors, titles, texts, ids, DATE) == pruned
+    assert len(pruned[0]) >= 3
