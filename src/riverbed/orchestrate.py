@@ -20,6 +20,7 @@ from typing import Any
 
 from riverbed.core.catalogue import Catalogue
 from riverbed.lake.lease import pid_alive
+from riverbed.lake.store import release_memory
 from riverbed.progress import RunProgress, Stage, StageEvent
 
 Progress = Callable[[str], None]
@@ -295,23 +296,6 @@ class Launch:
     run_config: dict[str, Any]
     assets: list[Any] | None = None
     sources: int | None = None  # collect runs: how many source partitions the range holds
-
-
-def release_memory() -> None:
-    """Hand memory freed by a finished in-process run back to the system before the next
-    one: Python's cycles collected, Arrow's pool and glibc's heap trimmed. The stages share
-    one process, and what the collect stage freed otherwise stayed part of the daily
-    stage's peak."""
-    import ctypes
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    with contextlib.suppress(Exception):
-        pa.default_memory_pool().release_unused()
-    with contextlib.suppress(Exception):  # glibc only
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class _Runner:
