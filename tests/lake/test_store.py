@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
@@ -80,3 +82,29 @@ def test_journal_appends_immutable_objects(tmp_path):
     table = journal.read("errors", "2026-11-25")
     assert sorted(table.column("run_id").to_pylist()) == ["r1", "r2"]
     assert journal.read("errors", "2026-11-24").num_rows == 0
+
+
+def test_a_write_removes_the_stale_temporaries_a_killed_writer_left(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from riverbed.lake import store
+
+    lake = Lake(tmp_path)
+    folder = tmp_path / "tables" / "items" / "date=2026-11-27"
+    folder.mkdir(parents=True)
+    stale = folder / ".part.parquet.0123abcd.tmp"  # a SIGKILL between write and rename
+    fresh = folder / ".part.parquet.4567ef01.tmp"  # maybe a live writer's: too young
+    other = folder / ".keep.tmp.txt"
+    for f in (stale, fresh, other):
+        f.write_bytes(b"half")
+    old = time.time() - store.STALE_TMP_S - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    store._SWEPT.discard(folder)
+    lake.write_bytes(lake.path("tables", "items", "date=2026-11-27", "part.parquet"), b"x")
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "part.parquet"
+    ]

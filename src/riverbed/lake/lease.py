@@ -85,7 +85,7 @@ from pathlib import Path
 from typing import Any
 
 from riverbed.core.slots import is_bucket
-from riverbed.lake.store import Lake, LakeError, storage_errors
+from riverbed.lake.store import Lake, LakeError, storage_errors, sweep_temporaries
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +301,7 @@ class _LocalBackend(_Backend):
     def _write_aside(self, path: Path, data: bytes) -> Path:
         # no fsync: a lease outlives its process, not the machine (a file emptied by a crash
         # reads as unreadable and lapses after the ttl)
+        sweep_temporaries(path.parent)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(data)
         return tmp

@@ -24,6 +24,7 @@ import functools
 import gc
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -226,6 +227,28 @@ def _ensure_bucket(path: UPath) -> None:
         _BUCKETS.add(key)
 
 
+STALE_TMP_S = 3600.0  # a local write's temporary this old was left by a killed process
+_SWEPT: set[Path] = set()
+
+
+def sweep_temporaries(folder: Path) -> None:
+    """Remove the temporaries (`.<name>.<hex>.tmp`) that killed writers left in `folder`, the
+    first time this process writes there: a SIGKILL between creating one and its rename
+    leaves it behind. Readers never see them (dot files); this keeps them from piling up.
+    One that is younger than `STALE_TMP_S` may be a live writer's and stays."""
+    if folder in _SWEPT:
+        return
+    _SWEPT.add(folder)
+    stale = time.time() - STALE_TMP_S
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_mtime < stale:
+                    Path(entry.path).unlink()
+
+
 class Lake:
     """A lake rooted at `uri` (a path, `file://…` or `s3://bucket/prefix`)."""
 
@@ -302,6 +325,7 @@ class Lake:
         if self.local:
             target = Path(path.path)
             target.parent.mkdir(parents=True, exist_ok=True)
+            sweep_temporaries(target.parent)
             tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
             try:
                 with tmp.open("wb") as fh:
