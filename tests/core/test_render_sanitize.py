@@ -103,6 +103,23 @@ def test_safe_url_returns_none_or_an_http_url_without_markup_characters(url: str
         assert result.isascii()
 
 
+def test_a_url_over_the_bound_once_encoded_is_refused_and_what_passes_passes_again() -> None:
+    from riverbed.core.render.sanitize import MAX_URL_CHARS
+
+    # under the bound as given, three times over once every space is encoded (fuzz find)
+    spaced = "https://example.org/" + "a " * (MAX_URL_CHARS // 2 - 20)
+    assert len(spaced) <= MAX_URL_CHARS and safe_url(spaced) is None
+    plain = "https://example.org/" + "a" * (MAX_URL_CHARS - 20)
+    assert safe_url(plain) == plain
+
+
+@given(st.text(alphabet=st.sampled_from("a %é/?#&"), min_size=1000, max_size=4100))
+def test_what_safe_url_returns_it_accepts_unchanged(path: str) -> None:
+    result = safe_url("https://example.org/" + path)
+    if result is not None:
+        assert safe_url(result) == result
+
+
 @pytest.mark.parametrize(
     ("fragment", "expected"),
     [
