@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -14,7 +15,14 @@ from enrich.openai_server import OpenAIServer, Reply, ServerThread
 from riverbed.core.catalogue.models import EnrichSettings, LLMSettings, SummarySettings
 from riverbed.lake.schemas import ARTICLES, STORIES
 from riverbed.lake.store import Lake, rows_to_table
-from riverbed.pipeline.enrich import embed_stories, enrich_stories, story_texts, topics_table
+from riverbed.pipeline.enrich import (
+    StoryVectors,
+    embed_stories,
+    enrich_stories,
+    story_texts,
+    topics_table,
+    vectors_of,
+)
 
 DATE = "2026-11-20"
 T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
@@ -217,7 +225,6 @@ def test_unset_endpoint_is_skipped_with_a_reason(lake: Lake) -> None:
 
 def test_vectors_follow_the_story_order_with_zeros_for_missing_or_odd_vectors() -> None:
     from riverbed.lake.schemas import EMBEDDINGS
-    from riverbed.pipeline.enrich import vectors_of
 
     def row(story: str, vector: list[float] | None) -> dict[str, object]:
         return {"date": DATE, "story_id": story, "content_key": story, "model": "m"} | {
@@ -254,3 +261,30 @@ def test_vectors_follow_the_story_order_with_zeros_for_missing_or_odd_vectors() 
     assert vectors_of(chunked, ["b", "missing", "a", "short", "none", "empty", "a"]).tolist() == (
         got.tolist()
     )
+    # gathered on demand, any rows in any order
+    rows = StoryVectors(chunked, ["b", "missing", "a", "short", "none", "empty", "a"])
+    assert (len(rows), rows.dim) == (7, 3)
+    assert rows.rows(np.array([6, 0, 1, 2])).tolist() == got[[6, 0, 1, 2]].tolist()
+
+
+def test_topics_from_vectors_gathered_on_demand_equal_topics_from_a_matrix() -> None:
+    from riverbed.enrich.topics import cluster_topics
+    from riverbed.lake.schemas import EMBEDDINGS
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(3, 16))
+    ids = [f"s{i:03d}" for i in range(90)]
+    vectors = [centres[i % 3] + 0.2 * rng.normal(size=16) for i in range(90)]
+    table = rows_to_table(
+        [
+            {"date": DATE, "story_id": s, "content_key": s, "model": "m", "vector": v.tolist()}
+            for s, v in zip(ids, vectors, strict=True)
+        ][::-1],  # the table's own order is not the stories'
+        EMBEDDINGS,
+    )
+    table = pa.Table.from_batches(table.to_batches(max_chunksize=16))
+    titles = [f"topic {i % 3} story {i}" for i in range(90)]
+    texts: list[str | None] = [f"words of topic {i % 3}" for i in range(90)]
+    gathered = cluster_topics(StoryVectors(table, ids), titles, texts, ids, DATE)
+    assert gathered == cluster_topics(vectors_of(table, ids), titles, texts, ids, DATE)
+    assert len(gathered[0]) >= 2

@@ -43,6 +43,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -106,7 +107,7 @@ def other_topic_id(date: str) -> str:
 
 
 def cluster_topics(
-    vectors: np.ndarray,
+    vectors: np.ndarray | VectorRows,
     titles: Sequence[str],
     texts: Sequence[str | None],
     story_ids: Sequence[str],
@@ -122,13 +123,16 @@ def cluster_topics(
         return [], []
     if max_topics < 1:
         raise ValueError(f"max_topics must be at least 1, got {max_topics}")
-    matrix = np.asarray(vectors, dtype=np.float32).reshape(n, -1)
+    source = vectors if isinstance(vectors, VectorRows) else _MatrixRows(vectors, n)
     order = sorted(range(n), key=lambda i: story_ids[i])
-    squares = np.einsum("ij,ij->i", matrix, matrix)  # no n x dim temporary, unlike a norm
+    squares = np.zeros(n, dtype=np.float32)
+    for part in _slices(n):  # no n x dim temporary, unlike a norm
+        some = source.rows(np.arange(part.start, part.stop))
+        squares[part] = np.einsum("ij,ij->i", some, some)
     rows = [i for i in order if squares[i] > 0]
     documents = _documents(titles, texts, rows)
     if rows:
-        labels = _cluster(_features(matrix, rows, documents), max_topics)
+        labels = _cluster(_features(source, rows, documents), max_topics)
     else:
         labels = np.zeros(0, dtype=np.int64)
 
@@ -167,20 +171,49 @@ def cluster_topics(
 # -- clustering -----------------------------------------------------------------------------
 
 
-def _features(vectors: np.ndarray, rows: Sequence[int], documents: _Documents) -> np.ndarray:
-    """What stories (`vectors[rows]`, in that order) are clustered on: their embeddings,
+@runtime_checkable
+class VectorRows(Protocol):
+    """The stories' vectors, gathered on demand: `rows(index)` is a float32 array of
+    (len(index), dim). Lets a caller hand over vectors held elsewhere (an Arrow table) without
+    a story-ordered copy of the whole day beside the features."""
+
+    @property
+    def dim(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def rows(self, index: np.ndarray) -> np.ndarray: ...
+
+
+class _MatrixRows:
+    def __init__(self, vectors: np.ndarray, n: int) -> None:
+        self.matrix = np.asarray(vectors, dtype=np.float32).reshape(n, -1)
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.matrix)
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        return self.matrix[index]
+
+
+def _features(vectors: VectorRows, rows: Sequence[int], documents: _Documents) -> np.ndarray:
+    """What stories (`vectors.rows(rows)`, in that order) are clustered on: their embeddings,
     centred on the day's mean, beside a TF-IDF of their terms over the day (hashed to
     TFIDF_DIM signed buckets; terms in one story only, or in more than MAX_DF of them, left
     out), each part L2-normalised, then the whole row."""
     m = len(rows)
-    dim = vectors.shape[1] if vectors.ndim == 2 else 0
+    dim = vectors.dim
     # one m x (dim + TFIDF_DIM) array, each part filled and scaled in place, slice by slice
     # (at 100k stories every extra copy is ~400 MB)
     combined = np.zeros((m, dim + TFIDF_DIM), dtype=np.float32)
     x = combined[:, :dim]
     index = np.asarray(rows, dtype=np.int64)
     for part in _slices(m):
-        x[part] = vectors[index[part]]
+        x[part] = vectors.rows(index[part])
         _rows_unit(x[part], out=x[part])
     if m > 2:
         mean = x.mean(axis=0)

@@ -116,39 +116,49 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
     return EmbedResult(table, embedder.name, note, len(todo), n - len(todo))
 
 
-def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
-    """The stories' vectors in `story_ids` order (zeros for a story without one, or with a
-    vector of another length). Straight from Arrow to numpy, one column chunk at a time into
-    the result: a day of 100k stories x 512 floats as Python lists took over 1 GB, and a
-    whole-column matrix beside the result doubled what the topics step holds."""
-    n = len(story_ids)
-    if not n or embeddings.num_rows == 0:
-        return np.zeros((n, 0), dtype=np.float32)
-    column = embeddings.column("vector")
-    dim = int(pc.max(pc.list_value_length(column)).as_py() or 0)
-    out = np.zeros((n, dim), dtype=np.float32)
-    if dim == 0:
+class StoryVectors:
+    """The vectors of an embeddings table in `story_ids` order, gathered on demand (zeros for
+    a story without one, or with a vector of another length): numpy views of the table's
+    own buffers, one per column chunk, so the day's vectors are not copied whole beside the
+    table (topics read them a slice at a time; `topics.VectorRows`)."""
+
+    def __init__(self, embeddings: pa.Table, story_ids: Sequence[str]) -> None:
+        self.n = len(story_ids)
+        column = embeddings.column("vector")
+        most = pc.max(pc.list_value_length(column)).as_py() if embeddings.num_rows else None
+        self.dim = int(most or 0)
+        row = {sid: i for i, sid in enumerate(embeddings.column("story_id").to_pylist())}
+        self.source = np.fromiter((row.get(s, -1) for s in story_ids), np.int64, self.n)
+        # per chunk: its first table row, its full rows as a (rows, dim) array, and each
+        # row's place in that array (-1: not full)
+        self.chunks: list[tuple[int, np.ndarray, np.ndarray]] = []
+        start = 0
+        for chunk in column.chunks if self.dim else []:
+            lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+            values = pc.list_flatten(chunk).to_numpy(zero_copy_only=False)
+            full = lengths == self.dim
+            if not full.all():  # only the full rows' values (a byte mask, not an index per value)
+                values = values[np.repeat(full, lengths)]
+            place = np.where(full, np.cumsum(full) - 1, -1)
+            self.chunks.append((start, values.reshape(-1, self.dim), place))
+            start += len(chunk)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(index), self.dim), dtype=np.float32)
+        source = self.source[index]
+        for start, block, place in self.chunks:
+            inside = np.flatnonzero((source >= start) & (source < start + len(place)))
+            at = place[source[inside] - start]
+            out[inside[at >= 0]] = block[at[at >= 0]]
         return out
-    row = {sid: i for i, sid in enumerate(embeddings.column("story_id").to_pylist())}
-    source = np.fromiter((row.get(s, -1) for s in story_ids), np.int64, n)
-    wanted = np.flatnonzero(source >= 0)
-    by_source = wanted[np.argsort(source[wanted], kind="stable")]
-    start = 0
-    for chunk in column.chunks:
-        lo, hi = np.searchsorted(source[by_source], [start, start + len(chunk)])
-        targets, start = by_source[lo:hi], start + len(chunk)
-        if not len(targets):
-            continue
-        lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
-        values = pc.list_flatten(chunk).to_numpy(zero_copy_only=False)
-        full = lengths == dim
-        if not full.all():  # only the full rows' values (a byte mask, not an index per value)
-            values = values[np.repeat(full, lengths)]
-        block = values.reshape(-1, dim)  # the chunk's full rows, in row order
-        local = source[targets] - (start - len(chunk))
-        keep = full[local]
-        out[targets[keep]] = block[(np.cumsum(full) - 1)[local[keep]]]
-    return out
+
+
+def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
+    """The stories' vectors in `story_ids` order, as one array (see `StoryVectors`)."""
+    return StoryVectors(embeddings, story_ids).rows(np.arange(len(story_ids)))
 
 
 # -- topics ---------------------------------------------------------------------------------------
@@ -161,7 +171,7 @@ def topics_table(
     if not ids:
         return rows_to_table([], TOPICS)
     topics, _ = cluster_topics(
-        vectors_of(embeddings, ids),
+        StoryVectors(embeddings, ids),
         [t.title for t in texts],
         [t.text or None for t in texts],
         ids,
