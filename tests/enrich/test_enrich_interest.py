@@ -174,6 +174,14 @@ def test_results_are_deterministic_and_do_not_depend_on_story_order() -> None:
     assert np.allclose([s for _, s in back], [s for _, s in RESULTS], atol=1e-6)
 
 
+def test_vectors_gathered_on_demand_score_as_a_matrix_does_and_the_matrix_is_untouched() -> None:
+    from riverbed.enrich.vectors import MatrixRows
+
+    before = VECTORS.copy()
+    assert interest_scores(MatrixRows(VECTORS, len(VECTORS)), SIX, EMBEDDER) == RESULTS
+    assert np.array_equal(VECTORS, before)  # normalised in a copy, never in the caller's
+
+
 @pytest.mark.parametrize(
     ("interest", "text"),
     [

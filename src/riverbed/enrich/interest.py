@@ -76,6 +76,7 @@ from riverbed.enrich.embeddings import HASHING_NAME, Embedder
 from riverbed.enrich.interest_terms import terms_for
 from riverbed.enrich.stopwords import NOT_KEYWORDS
 from riverbed.enrich.tokens import fold
+from riverbed.enrich.vectors import VectorRows, as_rows, row_norms
 
 HASHING_THRESHOLD = 0.1  # the least score of a match with hashing (decided as in step 1-2)
 MINILM_THRESHOLD = 0.3
@@ -105,7 +106,7 @@ def default_threshold(embedder_name: str) -> float:
 
 
 def interest_scores(
-    vectors: np.ndarray,
+    vectors: np.ndarray | VectorRows,
     interests: Sequence[str],
     embedder: Embedder,
     threshold: float | None = None,
@@ -124,11 +125,13 @@ def interest_scores(
     base = default_threshold(embedder.name)
     if threshold is None:
         threshold = base
-    matrix = np.asarray(vectors, dtype=np.float32).reshape(n, -1)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    # one copy of the day's vectors, normalised in place (at 100 k stories each extra copy,
+    # or a norm's squared temporary, is 200 MB)
+    matrix = as_rows(vectors, n).rows(np.arange(n))
+    norms = row_norms(matrix)
     valid = norms[:, 0] > 0
     # rows as stored are unit length; normalising again costs little and guards the scale
-    matrix = matrix / np.maximum(norms, 1e-12)
+    np.divide(matrix, np.maximum(norms, 1e-12), out=matrix)
     if embedder.name.startswith(HASHING_NAME):
         direct, seeds, corroborated, own = _lexical_evidence(matrix, phrases, embedder)
     else:
@@ -314,15 +317,19 @@ def _feedback(
     matched = seeds.copy()
     if not (seeds.sum(axis=0) >= PRF_MIN_SEEDS).any():
         return matched
+    # the day centred, then one buffer per phrase's view of it, filled in place: two arrays
+    # the size of `matrix`, not five
+    mean = matrix[valid].mean(axis=0)
     day = np.zeros_like(matrix)
-    day[valid] = matrix[valid] - matrix[valid].mean(axis=0)
+    np.subtract(matrix, mean, out=day, where=valid[:, None])
+    centred = np.empty_like(matrix)
     for j in range(seeds.shape[1]):
         seed = seeds[:, j]
         rest = valid & ~seed
         if seed.sum() < PRF_MIN_SEEDS or rest.sum() < PRF_MIN_REST:
             continue
-        centred = day * ~own[j]
-        centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+        np.multiply(day, ~own[j], out=centred)
+        np.divide(centred, np.maximum(row_norms(centred), 1e-12), out=centred)
         centroid = centred[seed].mean(axis=0)
         size = float(np.linalg.norm(centroid))
         if size == 0:

@@ -43,7 +43,6 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -62,6 +61,7 @@ from riverbed.enrich.tokens import (
     prepare,
     tokenize,
 )
+from riverbed.enrich.vectors import VectorRows, as_rows, slices
 
 OTHER_LABEL = "Other"
 EMBEDDING_WEIGHT = 1.0  # of the centred embedding beside the day's TF-IDF (weight 1)
@@ -123,10 +123,10 @@ def cluster_topics(
         return [], []
     if max_topics < 1:
         raise ValueError(f"max_topics must be at least 1, got {max_topics}")
-    source = vectors if isinstance(vectors, VectorRows) else _MatrixRows(vectors, n)
+    source = as_rows(vectors, n)
     order = sorted(range(n), key=lambda i: story_ids[i])
     squares = np.zeros(n, dtype=np.float32)
-    for part in _slices(n):  # no n x dim temporary, unlike a norm
+    for part in slices(n):  # no n x dim temporary, unlike a norm
         some = source.rows(np.arange(part.start, part.stop))
         squares[part] = np.einsum("ij,ij->i", some, some)
     rows = [i for i in order if squares[i] > 0]
@@ -171,35 +171,6 @@ def cluster_topics(
 # -- clustering -----------------------------------------------------------------------------
 
 
-@runtime_checkable
-class VectorRows(Protocol):
-    """The stories' vectors, gathered on demand: `rows(index)` is a float32 array of
-    (len(index), dim). Lets a caller hand over vectors held elsewhere (an Arrow table) without
-    a story-ordered copy of the whole day beside the features."""
-
-    @property
-    def dim(self) -> int: ...
-
-    def __len__(self) -> int: ...
-
-    def rows(self, index: np.ndarray) -> np.ndarray: ...
-
-
-class _MatrixRows:
-    def __init__(self, vectors: np.ndarray, n: int) -> None:
-        self.matrix = np.asarray(vectors, dtype=np.float32).reshape(n, -1)
-
-    @property
-    def dim(self) -> int:
-        return int(self.matrix.shape[1])
-
-    def __len__(self) -> int:
-        return len(self.matrix)
-
-    def rows(self, index: np.ndarray) -> np.ndarray:
-        return self.matrix[index]
-
-
 def _features(vectors: VectorRows, rows: Sequence[int], documents: _Documents) -> np.ndarray:
     """What stories (`vectors.rows(rows)`, in that order) are clustered on: their embeddings,
     centred on the day's mean, beside a TF-IDF of their terms over the day (hashed to
@@ -212,12 +183,12 @@ def _features(vectors: VectorRows, rows: Sequence[int], documents: _Documents) -
     combined = np.zeros((m, dim + TFIDF_DIM), dtype=np.float32)
     x = combined[:, :dim]
     index = np.asarray(rows, dtype=np.int64)
-    for part in _slices(m):
+    for part in slices(m):
         x[part] = vectors.rows(index[part])
         _rows_unit(x[part], out=x[part])
     if m > 2:
         mean = x.mean(axis=0)
-        for part in _slices(m):
+        for part in slices(m):
             _rows_unit(x[part] - mean, fallback=x[part], out=x[part])
     if EMBEDDING_WEIGHT != 1.0:
         x *= EMBEDDING_WEIGHT
@@ -234,17 +205,13 @@ def _features(vectors: VectorRows, rows: Sequence[int], documents: _Documents) -
     # every (story, term) added in story then term order, as one unbuffered add per slice
     # of stories (`np.add.at` adds repeated cells one after the other, in float32)
     flat = combined.reshape(-1)  # a view: combined is contiguous (tfidf, a slice, is not)
-    for part in _slices(m):
+    for part in slices(m):
         start, end = part.start, part.stop
         terms = documents.terms[documents.offsets[start] : documents.offsets[end]]
         owner = np.repeat(np.arange(start, end), np.diff(documents.offsets[start : end + 1]))
         np.add.at(flat, owner * (dim + TFIDF_DIM) + dim + bucket[terms], signed[terms])
     _rows_unit(tfidf, out=tfidf)
     return _rows_unit(combined, out=combined)
-
-
-def _slices(m: int, size: int = 8_192) -> list[slice]:
-    return [slice(start, min(m, start + size)) for start in range(0, m, size)]
 
 
 def _rows_unit(

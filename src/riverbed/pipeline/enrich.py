@@ -270,7 +270,7 @@ def enrich_stories(
     model = embeddings.column("model")[0].as_py() if embeddings.num_rows else None
     if interests and ids:
         embedder, _ = embedder_for(model_choice(model))
-        scored = interest_scores(vectors_of(embeddings, ids), list(interests), embedder)
+        scored = interest_scores(StoryVectors(embeddings, ids), list(interests), embedder)
     else:
         scored = [(None, 0.0)] * len(ids)
         if not interests:
