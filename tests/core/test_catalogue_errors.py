@@ -223,6 +223,18 @@ CASES: list[tuple[str, str, int | None, str, str]] = [
         "at most 30d",
     ),
     (
+        "cadence too big for a timedelta",  # found by fuzzing: OverflowError, not a problem
+        """\
+        sources:
+          - id: a
+            kind: hackernews
+            every: 99999999999999d
+        """,
+        4,
+        "sources[0].every",
+        "at most 30d",
+    ),
+    (
         "cadence without a unit",
         """\
         sources:

@@ -72,7 +72,10 @@ def parse_cadence(value: str) -> timedelta:
     match = _CADENCE_RE.fullmatch(text)
     if match is None:
         raise ValueError(f"invalid cadence {text!r} (expected <int>m|h|d)")
-    delta = int(match.group(1)) * _CADENCE_UNITS[match.group(2)]
+    count = int(match.group(1))
+    # past 30 days in minutes every unit is out of range (and a huge count overflows a
+    # timedelta: found by fuzzing, `every: 99999999999d`)
+    delta = MAX_CADENCE * 2 if count > 30 * 24 * 60 else count * _CADENCE_UNITS[match.group(2)]
     if delta < MIN_CADENCE:
         raise ValueError(f"invalid cadence {text!r} (must be at least 1m)")
     if delta > MAX_CADENCE:
