@@ -120,7 +120,7 @@ class StoryVectors:
     """The vectors of an embeddings table in `story_ids` order, gathered on demand (zeros for
     a story without one, or with a vector of another length): numpy views of the table's
     own buffers, one per column chunk, so the day's vectors are not copied whole beside the
-    table (topics read them a slice at a time; `topics.VectorRows`)."""
+    table (`enrich.vectors.VectorRows`: topics and interests read them a slice at a time)."""
 
     def __init__(self, embeddings: pa.Table, story_ids: Sequence[str]) -> None:
         self.n = len(story_ids)
