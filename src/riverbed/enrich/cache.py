@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from upath import UPath
 
-from riverbed.lake.store import Lake, conform, read_parquet
+from riverbed.lake.store import Lake, conform, key_rows, read_parquet
 
 MAX_SEGMENTS = 16  # small segments in a namespace before they are merged into one
 BIG_SEGMENT_ROWS = 200_000  # a segment this big is final: never merged again
@@ -290,15 +290,7 @@ def _latest(table: pa.Table) -> pa.Table:
     its latest place: recent entries stay together)."""
     if pc.count_distinct(table.column("key")).as_py() == table.num_rows:
         return table  # every key once (a day's lookups, mostly): nothing to copy
-    position = pa.array(np.arange(table.num_rows, dtype=np.int64))
-    last = (
-        table.select(["key"])
-        .append_column("_row", position)
-        .group_by(["key"], use_threads=False)
-        .aggregate([("_row", "max")])
-        .column("_row_max")
-    )
-    return table.take(np.sort(last.to_numpy()))
+    return table.take(np.sort(key_rows(table, ["key"], last=True)))
 
 
 def _chunked(table: pa.Table) -> pa.Table:

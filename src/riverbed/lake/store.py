@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
@@ -490,6 +491,21 @@ def read_parquet(parquet: pq.ParquetFile) -> pa.Table:
     """The whole file (`iter_parquet`'s batches: not `ParquetFile.read()`, which decodes 64k
     rows at a time)."""
     return pa.Table.from_batches(list(iter_parquet(parquet)), schema=parquet.schema_arrow)
+
+
+def key_rows(table: pa.Table, keys: list[str], last: bool = False) -> np.ndarray:
+    """The position of each key's first row (`last`: its last row) in `table`, one per key,
+    in no particular order."""
+    position = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    which = "max" if last else "min"
+    return (
+        table.select(keys)
+        .append_column("_row", position)
+        .group_by(keys, use_threads=False)
+        .aggregate([("_row", which)])
+        .column(f"_row_{which}")
+        .to_numpy()
+    )
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -13,7 +12,7 @@ from riverbed.core.rules import catalogue_rules
 from riverbed.core.stories import ITEM_FIELDS, build_stories
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, ITEMS, STORIES, TABLES
-from riverbed.lake.store import conform, rows_to_table
+from riverbed.lake.store import conform, key_rows, rows_to_table
 
 
 def _dedupe(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -52,15 +51,7 @@ def _first_per_key(table: pa.Table, keys: list[str]) -> pa.Table:
     """The first row of each key, sorted by the keys (a null key first, as "" sorted)."""
     if not table.num_rows:
         return table
-    position = pa.array(np.arange(table.num_rows, dtype=np.int64))
-    first = (
-        table.select(keys)
-        .append_column("_row", position)
-        .group_by(keys, use_threads=False)
-        .aggregate([("_row", "min")])
-        .column("_row_min")
-    )
-    kept = table.take(first)
+    kept = table.take(key_rows(table, keys))
     order = pc.sort_indices(kept, sort_keys=[(k, "ascending", "at_start") for k in keys])
     return kept.take(order).combine_chunks()
 
