@@ -269,11 +269,11 @@ def _table(items: Iterable[tuple[str, Any]]) -> pa.Table:
             texts.append(json.dumps(value, ensure_ascii=False, sort_keys=True))
             vectors.append(None)
     columns = {"h": pa.array(hs, pa.int64()), "key": pa.array(keys, pa.string())}
-    columns |= {"json": pa.array(texts, pa.string()), "vector": _vector_column(vectors)}
+    columns |= {"json": pa.array(texts, pa.string()), "vector": vector_column(vectors)}
     return _chunked(pa.table(columns, schema=SCHEMA))
 
 
-def _vector_column(vectors: list[np.ndarray | None]) -> pa.Array:
+def vector_column(vectors: list[np.ndarray | None]) -> pa.Array:
     """list<float32> straight from the arrays (None: a null), no Python float per value."""
     lengths = np.array([0 if v is None else len(v) for v in vectors], dtype=np.int32)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)

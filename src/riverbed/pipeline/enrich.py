@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from riverbed.core.catalogue.models import EnrichSettings, LLMSettings
 from riverbed.core.ids import stable_id
-from riverbed.enrich.cache import EnrichCache, content_key
+from riverbed.enrich.cache import EnrichCache, content_key, vector_column
 from riverbed.enrich.embeddings import Embedder, load_embedder
 from riverbed.enrich.interest import interest_scores
 from riverbed.enrich.keywords import KEYWORDS_VERSION, extract_keywords
@@ -30,7 +30,6 @@ from riverbed.enrich.topics import cluster_topics
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, rows_to_table
 
-VECTOR = EMBEDDINGS.field("vector").type
 EMBED_CHARS = 1_000  # title + the text's opening: what a story is about, at bounded cost
 TEXT_CHARS = 20_000  # keywords, language and summaries read at most this much text
 
@@ -96,11 +95,8 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
         texts_of = [f"{t.title}\n{t.text[:EMBED_CHARS]}" for _, t in todo]
         vectors = np.asarray(embedder.embed(texts_of), dtype=np.float32)
         cache.put_many({k: v for (k, _), v in zip(todo, vectors, strict=True)})
-        flat = pa.array(vectors.reshape(-1), pa.float32())
-        fresh = pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1])
-        known = pa.concat_tables(
-            [known, pa.table({"key": [k for k, _ in todo], "vector": fresh.cast(VECTOR)})]
-        )
+        fresh = pa.table({"key": [k for k, _ in todo], "vector": vector_column(list(vectors))})
+        known = pa.concat_tables([known, fresh])
     row = {k: i for i, k in enumerate(known.column("key").to_pylist())}
     n = len(texts)
     table = pa.table(
