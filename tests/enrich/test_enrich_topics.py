@@ -13,6 +13,7 @@ import pytest
 
 from enrich.labelled import STORIES, TOPICS, Story
 from riverbed.core.ids import stable_id
+from riverbed.enrich import topics as topics_module
 from riverbed.enrich.embeddings import HashingEmbedder
 from riverbed.enrich.stopwords import STOP_WORDS
 from riverbed.enrich.topics import OTHER_LABEL, Topic, cluster_topics, other_topic_id
@@ -209,3 +210,39 @@ def test_ten_thousand_stories_without_a_quadratic_matrix() -> None:
         Counter(truth[index[i]] for i in t.story_ids).most_common(1)[0][1] for t in named
     )
     assert majority / sum(t.size for t in named) >= 0.95
+
+
+def _big_day(n: int, dim: int = 64) -> tuple[np.ndarray, list[str], list[str | None], list[str]]:
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(15, dim))
+    truth = rng.integers(0, 15, size=n)
+    vectors = (centres[truth] + 0.9 * rng.normal(size=(n, dim))).astype(np.float32)
+    titles = [f"Story {i} about w{t}a w{t}b" for i, t in enumerate(truth)]
+    texts: list[str | None] = [f"w{t}c and w{(t + 1) % 15}d, item {i}" for i, t in enumerate(truth)]
+    return vectors, titles, texts, [f"{i:08d}" for i in range(n)]
+
+
+def test_a_big_day_is_clustered_a_slice_at_a_time_with_the_same_topics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past IN_MEMORY_ROWS stories the features are computed again for every pass, a slice
+    at a time, instead of held as one array: the same topics, less memory."""
+    vectors, titles, texts, ids = _big_day(12_000)
+
+    def traced() -> tuple[tuple[list[Topic], list[str | None]], int]:
+        tracemalloc.start()
+        try:
+            result = cluster_topics(vectors, titles, texts, ids, DATE)
+            return result, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    monkeypatch.setattr(topics_module, "IN_MEMORY_ROWS", 10**9)
+    whole, whole_peak = traced()
+    monkeypatch.setattr(topics_module, "IN_MEMORY_ROWS", 1_000)
+    monkeypatch.setattr(topics_module, "CHUNK_ROWS", 1_000)
+    sliced, sliced_peak = traced()
+    assert sliced == whole
+    assert len(whole[0]) >= 10
+    features = 12_000 * (64 + topics_module.TFIDF_DIM) * 4  # the array the slices replace
+    assert sliced_peak < whole_peak - features, (sliced_peak, whole_peak, features)

@@ -25,6 +25,10 @@ How (deterministic: stories are taken in story_id order, every random choice is 
    `OUTLIER_FRACTION` of the median (stories that fit nowhere). Zero vectors (no text) get
    no topic.
 
+Up to `IN_MEMORY_ROWS` stories the features are one array; past that, every pass over the
+day (each k-means round, the sums, the outlier test: ~15) computes them again, `CHUNK_ROWS`
+at a time, so a day of 100 k stories does not hold 400 MB of them (same topics; +10% time).
+
 Labels are class-based TF-IDF (c-TF-IDF) over each topic's titles and text openings against
 the whole day: a term scores the share of the topic's stories that use it times log(1 +
 stories / stories of the day using it). The best two or three terms that share no word
@@ -41,7 +45,7 @@ import math
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +76,8 @@ MICRO_CLUSTERS = 150  # k-means clusters the agglomeration starts from (a bigger
 KMEANS_ITERATIONS = 30
 KMEANS_REFINE = 5  # iterations over all rows after fitting on a sample
 FIT_SAMPLE = 3_000
+IN_MEMORY_ROWS = 20_000  # past this many stories, features are computed a slice at a time
+CHUNK_ROWS = 8_192  # ... of this many rows
 MAX_DF = 0.1  # terms in more of the day's stories than this are boilerplate for clustering
 MIN_COMMON = 20  # ... but a term in 20 stories or fewer always counts (small days)
 SEED = 20_260_101
@@ -132,7 +138,8 @@ def cluster_topics(
     rows = [i for i in order if squares[i] > 0]
     documents = _documents(titles, texts, rows)
     if rows:
-        labels = _cluster(_features(source, rows, documents), max_topics)
+        features = _Features(source, rows, documents)
+        labels = _cluster(features.array() if len(rows) <= IN_MEMORY_ROWS else features, max_topics)
     else:
         labels = np.zeros(0, dtype=np.int64)
 
@@ -171,47 +178,80 @@ def cluster_topics(
 # -- clustering -----------------------------------------------------------------------------
 
 
-def _features(vectors: VectorRows, rows: Sequence[int], documents: _Documents) -> np.ndarray:
-    """What stories (`vectors.rows(rows)`, in that order) are clustered on: their embeddings,
-    centred on the day's mean, beside a TF-IDF of their terms over the day (hashed to
-    TFIDF_DIM signed buckets; terms in one story only, or in more than MAX_DF of them, left
-    out), each part L2-normalised, then the whole row."""
-    m = len(rows)
-    dim = vectors.dim
-    # one m x (dim + TFIDF_DIM) array, each part filled and scaled in place, slice by slice
-    # (at 100k stories every extra copy is ~400 MB)
-    combined = np.zeros((m, dim + TFIDF_DIM), dtype=np.float32)
-    x = combined[:, :dim]
-    index = np.asarray(rows, dtype=np.int64)
-    for part in slices(m):
-        x[part] = vectors.rows(index[part])
-        _rows_unit(x[part], out=x[part])
-    if m > 2:
-        mean = x.mean(axis=0)
-        for part in slices(m):
-            _rows_unit(x[part] - mean, fallback=x[part], out=x[part])
-    if EMBEDDING_WEIGHT != 1.0:
-        x *= EMBEDDING_WEIGHT
-    tfidf = combined[:, dim:]
-    common = max(MAX_DF * m, MIN_COMMON)
-    # per term of the day: its bucket and signed weight (0 for a term left out)
-    bucket = np.zeros(len(documents.vocab), dtype=np.int64)
-    signed = np.zeros(len(documents.vocab), dtype=np.float32)
-    for t, (term, stories) in enumerate(zip(documents.vocab, documents.day.tolist())):
-        if 2 <= stories <= common:
-            h = zlib.crc32(" ".join(term).encode("utf-8", "surrogatepass"))
-            weight = math.log(1 + m / stories)
-            bucket[t], signed[t] = h % TFIDF_DIM, weight if (h >> 31) & 1 else -weight
-    # every (story, term) added in story then term order, as one unbuffered add per slice
-    # of stories (`np.add.at` adds repeated cells one after the other, in float32)
-    flat = combined.reshape(-1)  # a view: combined is contiguous (tfidf, a slice, is not)
-    for part in slices(m):
-        start, end = part.start, part.stop
-        terms = documents.terms[documents.offsets[start] : documents.offsets[end]]
-        owner = np.repeat(np.arange(start, end), np.diff(documents.offsets[start : end + 1]))
-        np.add.at(flat, owner * (dim + TFIDF_DIM) + dim + bucket[terms], signed[terms])
-    _rows_unit(tfidf, out=tfidf)
-    return _rows_unit(combined, out=combined)
+class _Features:
+    """What stories (`vectors.rows(rows)`, in that order) are clustered on, computed for any
+    of them on demand: their embeddings, centred on the day's mean, beside a TF-IDF of their
+    terms over the day (hashed to TFIDF_DIM signed buckets; terms in one story only, or in
+    more than MAX_DF of them, left out), each part L2-normalised, then the whole row.
+
+    A day of up to `IN_MEMORY_ROWS` stories is clustered on one array of them (`array`);
+    past that, every pass over the day computes them again a slice at a time (`chunks`), so
+    memory does not grow with the day by (dim + TFIDF_DIM) floats a story (~4 KB)."""
+
+    def __init__(self, vectors: VectorRows, rows: Sequence[int], documents: _Documents) -> None:
+        self.vectors = vectors
+        self.documents = documents
+        self.index = np.asarray(rows, dtype=np.int64)
+        m = len(self.index)
+        self.dim = vectors.dim
+        self.width = self.dim + TFIDF_DIM
+        self.mean: np.ndarray | None = None
+        if m > 2:  # the mean of the unit embeddings, summed a slice at a time
+            total = np.zeros(self.dim, dtype=np.float64)
+            for part in slices(m):
+                unit = _rows_unit(vectors.rows(self.index[part]))
+                total += unit.sum(axis=0, dtype=np.float64)
+            self.mean = (total / m).astype(np.float32)
+        common = max(MAX_DF * m, MIN_COMMON)
+        # per term of the day: its bucket and signed weight (0 for a term left out)
+        self.bucket = np.zeros(len(documents.vocab), dtype=np.int64)
+        self.signed = np.zeros(len(documents.vocab), dtype=np.float32)
+        for t, (term, stories) in enumerate(zip(documents.vocab, documents.day.tolist())):
+            if 2 <= stories <= common:
+                h = zlib.crc32(" ".join(term).encode("utf-8", "surrogatepass"))
+                weight = math.log(1 + m / stories)
+                self.bucket[t] = h % TFIDF_DIM
+                self.signed[t] = weight if (h >> 31) & 1 else -weight
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def take(self, positions: np.ndarray) -> np.ndarray:
+        """The features of rows `positions` (0..len-1), in that order."""
+        positions = np.asarray(positions, dtype=np.int64)
+        k, dim = len(positions), self.dim
+        # one k x (dim + TFIDF_DIM) array, each part filled and scaled in place
+        combined = np.zeros((k, self.width), dtype=np.float32)
+        x = combined[:, :dim]
+        x[:] = self.vectors.rows(self.index[positions])
+        _rows_unit(x, out=x)
+        if self.mean is not None:
+            _rows_unit(x - self.mean, fallback=x, out=x)
+        if EMBEDDING_WEIGHT != 1.0:
+            x *= EMBEDDING_WEIGHT
+        # every (story, term) added in story then term order, as one unbuffered add
+        # (`np.add.at` adds repeated cells one after the other, in float32)
+        offsets = self.documents.offsets
+        starts = offsets[positions]
+        lengths = offsets[positions + 1] - starts
+        owner = np.repeat(np.arange(k), lengths)
+        first = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        terms = self.documents.terms[first + np.arange(len(owner))]
+        flat = combined.reshape(-1)  # a view: combined is contiguous (tfidf, a slice, is not)
+        np.add.at(flat, owner * self.width + dim + self.bucket[terms], self.signed[terms])
+        tfidf = combined[:, dim:]
+        _rows_unit(tfidf, out=tfidf)
+        return _rows_unit(combined, out=combined)
+
+    def chunks(self) -> Iterator[tuple[slice, np.ndarray]]:
+        for part in slices(len(self), CHUNK_ROWS):
+            yield part, self.take(np.arange(part.start, part.stop))
+
+    def array(self) -> np.ndarray:
+        out = np.empty((len(self), self.width), dtype=np.float32)
+        for part, rows in self.chunks():
+            out[part] = rows
+        return out
 
 
 def _rows_unit(
@@ -232,7 +272,22 @@ def _rows_unit(
     return out
 
 
-def _cluster(x: np.ndarray, max_topics: int) -> np.ndarray:
+Rows = np.ndarray | _Features  # the features as one array, or computed a slice at a time
+
+
+def _chunks(x: Rows) -> Iterator[tuple[slice, np.ndarray]]:
+    """The rows of `x` a slice at a time (an array: itself, whole)."""
+    if isinstance(x, np.ndarray):
+        yield slice(0, len(x)), x
+    else:
+        yield from x.chunks()
+
+
+def _take(x: Rows, index: np.ndarray) -> np.ndarray:
+    return x[index] if isinstance(x, np.ndarray) else x.take(index)
+
+
+def _cluster(x: Rows, max_topics: int) -> np.ndarray:
     """A cluster number per (unit) row; -1: "Other"."""
     m = len(x)
     if m < 2 * min_topic_size(m) + 1 or max_topics == 1:
@@ -259,23 +314,31 @@ def _cluster(x: np.ndarray, max_topics: int) -> np.ndarray:
     if not keep:
         return out
     # stories far from their topic's centre go to "Other" (each story against every centre:
-    # m x topics floats, not a copy of x per gather)
+    # rows x topics floats, not a copy of x per gather)
     assigned = out >= 0
     centres = _rows_unit(_cluster_sums(x, out, len(keep)))
-    similarity = (x @ centres.T)[np.flatnonzero(assigned), out[assigned]]
+    fit = np.zeros(m, dtype=np.float32)
+    for part, rows in _chunks(x):
+        own = out[part]
+        inside = np.flatnonzero(own >= 0)
+        fit[part][inside] = (rows @ centres.T)[inside, own[inside]]
+    similarity = fit[assigned]
     median = float(np.median(similarity)) if len(similarity) else 0.0
     far = np.flatnonzero(assigned)[similarity < OUTLIER_FRACTION * median]
     out[far] = -1
     return out
 
 
-def _micro_clusters(x: np.ndarray, k: int) -> np.ndarray:
+def _micro_clusters(x: Rows, k: int) -> np.ndarray:
     """Many small clusters (spherical k-means fitted on at most FIT_SAMPLE rows, seeded
     k-means++ start, then every row assigned and a few rounds over all rows): the units the
     agglomeration starts from."""
     m = len(x)
     rng = np.random.default_rng(SEED)
-    sample = x if m <= FIT_SAMPLE else x[np.sort(rng.choice(m, FIT_SAMPLE, replace=False))]
+    if m <= FIT_SAMPLE:
+        sample = x if isinstance(x, np.ndarray) else x.take(np.arange(m))
+    else:
+        sample = _take(x, np.sort(rng.choice(m, FIT_SAMPLE, replace=False)))
     _, centroids = _kmeans(sample, k, _kmeans_plus_plus(sample, k, rng), KMEANS_ITERATIONS)
     labels, _ = _kmeans(x, k, centroids, KMEANS_REFINE)
     return labels
@@ -286,34 +349,46 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / norm if norm > 0 else v
 
 
-def _kmeans(
-    x: np.ndarray, k: int, start: np.ndarray, iterations: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _kmeans(x: Rows, k: int, start: np.ndarray, iterations: int) -> tuple[np.ndarray, np.ndarray]:
     """Spherical k-means (cosine) from the unit centroids `start`: labels and centroids.
-    An empty cluster restarts at the row that fits its own centroid worst."""
+    An empty cluster restarts at the row that fits its own centroid worst. One pass over
+    the rows per iteration (labels, fit and sums together)."""
     m = len(x)
     centroids = start.astype(np.float32, copy=True)
     labels = np.full(m, -1, dtype=np.int64)
     for _ in range(iterations):
-        similarity = x @ centroids.T
-        new = similarity.argmax(axis=1)
+        new = np.empty(m, dtype=np.int64)
+        fit = np.empty(m, dtype=np.float32)
+        sums = np.zeros_like(centroids)
+        for part, rows in _chunks(x):
+            similarity = rows @ centroids.T
+            new[part] = similarity.argmax(axis=1)
+            fit[part] = similarity[np.arange(len(rows)), new[part]]
+            sums += _sums(rows, new[part], k)
         if np.array_equal(new, labels):
             break
         labels = new
-        sums = _cluster_sums(x, labels, k)
         counts = np.bincount(labels, minlength=k)
-        fit = similarity[np.arange(m), labels]
         for c in np.flatnonzero(counts == 0):
             worst = int(fit.argmin())
-            sums[c] = x[worst]
+            sums[c] = _take(x, np.array([worst]))[0]
             fit[worst] = np.inf
         centroids = _rows_unit(sums)
     return labels, centroids
 
 
-def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """The sum of each cluster's rows (a one-hot product: BLAS, unlike `np.add.at`); rows
-    labelled -1 are in no cluster."""
+def _cluster_sums(x: Rows, labels: np.ndarray, k: int) -> np.ndarray:
+    """The sum of each cluster's rows; rows labelled -1 are in no cluster."""
+    total: np.ndarray | None = None
+    for part, rows in _chunks(x):
+        some = _sums(rows, labels[part], k)
+        total = some if total is None else total + some
+    assert total is not None
+    return total
+
+
+def _sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """`_cluster_sums` of one array (a one-hot product: BLAS, unlike `np.add.at`)."""
     onehot = np.zeros((k, len(x)), dtype=np.float32)
     rows = np.flatnonzero(labels >= 0)
     onehot[labels[rows], rows] = 1.0
@@ -334,7 +409,7 @@ def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.nda
     return centroids
 
 
-def _agglomerate(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _agglomerate(x: Rows, labels: np.ndarray) -> np.ndarray:
     """Average-linkage agglomeration of the clusters in `labels` (cluster numbers 0..k-1).
 
     Two clusters are as close as the mean similarity of their members across them (exact
