@@ -99,6 +99,18 @@ def test_a_lookup_as_arrow_keeps_vectors_as_float32_lists(lake: Lake) -> None:
     assert cache.get_table([]).num_rows == 0
 
 
+def test_keys_sharing_their_first_64_bits_are_told_apart(lake: Lake) -> None:
+    """Segments are searched by the key's first 64 bits: a key that shares them with a
+    wanted one is read, then left out."""
+    cache = EnrichCache(lake, "embeddings/hashing-v1")
+    wanted, other = "ab" * 8 + "0" * 48, "ab" * 8 + "1" * 48
+    cache.put_many({wanted: np.ones(4, np.float32), other: np.zeros(4, np.float32)})
+    table = cache.get_table([wanted, "missing"])
+    assert table.column("key").to_pylist() == [wanted]
+    assert table.column("vector").to_pylist() == [[1.0] * 4]
+    assert set(cache.get_table([wanted, other]).column("key").to_pylist()) == {wanted, other}
+
+
 def test_a_merge_keeps_each_keys_latest_value_where_it_was_last_written(lake: Lake) -> None:
     cache = EnrichCache(lake, "keywords/v1")
     for run in range(MAX_SEGMENTS + 1):

@@ -137,19 +137,25 @@ class EnrichCache:
         """What `get_many` finds, as Arrow: one row (`key`, `json`, `vector`) per key found,
         its latest value. Vectors stay list<float32>: a day's 100 k embeddings as Python
         floats took ~16 KB each."""
-        wanted = {_h(k): k for k in keys}
+        wanted = sorted(set(keys))
         found = [] if not wanted else self._hits(wanted)
         return _latest(pa.concat_tables(found)) if found else _VALUES.empty_table()
 
-    def _hits(self, wanted: dict[int, str]) -> list[pa.Table]:
+    def _hits(self, wanted: list[str]) -> list[pa.Table]:
         """Each segment's rows (oldest segment first) whose key is one of `wanted`."""
-        wanted_h = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
-        keys = pa.array(sorted(wanted.values()), pa.string())
+        wanted_h = np.unique(
+            np.fromiter((_h(k) for k in wanted), dtype=np.int64, count=len(wanted))
+        )
+        keys = pa.array(wanted, pa.string())
         found = []
         for path in self.segments():
             table = self._rows_with(path, wanted_h)
-            if table is not None:  # a wanted h may be another key's (a 64-bit collision)
-                found.append(table.filter(pc.is_in(table.column("key"), value_set=keys)))
+            if table is None:
+                continue
+            # a wanted h may be another key's (a 64-bit collision); filtering copies every
+            # vector found, so only when there is such a row
+            mine = pc.is_in(table.column("key"), value_set=keys)
+            found.append(table if pc.all(mine).as_py() else table.filter(mine))
         return found
 
     def _rows_with(self, path: UPath, wanted_h: np.ndarray) -> pa.Table | None:
