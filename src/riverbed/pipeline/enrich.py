@@ -27,6 +27,7 @@ from riverbed.enrich.keywords import KEYWORDS_VERSION, extract_keywords
 from riverbed.enrich.language import LANGUAGE_VERSION, detect_language
 from riverbed.enrich.summary import SUMMARY_VERSION, extractive_summary
 from riverbed.enrich.topics import cluster_topics
+from riverbed.enrich.vectors import take_vectors
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, rows_to_table
 
@@ -105,7 +106,7 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
             "story_id": pa.array([t.story_id for t in texts], pa.string()),
             "content_key": pa.array(keys, pa.string()),
             "model": pa.array([embedder.name] * n, pa.string()),
-            "vector": known.column("vector").take(pa.array([row[k] for k in keys], pa.int64())),
+            "vector": take_vectors(known.column("vector"), np.array([row[k] for k in keys])),
         },
         schema=EMBEDDINGS,
     )
