@@ -6,7 +6,6 @@ from __future__ import annotations
 import faulthandler
 import os
 import sys
-import warnings
 from datetime import UTC, datetime
 from datetime import date as date_cls
 from pathlib import Path
@@ -499,8 +498,6 @@ def run_until_stopped(cmd: list[str], env: dict[str, str], grace_s: float = 10.0
 
 
 def main() -> None:
-    # Dagster flags beta APIs on import; users of the CLI can do nothing about them
-    warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
     # a native crash (SIGSEGV, SIGABRT …) prints every thread's Python stack: a bug report
     faulthandler.enable()
     try:
