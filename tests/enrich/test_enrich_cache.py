@@ -99,6 +99,24 @@ def test_a_lookup_as_arrow_keeps_vectors_as_float32_lists(lake: Lake) -> None:
     assert cache.get_table([]).num_rows == 0
 
 
+def test_vectors_put_from_a_matrix_read_back_as_put_many_writes_them(tmp_path: Path) -> None:
+    vectors = np.random.default_rng(2).normal(size=(5, 8)).astype(np.float32)
+    keys = [f"k{i}" for i in range(5)]
+    by_matrix = EnrichCache(Lake(tmp_path / "a"), "embeddings/hashing-v1")
+    column = by_matrix.put_vectors(keys, vectors)
+    # the column written and returned is the matrix itself, not a copy of it
+    values = column.values.to_numpy(zero_copy_only=True)
+    assert np.shares_memory(values, vectors)
+    by_dict = EnrichCache(Lake(tmp_path / "b"), "embeddings/hashing-v1")
+    by_dict.put_many(dict(zip(keys, vectors, strict=True)))
+    assert by_matrix.get_table(keys).equals(by_dict.get_table(keys))
+    assert by_matrix.get_many(["k3"]) == {"k3": vectors[3].tolist()}
+    with pytest.raises(ValueError, match="4 keys for 5 vectors"):
+        by_matrix.put_vectors(keys[:4], vectors)
+    assert by_matrix.put_vectors([], np.zeros((0, 8), np.float32)).to_pylist() == []
+    assert len(by_matrix.segments()) == 1  # nothing written for no vectors
+
+
 def test_keys_sharing_their_first_64_bits_are_told_apart(lake: Lake) -> None:
     """Segments are searched by the key's first 64 bits: a key that shares them with a
     wanted one is read, then left out."""

@@ -36,7 +36,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -215,6 +215,27 @@ class EnrichCache:
         self.lake.write_table(self._new_segment_path(table.num_rows), table)
         self.compact()
 
+    def put_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> pa.Array:
+        """`put_many` of one vector per key (the rows of `vectors`, float32), straight from
+        the matrix; returns the list<float32> column written, which shares the matrix's
+        memory (a day's fresh embeddings are not copied to be cached, nor again to be used)."""
+        column = matrix_column(vectors)
+        if len(keys) != len(column):
+            raise ValueError(f"{len(keys)} keys for {len(column)} vectors")
+        if keys:
+            table = pa.table(
+                {
+                    "h": pa.array([_h(k) for k in keys], pa.int64()),
+                    "key": pa.array(keys, pa.string()),
+                    "json": pa.nulls(len(keys), pa.string()),
+                    "vector": column,
+                },
+                schema=SCHEMA,
+            )
+            self.lake.write_table(self._new_segment_path(table.num_rows), _chunked(table))
+            self.compact()
+        return column
+
     def compact(self, max_segments: int = MAX_SEGMENTS) -> bool:
         """Merge the small segments into one when there are more than `max_segments`;
         returns whether it did."""
@@ -277,6 +298,17 @@ def _table(items: Iterable[tuple[str, Any]]) -> pa.Table:
     columns = {"h": pa.array(hs, pa.int64()), "key": pa.array(keys, pa.string())}
     columns |= {"json": pa.array(texts, pa.string()), "vector": vector_column(vectors)}
     return _chunked(pa.table(columns, schema=SCHEMA))
+
+
+def matrix_column(vectors: np.ndarray) -> pa.Array:
+    """The rows of a matrix as list<float32>, sharing its memory when it is C-contiguous
+    float32."""
+    matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2:
+        raise ValueError(f"a matrix of vectors has 2 dimensions, not {matrix.ndim}")
+    n, dim = matrix.shape
+    offsets = pa.array(np.arange(0, (n + 1) * dim, dim, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array(matrix.reshape(-1), pa.float32()))
 
 
 def vector_column(vectors: list[np.ndarray | None]) -> pa.Array:

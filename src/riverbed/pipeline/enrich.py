@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from riverbed.core.catalogue.models import EnrichSettings, LLMSettings
 from riverbed.core.ids import stable_id
-from riverbed.enrich.cache import EnrichCache, content_key, vector_column
+from riverbed.enrich.cache import EnrichCache, content_key
 from riverbed.enrich.embeddings import Embedder, load_embedder
 from riverbed.enrich.interest import interest_scores
 from riverbed.enrich.keywords import KEYWORDS_VERSION, extract_keywords
@@ -95,8 +95,11 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
     if todo:
         texts_of = [f"{t.title}\n{t.text[:EMBED_CHARS]}" for _, t in todo]
         vectors = np.asarray(embedder.embed(texts_of), dtype=np.float32)
-        cache.put_many({k: v for (k, _), v in zip(todo, vectors, strict=True)})
-        fresh = pa.table({"key": [k for k, _ in todo], "vector": vector_column(list(vectors))})
+        fresh_keys = [k for k, _ in todo]
+        fresh = pa.table(
+            {"key": fresh_keys, "vector": cache.put_vectors(fresh_keys, vectors)},
+            schema=known.schema,
+        )
         known = pa.concat_tables([known, fresh])
     row = {k: i for i, k in enumerate(known.column("key").to_pylist())}
     n = len(texts)
