@@ -5,7 +5,9 @@ The simulated clock is the load generator's hour (what every feed shows) plus `-
 run (which day partition it writes). A run for a date other than today collects every source
 of the catalogue, so no clock override is needed: run h of day d serves hour h of d and runs
 `riverbed run --date d`. Each run is its own process (as cron would start it), with one lake
-and one Dagster home (SQLite) for the whole soak.
+and one Dagster home (SQLite) for the whole soak. Runs use the executor runs from the UI or a
+schedule use, `multiprocess` (each step in a forkserver child, two at a time), unless
+`--executor in_process` (the CLI's default: every step in the run's process).
 
 Per run it records:
   wall_s          the `riverbed run` process, start to exit
@@ -21,7 +23,8 @@ Per run it records:
   riverbed_s      riverbed's own work inside the runs (the other gaps)
   outside_s       the process outside Dagster runs: interpreter and Dagster imports, building
                   the definitions, syncing partitions, the summary
-  dagster_share   dagster_s / wall_s
+  dagster_share   dagster_s / wall_s (with two steps at a time their events interleave: the
+                  split is of the run's timeline, not of CPU)
   query_s         `riverbed query` of a count over the previous day (compaction: the closed
                   days), its process wall time
 
@@ -186,6 +189,12 @@ def main() -> None:
     )
     parser.add_argument("--start", default="2026-10-01", help="first simulated day")
     parser.add_argument("--workdir", type=Path, default=Path(".riverbed/soak"))
+    parser.add_argument(
+        "--executor",
+        default="multiprocess",
+        choices=["multiprocess", "in_process"],
+        help="`riverbed run --executor` (default: what the UI and schedules use)",
+    )
     args = parser.parse_args()
 
     work = args.workdir.absolute()
@@ -197,7 +206,7 @@ def main() -> None:
     first = hour_of(args.start, 0)
     print(
         f"soak: {args.sources} sources on {args.hosts} hosts, {args.days} day(s) x"
-        f" {args.hours} runs, lake {lake}"
+        f" {args.hours} runs, lake {lake}, executor {args.executor}"
     )
     print(
         f"{'hour':>16} {'exit':>4} {'wall_s':>7} {'rss_mb':>7} {'items_day':>9}"
@@ -225,6 +234,8 @@ def main() -> None:
                     "--quiet",
                     "--format",
                     "json",
+                    "--executor",
+                    args.executor,
                 ]
                 code, wall, peak, largest, err = run_measured(cmd, env)
                 own, book, runs = dagster_split(home, started)
@@ -235,6 +246,7 @@ def main() -> None:
                     "hour": hour,
                     "date": date,
                     "sources": args.sources,
+                    "executor": args.executor,
                     "exit": code,
                     "wall_s": round(wall, 2),
                     "peak_rss_mb": round(peak / 2**20),
