@@ -43,10 +43,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from upath import UPath
 
-from riverbed.lake.store import Lake, conform, key_rows, read_parquet
+from riverbed.lake.store import Lake, conform, key_rows, open_parquet, read_parquet
 
 MAX_SEGMENTS = 16  # small segments in a namespace before they are merged into one
 BIG_SEGMENT_ROWS = 200_000  # a segment this big is final: never merged again
@@ -163,7 +162,7 @@ class EnrichCache:
         their row groups; None when it has none."""
         try:
             with path.open("rb") as fh:
-                parquet = pq.ParquetFile(fh)
+                parquet = open_parquet(fh)
                 hashes = parquet.read(columns=["h"]).column("h").to_numpy()
                 hits = np.flatnonzero(np.isin(hashes, wanted_h))
                 if not len(hits):
@@ -197,7 +196,7 @@ class EnrichCache:
         """A whole segment; None when it is gone or is not Parquet."""
         try:
             with path.open("rb") as fh:
-                return conform(read_parquet(pq.ParquetFile(fh)), SCHEMA)
+                return conform(read_parquet(open_parquet(fh)), SCHEMA)
         except FileNotFoundError:
             return None
         except pa.ArrowInvalid:

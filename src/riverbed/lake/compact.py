@@ -44,12 +44,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from upath import UPath
 
 from riverbed.lake.lease import LeaseBusy, compact_lease, leased, precondition_failed
 from riverbed.lake.schemas import TABLES
-from riverbed.lake.store import Lake, conform, storage_errors
+from riverbed.lake.store import Lake, conform, open_parquet, storage_errors
 
 COMPACTED_PREFIX = "compacted-"
 PART_NAME = "part.parquet"
@@ -163,7 +162,7 @@ def list_table(lake: Lake, name: str) -> dict[str, Listing]:
 def copied(lake: Lake, path: UPath) -> dict[str, Copied]:
     """What a compacted object holds: source -> its rows and the fingerprint of its part."""
     with lake._io("read", path), lake._open(path) as fh:
-        meta = pq.ParquetFile(fh).schema_arrow.metadata or {}
+        meta = open_parquet(fh).schema_arrow.metadata or {}
     raw = json.loads(meta.get(META_KEY, b"{}"))
     return {s: Copied(int(v[0]), int(v[1]), str(v[2])) for s, v in raw.items()}
 

@@ -406,7 +406,7 @@ class Lake:
     def read_table(self, path: UPath, schema: pa.Schema | None = None) -> pa.Table | None:
         try:
             with self._io("read", path), self._open(path) as fh:
-                table = read_parquet(pq.ParquetFile(fh))
+                table = read_parquet(open_parquet(fh))
         except FileNotFoundError:
             return None
         return conform(table, schema) if schema is not None else table
@@ -423,7 +423,7 @@ class Lake:
         for path in paths:
             try:
                 with self._io("read", path), self._open(path) as fh:
-                    for batch in iter_parquet(pq.ParquetFile(fh), batch_size):
+                    for batch in iter_parquet(open_parquet(fh), batch_size):
                         yield conform_batch(batch, schema)
             except FileNotFoundError:
                 continue
@@ -469,6 +469,14 @@ class Lake:
 
     def write_json(self, path: UPath, value: Any) -> None:
         self.write_bytes(path, json.dumps(value, sort_keys=True, default=str).encode())
+
+
+def open_parquet(source: Any) -> pq.ParquetFile:
+    """A Parquet file to read from (a path or a file object), every read of the lake's:
+    without Arrow's pre-buffering, which fetched the column chunks of every row group asked
+    for up front — a whole day's embeddings (376 MB) took +720 MB of memory to read, +550
+    without."""
+    return pq.ParquetFile(source, pre_buffer=False)
 
 
 def iter_parquet(
