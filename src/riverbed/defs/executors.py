@@ -2,7 +2,8 @@
 
 - `multiprocess` (default for runs launched from the UI, a schedule or a sensor): steps in
   forkserver child processes on the machine running the run (`import dagster` costs ~2 s;
-  forkserver pays it once, spawn would pay it per step).
+  forkserver pays it once, spawn would pay it per step; `riverbed.defs.preload` is what the
+  forkserver imports).
 - `celery`: steps become Celery tasks that any number of `dagster-celery` workers pick up
   (broker and result backend from `RIVERBED_CELERY_BROKER` / `RIVERBED_CELERY_BACKEND`;
   `deploy/celery.yaml` is the same configuration for the workers). Tasks are acknowledged
@@ -77,5 +78,9 @@ def build_executor(name: str | None = None) -> dg.ExecutorDefinition:
     if chosen == "in_process":
         return dg.in_process_executor
     return dg.multiprocess_executor.configured(
-        {"start_method": {"forkserver": {}}, "max_concurrent": 2}
+        {
+            # the forkserver imports the definitions and what a step process needs once
+            "start_method": {"forkserver": {"preload_modules": ["riverbed.defs.preload"]}},
+            "max_concurrent": 2,
+        }
     )
