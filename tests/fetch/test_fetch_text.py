@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from riverbed.fetch.text import charset_from_content_type, decode_text
+from riverbed.fetch.text import charset_from_content_type, decode_text, text_codec
 
 CAFE = "Café – “quoted” ünïcödé"
 
@@ -73,3 +73,32 @@ def test_a_charset_that_is_no_text_encoding_is_ignored(label):
     assert decode_text(body, f"text/html; charset={label}") == "<p>caf\u00e9 \u2014 ok</p>"
     declared = b'<?xml version="1.0" encoding="' + label.encode() + b'"?><r>\xc3\xa9</r>'
     assert decode_text(declared, None).endswith("<r>\u00e9</r>")
+
+
+# every spelling Python knows for latin-1 and ASCII (WHATWG maps them all to windows-1252)
+LATIN_AND_ASCII = ["ISO-8859-1", "iso8859-1", "iso_8859-1", "iso_8859-1:1987", "latin-1",
+                   "latin1", "latin", "l1", "cp819", "IBM819", "csISOLatin1", "iso-ir-100",
+                   "us-ascii", "ascii", "646", "us", "ANSI_X3.4-1968", "iso646-us", "cp367"]  # fmt: skip
+
+
+@pytest.mark.parametrize("label", LATIN_AND_ASCII)
+def test_every_latin1_and_ascii_label_reads_as_windows_1252(label: str) -> None:
+    assert text_codec(label) == "cp1252"
+    assert decode_text(b"\x93quoted\x94", f"text/html; charset={label}") == "“quoted”"
+
+
+@pytest.mark.parametrize("label", LATIN_AND_ASCII)
+def test_a_page_and_a_feed_with_the_same_label_decode_alike(label: str) -> None:
+    from datetime import UTC, datetime
+
+    from riverbed.sources.rss import parse_feed
+
+    body = (
+        f"<?xml version='1.0' encoding='{label}'?><rss version='2.0'><channel>"
+        "<item><title>\x93Caf\xe9\x94</title><link>https://ex.org/1</link></item>"
+        "</channel></rss>"
+    ).encode("latin-1")
+    feed = parse_feed(body, now=datetime(2026, 11, 27, tzinfo=UTC))
+    page = decode_text(body, None)
+    assert [i.title for i in feed.items] == ["“Café”"]
+    assert "“Café”" in page

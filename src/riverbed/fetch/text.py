@@ -9,7 +9,9 @@ import charset_normalizer
 
 # Labels that browsers treat as windows-1252 (a superset that decodes every byte the same way
 # except 0x80-0x9F, where real-world "latin-1" pages mean cp1252 punctuation).
-_WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii"}
+# codecs a latin-1 or ASCII label names, under any of Python's spellings ("l1", "cp819",
+# "iso_8859-1", "646", "us" …): read as windows-1252, as browsers do (WHATWG Encoding)
+_WINDOWS_1252 = {"iso8859-1", "ascii"}
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts the same way
@@ -29,16 +31,15 @@ def text_codec(label: str | bytes | None) -> str | None:
     if not label:
         return None
     text = label.decode("ascii", "replace") if isinstance(label, bytes) else label
-    text = text.strip().lower()
-    if text in _WINDOWS_1252:
-        return "cp1252"
     try:
-        info = codecs.lookup(text)
+        info = codecs.lookup(text.strip().lower())
     except LookupError:
         return None
     # bytes-to-bytes codecs (uu, base64, zlib, rot13 …) are in the same registry; a document
     # naming one has no text encoding (found by fuzzing: `charset=uu` raised LookupError)
-    return info.name if getattr(info, "_is_text_encoding", True) else None
+    if not getattr(info, "_is_text_encoding", True):
+        return None
+    return "cp1252" if info.name in _WINDOWS_1252 else info.name
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:

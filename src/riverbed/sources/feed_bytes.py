@@ -77,7 +77,7 @@ def _codec(label: str | None) -> str | None:
     name = text_codec(label)
     if name is None or name.startswith(("utf-16", "utf-32")):
         return None  # no BOM and no NUL bytes (checked before): the label is wrong
-    return "cp1252" if name in ("iso8859-1", "latin-1", "ascii") else name
+    return name
 
 
 def read_prolog(data: bytes) -> tuple[str, bool]:
