@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from upath import UPath
 
+from riverbed.enrich.vectors import matrix_column
 from riverbed.lake.store import Lake, conform, key_rows, open_parquet, read_parquet
 
 MAX_SEGMENTS = 16  # small segments in a namespace before they are merged into one
@@ -297,17 +298,6 @@ def _table(items: Iterable[tuple[str, Any]]) -> pa.Table:
     columns = {"h": pa.array(hs, pa.int64()), "key": pa.array(keys, pa.string())}
     columns |= {"json": pa.array(texts, pa.string()), "vector": vector_column(vectors)}
     return _chunked(pa.table(columns, schema=SCHEMA))
-
-
-def matrix_column(vectors: np.ndarray) -> pa.Array:
-    """The rows of a matrix as list<float32>, sharing its memory when it is C-contiguous
-    float32."""
-    matrix = np.ascontiguousarray(vectors, dtype=np.float32)
-    if matrix.ndim != 2:
-        raise ValueError(f"a matrix of vectors has 2 dimensions, not {matrix.ndim}")
-    n, dim = matrix.shape
-    offsets = pa.array(np.arange(0, (n + 1) * dim, dim, dtype=np.int32))
-    return pa.ListArray.from_arrays(offsets, pa.array(matrix.reshape(-1), pa.float32()))
 
 
 def vector_column(vectors: list[np.ndarray | None]) -> pa.Array:

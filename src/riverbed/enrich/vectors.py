@@ -89,5 +89,15 @@ def take_vectors(column: pa.ChunkedArray | pa.Array, index: np.ndarray) -> pa.Ar
         inside = np.flatnonzero((index >= start) & (index < start + len(chunk)))
         out[inside] = values[index[inside] - start]
         start += len(chunk)
-    offsets = pa.array(np.arange(0, (len(index) + 1) * dim, dim, dtype=np.int32))
-    return pa.ListArray.from_arrays(offsets, pa.array(out.reshape(-1), pa.float32()))
+    return matrix_column(out)
+
+
+def matrix_column(vectors: np.ndarray) -> pa.Array:
+    """The rows of a matrix as list<float32>, sharing its memory when it is C-contiguous
+    float32."""
+    matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2:
+        raise ValueError(f"a matrix of vectors has 2 dimensions, not {matrix.ndim}")
+    n, dim = matrix.shape
+    offsets = pa.array(np.arange(0, (n + 1) * dim, dim, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array(matrix.reshape(-1), pa.float32()))
