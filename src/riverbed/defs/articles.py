@@ -27,10 +27,14 @@ from riverbed.defs.checks import (
     specs,
     unique_key_result,
 )
+from riverbed.defs.io import op_input_columns
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
-from riverbed.lake.schemas import ARTICLES
+from riverbed.lake.schemas import ARTICLES, ITEMS
+from riverbed.lake.store import conform
 from riverbed.pipeline.articles import (
+    TARGET_ITEM_FIELDS,
+    TARGET_STORY_FIELDS,
     ArticlePlan,
     ArticlesResult,
     Target,
@@ -38,6 +42,7 @@ from riverbed.pipeline.articles import (
     merge_results,
     plan_articles,
 )
+from riverbed.pipeline.rank import RANK_FIELDS, ranking_rows
 
 ARTICLE_BUCKETS = max(1, int(os.environ.get("RIVERBED_ARTICLE_BUCKETS", "4")))
 
@@ -125,7 +130,13 @@ def _plan_of(part: pa.Table) -> tuple[ArticlePlan, dict[str, Any]]:
     return plan, head
 
 
-@dg.op(out=dg.DynamicOut(pa.Table, io_manager_key="lake_io"))
+@dg.op(
+    out=dg.DynamicOut(pa.Table, io_manager_key="lake_io"),
+    ins={
+        "stories": op_input_columns(*RANK_FIELDS, *TARGET_STORY_FIELDS),
+        "items": op_input_columns(*TARGET_ITEM_FIELDS),
+    },
+)
 def articles_plan(
     context: dg.OpExecutionContext,
     config: ArticlesConfig,
@@ -137,12 +148,14 @@ def articles_plan(
     """What this run fetches, in buckets of hosts (none when `fetch_articles` is off)."""
     date = context.partition_key
     settings = catalogue.load().settings
-    rows = stories.to_pylist()
+    rows = ranking_rows(stories, TARGET_STORY_FIELDS)
     if not settings.fetch_articles:
         context.log.info("fetch_articles is off: no article pages fetched")
         rows = []
     ranked = [r.story for r in rank_stories(rows, date, limit=len(rows))]  # budget: best first
-    plan = plan_articles(lake.lake, ranked, items.to_pylist(), settings, replay=config.replay)
+    del rows
+    item_rows = conform(items, ITEMS).select(list(TARGET_ITEM_FIELDS)).to_pylist() if ranked else []
+    plan = plan_articles(lake.lake, ranked, item_rows, settings, replay=config.replay)
     buckets = config.buckets if config.buckets > 0 else ARTICLE_BUCKETS
     for i in range(buckets):
         part = plan.bucket(i, buckets)

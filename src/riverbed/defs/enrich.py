@@ -24,10 +24,12 @@ from riverbed.defs.checks import (
     specs,
     unique_key_result,
 )
+from riverbed.defs.io import input_columns
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
 from riverbed.pipeline.enrich import (
+    TEXT_READS,
     embed_stories,
     enrich_stories,
     story_texts,
@@ -46,6 +48,11 @@ ENRICH_STEP: dict[str, Any] = {
 }
 
 
+# the day's texts: only what `story_texts` reads of stories and articles
+TEXTS = {name: input_columns(*columns) for name, columns in TEXT_READS.items()}
+VECTORS = input_columns("story_id", "model", "vector")
+
+
 class EnrichConfig(dg.Config):
     replay: bool = False
     """A replay makes no network request: LLM summaries come from the cache only."""
@@ -59,6 +66,7 @@ def enrich_run_config(replay: bool) -> dict[str, object]:
     group_name="enrich",
     kinds={"python", "parquet", "numpy"},
     check_specs=specs("embeddings", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
+    ins=TEXTS,
     **ENRICH_STEP,
 )
 def embeddings(
@@ -96,6 +104,7 @@ def embeddings(
     group_name="enrich",
     kinds={"python", "parquet"},
     check_specs=specs("topics", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
+    ins={**TEXTS, "embeddings": VECTORS},
     **ENRICH_STEP,
 )
 def topics(
@@ -129,6 +138,7 @@ def topics(
     group_name="enrich",
     kinds={"python", "parquet"},
     check_specs=specs("enrichments", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
+    ins={**TEXTS, "embeddings": VECTORS, "topics": input_columns("topic_id", "story_ids")},
     **ENRICH_STEP,
 )
 def enrichments(

@@ -7,7 +7,8 @@ A step that materialises many partitions at once (a collect step over a range of
 returns a mapping partition key -> table; a step that reads many upstream partitions (the
 day's items from every source) receives them concatenated — for a collect table, each
 asked-for day whole, from one listing. Partitions that were never
-materialised read as empty.
+materialised read as empty. An input may ask for some columns only
+(`input_columns`, `op_input_columns`): the others are never decoded.
 
 A run of daily partitions (refine, enrich, publish) holds the lake lease of its date(s) while
 the IO manager is alive, from before the first input is read until the last output is
@@ -34,11 +35,22 @@ from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
 from riverbed.lake.compact import PartitionReader, read_day
 from riverbed.lake.lease import daily_lease, leased
-from riverbed.lake.store import LakeError, release_memory
+from riverbed.lake.store import LakeError, release_memory, select_present
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RANGE = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 RELEASE_AFTER_BYTES = 16 * 2**20  # a step output this big: memory handed back after writing it
+COLUMNS = "columns"  # input metadata: read only these columns of the upstream table
+
+
+def input_columns(*columns: str) -> dg.AssetIn:
+    """An asset's input that reads only `columns` of its table (those the stored table has)."""
+    return dg.AssetIn(metadata={COLUMNS: list(columns)})
+
+
+def op_input_columns(*columns: str) -> dg.In:
+    """`input_columns` for an op's input (a step inside a graph asset)."""
+    return dg.In(metadata={COLUMNS: list(columns)})
 
 
 def daily_dates(tags: Mapping[str, str]) -> list[str]:
@@ -162,6 +174,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> pa.Table:
         self._check_lease()
         lake = self.lake
+        columns = (context.definition_metadata or {}).get(COLUMNS)
         upstream = context.upstream_output
         assert upstream is not None
         if not upstream.has_asset_key:
@@ -172,7 +185,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
         assert upstream.asset_key is not None
         name = self._name(upstream.asset_key)
         if not context.has_asset_partitions:
-            table = lake.read_table(lake.partition_path(name))
+            table = lake.read_table(lake.partition_path(name), columns=columns)
             if table is None:
                 raise FileNotFoundError(f"{name} has not been materialised in {lake.shown}")
             return table
@@ -184,11 +197,11 @@ class LakeIOManager(dg.ConfigurableIOManager):
             # keeps the catalogue's sources (`items_table`)
             dates = sorted({partition_dims(pdef, k)["date"] for k in context.asset_partition_keys})
             for day in dates:
-                tables += read_day(lake, name, day)
+                tables += [select_present(t, columns) for t in read_day(lake, name, day)]
         else:
             reader = PartitionReader(lake)
             for key in context.asset_partition_keys:
-                t = reader.read(name, partition_dims(pdef, key))
+                t = reader.read(name, partition_dims(pdef, key), columns=columns)
                 if t is not None:
                     tables.append(t)
         if not tables:

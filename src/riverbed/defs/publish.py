@@ -26,10 +26,17 @@ from riverbed.defs.checks import (
     unique_key_result,
 )
 from riverbed.defs.collect import KINDS
+from riverbed.defs.io import input_columns
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
-from riverbed.pipeline.publish import digest_rows, digest_table, public_base, publish
+from riverbed.pipeline.publish import (
+    DIGEST_READS,
+    digest_rows,
+    digest_table,
+    public_base,
+    publish,
+)
 from riverbed.pipeline.refine import history_table
 
 OWNERS = ["team:riverbed"]
@@ -45,6 +52,7 @@ PUBLIC_URL_ENV = "RIVERBED_PUBLIC_URL"
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
+    ins={name: input_columns(*columns) for name, columns in DIGEST_READS.items()},
 )
 def digest(
     context: dg.AssetExecutionContext,

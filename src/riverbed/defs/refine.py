@@ -6,7 +6,9 @@ from typing import Any
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from riverbed.core.stories import ITEM_FIELDS
 from riverbed.defs.checks import (
     NOT_EMPTY,
     SCHEMA_DRIFT,
@@ -18,11 +20,18 @@ from riverbed.defs.checks import (
     unique_key_result,
 )
 from riverbed.defs.collect import KINDS
+from riverbed.defs.io import input_columns
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, TABLES
-from riverbed.pipeline.refine import history_table, item_metrics_table, items_table, stories_table
+from riverbed.pipeline.refine import (
+    METRIC_ITEM_FIELDS,
+    history_table,
+    item_metrics_table,
+    items_table,
+    stories_table,
+)
 
 COLLECT_INPUTS = {
     f"{kind}_items": dg.AssetIn(
@@ -84,6 +93,7 @@ def items(
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
+    ins={"items": input_columns(*METRIC_ITEM_FIELDS)},
 )
 def item_metrics(
     context: dg.AssetExecutionContext, lake: LakeResource, items: pa.Table
@@ -99,7 +109,7 @@ def item_metrics(
         table,
         metadata={
             "items_observed": dg.MetadataValue.int(
-                len(set(table.column("item_id").to_pylist())) if table.num_rows else 0
+                pc.count_distinct(table.column("item_id")).as_py() if table.num_rows else 0
             ),
             "observations_journaled": dg.MetadataValue.int(observed.num_rows),
             "preview": dg.MetadataValue.md(
@@ -118,6 +128,7 @@ def item_metrics(
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
+    ins={"items": input_columns(*ITEM_FIELDS)},
 )
 def stories(
     context: dg.AssetExecutionContext, lake: LakeResource, items: pa.Table

@@ -36,7 +36,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as date_type
 from datetime import datetime
@@ -48,7 +48,7 @@ from upath import UPath
 
 from riverbed.lake.lease import LeaseBusy, compact_lease, leased, precondition_failed
 from riverbed.lake.schemas import TABLES
-from riverbed.lake.store import Lake, conform, open_parquet, storage_errors
+from riverbed.lake.store import Lake, conform, open_parquet, select_present, storage_errors
 
 COMPACTED_PREFIX = "compacted-"
 PART_NAME = "part.parquet"
@@ -217,12 +217,16 @@ class PartitionReader:
         self._days: dict[tuple[str, str], tuple[Listing, pa.Table | None, dict[str, Copied]]] = {}
 
     def read(
-        self, name: str, partition: Mapping[str, str], schema: pa.Schema | None = None
+        self,
+        name: str,
+        partition: Mapping[str, str],
+        schema: pa.Schema | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pa.Table | None:
-        """The partition's rows (conformed to `schema` when given); None when nothing holds
-        them."""
+        """The partition's rows (conformed to `schema` when given; `columns`: only those the
+        table has); None when nothing holds them."""
         lake = self.lake
-        table = lake.read_table(lake.partition_path(name, partition), schema)
+        table = lake.read_table(lake.partition_path(name, partition), schema, columns)
         if table is not None or "source" not in partition or "date" not in partition:
             return table
         date, source = partition["date"], partition["source"]
@@ -231,10 +235,11 @@ class PartitionReader:
             copy = held.get(source)
             if whole is not None and copy is not None:
                 rows = whole.slice(copy.start, copy.end - copy.start)
-                return conform(rows, schema) if schema is not None else rows
+                rows = conform(rows, schema) if schema is not None else rows
+                return select_present(rows, columns)
             if source not in listing.parts:
                 return None  # neither a part nor a compacted copy: never materialised
-            table = lake.read_table(listing.parts[source][0], schema)
+            table = lake.read_table(listing.parts[source][0], schema, columns)
             if table is not None:  # written since the first read
                 return table
             # listed, then deleted by a compaction: list the day again

@@ -26,7 +26,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -403,10 +403,17 @@ class Lake:
             raise failure[0] from None
         return rows
 
-    def read_table(self, path: UPath, schema: pa.Schema | None = None) -> pa.Table | None:
+    def read_table(
+        self,
+        path: UPath,
+        schema: pa.Schema | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pa.Table | None:
+        """The table at `path` (None when there is none), conformed to `schema` when given;
+        `columns`: only those (the ones the file has), the others are never decoded."""
         try:
             with self._io("read", path), self._open(path) as fh:
-                table = read_parquet(open_parquet(fh))
+                table = read_parquet(open_parquet(fh), columns)
         except FileNotFoundError:
             return None
         return conform(table, schema) if schema is not None else table
@@ -480,7 +487,7 @@ def open_parquet(source: Any) -> pq.ParquetFile:
 
 
 def iter_parquet(
-    parquet: pq.ParquetFile, batch_size: int | None = None
+    parquet: pq.ParquetFile, batch_size: int | None = None, columns: Sequence[str] | None = None
 ) -> Iterator[pa.RecordBatch]:
     """The file's rows a batch at a time, batches of about `ROW_GROUP_BYTES` (`group_rows`
     from the file's own sizes) unless `batch_size` is given. Decoding costs about three times
@@ -492,13 +499,17 @@ def iter_parquet(
         batch_size = group_rows(
             sum(g.total_byte_size for g in groups), sum(g.num_rows for g in groups)
         )
-    yield from parquet.iter_batches(batch_size=batch_size)
+    yield from parquet.iter_batches(batch_size=batch_size, columns=columns)
 
 
-def read_parquet(parquet: pq.ParquetFile) -> pa.Table:
+def read_parquet(parquet: pq.ParquetFile, columns: Sequence[str] | None = None) -> pa.Table:
     """The whole file (`iter_parquet`'s batches: not `ParquetFile.read()`, which decodes 64k
-    rows at a time)."""
-    return pa.Table.from_batches(list(iter_parquet(parquet)), schema=parquet.schema_arrow)
+    rows at a time); `columns`: only those of them the file has, in the file's order."""
+    schema = parquet.schema_arrow
+    if columns is not None:
+        schema = select_present(schema.empty_table(), columns).schema
+        columns = schema.names
+    return pa.Table.from_batches(list(iter_parquet(parquet, columns=columns)), schema=schema)
 
 
 def key_rows(table: pa.Table, keys: list[str], last: bool = False) -> np.ndarray:
@@ -537,6 +548,14 @@ def _conformed(data: pa.Table | pa.RecordBatch, schema: pa.Schema) -> list[Any]:
         else:
             columns.append(pa.nulls(data.num_rows, type=fld.type))
     return columns
+
+
+def select_present(table: pa.Table, columns: Sequence[str] | None) -> pa.Table:
+    """`table` with only `columns` (those it has, in its order); all of it for None."""
+    if columns is None:
+        return table
+    wanted = set(columns)
+    return table.select([n for n in table.column_names if n in wanted])
 
 
 def rows_to_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:

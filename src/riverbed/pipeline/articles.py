@@ -133,6 +133,11 @@ def _transient(ext: Extraction, a: Attempted) -> bool:
 # -- choosing what to fetch ----------------------------------------------------------------
 
 
+# what `targets_of` reads of a story beside the ranking's fields, and of an item
+TARGET_STORY_FIELDS = ("canonical_url", "url", "first_source_id")
+TARGET_ITEM_FIELDS = ("item_id", "url", "comments_url", "text")
+
+
 def targets_of(
     stories: Iterable[Mapping[str, Any]], items: Iterable[Mapping[str, Any]]
 ) -> list[Target]:

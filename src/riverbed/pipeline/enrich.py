@@ -43,6 +43,13 @@ class StoryText:
     source: str  # article | feed | title
 
 
+# the columns `story_texts` reads (the enrich steps ask their IO manager for these only)
+TEXT_READS = {
+    "stories": ["story_id", "title", "excerpt"],
+    "articles": ["story_id", "outcome", "text"],
+}
+
+
 def story_texts(stories: pa.Table, articles: pa.Table | None) -> list[StoryText]:
     """The text each enricher reads: the article extracted for the story (`ok`) when there is
     one, else the feed's excerpt; sorted by story_id."""

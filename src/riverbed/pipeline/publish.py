@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from riverbed.core.models import Digest, DigestEntry, Discussion
 from riverbed.core.ranking import Interest, rank_stories
@@ -22,31 +24,69 @@ from riverbed.core.render.tags import tag_slug, tags_by_slug
 from riverbed.core.render.view import MAX_TAGS, label, topic_order
 from riverbed.core.stories import EXCERPT_CHARS
 from riverbed.core.text import shorten
-from riverbed.lake.schemas import ARTICLES, DIGEST, ENRICHMENTS, ITEM_METRICS, TOPICS
+from riverbed.lake.schemas import ARTICLES, DIGEST, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, conform, rows_to_table
+from riverbed.pipeline.rank import TREND_FIELDS, ranking_rows, story_rows, trend_rows
 
 DIGEST_SIZE = 50
+ENRICHMENT_FIELDS = ["keywords", "topic_id", "summary", "summary_method", "interest_score"]
+# the columns `digest_rows` reads of each input beside `stories` (the digest step asks its
+# IO manager for these only)
+DIGEST_READS = {
+    "articles": ["story_id", "outcome", "text"],
+    "enrichments": ["story_id", "interest", *ENRICHMENT_FIELDS],
+    "topics": ["digest_date", "topic_id", "label", "story_ids"],
+    "item_metrics": list(TREND_FIELDS),
+}
 
 
-def _rows(table: pa.Table | None, schema: pa.Schema, columns: list[str]) -> list[dict[str, Any]]:
-    """`table`'s rows with only `columns` (missing columns read as None); [] for None."""
-    if table is None or table.num_rows == 0:
-        return []
-    return conform(table, schema).select(columns).to_pylist()
-
-
-def _topic_labels(topics: pa.Table | None, date: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(topic_id -> label, story_id -> topic_id) from the day's `topics` rows."""
-    labels: dict[str, str] = {}
+def _topic_labels(
+    topics: pa.Table | None, date: str, story_ids: Sequence[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(topic_id -> label, story_id -> topic_id for `story_ids`) from the day's `topics` rows
+    (a story in two topics: the first row's)."""
+    if topics is None or topics.num_rows == 0:
+        return {}, {}
+    table = conform(topics, TOPICS).select(["digest_date", "topic_id", "label", "story_ids"])
+    day = pc.fill_null(pc.equal(table.column("digest_date"), date), True)
+    table = table.filter(pc.and_(day, pc.is_valid(table.column("topic_id"))))
+    meta = table.select(["topic_id", "label"]).to_pylist()
+    labels = {t["topic_id"]: t["label"] for t in meta if t["label"]}
     members: dict[str, str] = {}
-    for t in _rows(topics, TOPICS, ["digest_date", "topic_id", "label", "story_ids"]):
-        if t["topic_id"] is None or t["digest_date"] not in (None, date):
-            continue
-        if t["label"]:
-            labels[t["topic_id"]] = t["label"]
-        for sid in t["story_ids"] or []:
-            members.setdefault(sid, t["topic_id"])
+    if story_ids and table.num_rows:
+        lists = table.column("story_ids")
+        flat = pc.list_flatten(lists)
+        hit = pc.is_in(flat, value_set=pa.array(list(story_ids), pa.string()))
+        rows = pc.list_parent_indices(lists).filter(hit).to_pylist()
+        for row, sid in zip(rows, flat.filter(hit).to_pylist(), strict=True):
+            members.setdefault(sid, meta[row]["topic_id"])
     return labels, members
+
+
+def _by_story(
+    table: pa.Table | None, schema: pa.Schema, columns: list[str], story_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """story_id -> the row of `table` (`columns` only) for `story_ids`; the last row wins."""
+    if table is None or table.num_rows == 0 or not story_ids:
+        return {}
+    wanted = pa.array(list(story_ids), pa.string())
+    picked = conform(table, schema).select(["story_id", *columns])
+    picked = picked.filter(pc.is_in(picked.column("story_id"), value_set=wanted))
+    return {row["story_id"]: row for row in picked.to_pylist()}
+
+
+def _interests(enrichments: pa.Table | None) -> dict[str, Interest]:
+    """story_id -> its `Interest`, for the stories that have one (the last row wins)."""
+    if enrichments is None or enrichments.num_rows == 0:
+        return {}
+    table = conform(enrichments, ENRICHMENTS).select(["story_id", "interest", "interest_score"])
+    some = pc.or_(
+        pc.is_valid(table.column("interest")), pc.is_valid(table.column("interest_score"))
+    )
+    return {
+        e["story_id"]: Interest(e["interest"], e["interest_score"])
+        for e in table.filter(some).to_pylist()
+    }
 
 
 def digest_rows(
@@ -67,44 +107,39 @@ def digest_rows(
     from the engagement the stories recorded, without `enrichments` there is no interest term,
     summary or keywords, without `topics` no grouping. The excerpt is the opening of the
     story's extracted article (`ok`) when there is one, else the feed's; the summary is the
-    enricher's (renderers show it in place of the excerpt)."""
-    enriched = {
-        e["story_id"]: e
-        for e in _rows(
-            enrichments,
-            ENRICHMENTS,
-            [
-                "story_id",
-                "keywords",
-                "topic_id",
-                "summary",
-                "summary_method",
-                "interest",
-                "interest_score",
-            ],
-        )
-    }
-    metrics = _rows(
-        item_metrics, ITEM_METRICS, ["item_id", "source_id", "observed_at", "score", "comments"]
-    )
+    enricher's (renderers show it in place of the excerpt).
+
+    Every story is ranked from the few fields ranking reads (`pipeline.rank`); only the kept
+    stories' whole rows, enrichments, articles and topics become Python objects."""
     ranked = rank_stories(
-        stories.to_pylist(),
+        ranking_rows(stories),
         date,
         limit=limit,
-        item_metrics=metrics,
-        interests={
-            sid: Interest(e["interest"], e["interest_score"]) for sid, e in enriched.items()
-        },
+        item_metrics=trend_rows(item_metrics),
+        interests=_interests(enrichments),
     )
+    kept = [r.story["story_id"] for r in ranked]
+    whole = {r["story_id"]: r for r in story_rows(stories, kept)}
+    enriched = _by_story(enrichments, ENRICHMENTS, ENRICHMENT_FIELDS, kept)
+    ok_articles = None
+    if articles is not None and articles.num_rows:
+        ok_articles = conform(articles, ARTICLES).select(["story_id", "outcome", "text"])
+        ok_articles = ok_articles.filter(
+            pc.and_(
+                pc.equal(ok_articles.column("outcome"), "ok"),
+                pc.is_valid(ok_articles.column("text")),
+            )
+        )
     article_text = {
-        a["story_id"]: a["text"]
-        for a in _rows(articles, ARTICLES, ["story_id", "outcome", "text"])
-        if a["outcome"] == "ok" and a["text"]
+        sid: a["text"]
+        for sid, a in _by_story(ok_articles, ARTICLES, ["text"], kept).items()
+        if a["text"]
     }
-    labels, topic_members = _topic_labels(topics, date)
+    labels, topic_members = _topic_labels(topics, date, kept)
     rows = []
     for n, r in enumerate(ranked, start=1):
         sid = r.story["story_id"]
+        story = whole[sid]
         e = enriched.get(sid, {})
         topic_id = e.get("topic_id") or topic_members.get(sid)
         rows.append(
@@ -114,21 +149,21 @@ def digest_rows(
                 "story_id": sid,
                 "topic_id": topic_id,
                 "topic_label": labels.get(topic_id) if topic_id else None,
-                "title": r.story["title"],
-                "url": r.story["url"],
+                "title": story["title"],
+                "url": story["url"],
                 "score": r.score,
                 "why": r.why,
-                "discussions": r.story["discussions"],
-                "source_ids": r.story["source_ids"],
-                "n_sources": r.story["n_sources"],
-                "published_at": r.story["published_at"],
-                "first_seen_at": r.story["first_seen_at"],
+                "discussions": story["discussions"],
+                "source_ids": story["source_ids"],
+                "n_sources": story["n_sources"],
+                "published_at": story["published_at"],
+                "first_seen_at": story["first_seen_at"],
                 "excerpt": (
                     shorten(article_text[sid], EXCERPT_CHARS)
                     if sid in article_text
-                    else r.story["excerpt"]
+                    else story["excerpt"]
                 ),
-                "tags": r.story["tags"],
+                "tags": story["tags"],
                 "summary": e.get("summary") or None,
                 "summary_method": e.get("summary_method") if e.get("summary") else None,
                 "keywords": list(e.get("keywords") or []),

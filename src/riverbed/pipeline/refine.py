@@ -56,6 +56,10 @@ def _first_per_key(table: pa.Table, keys: list[str]) -> pa.Table:
     return kept.take(order).combine_chunks()
 
 
+# what `item_metrics_table` reads of the day's items
+METRIC_ITEM_FIELDS = ("item_id", "source_id", "last_seen_at", "score", "comments", "run_id")
+
+
 def item_metrics_table(
     existing: pa.Table | None, observed: pa.Table | None, items: pa.Table
 ) -> pa.Table:
