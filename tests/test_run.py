@@ -157,3 +157,16 @@ def test_a_failing_dagster_step_exits_3_naming_step_and_cause(project, tmp_path)
     # the lake's error names the operation and the object, then the OS error
     assert "failed: rss_items: LakeError: cannot write " in result.output
     assert "NotADirectoryError" in result.output
+
+
+def test_a_selection_without_collect_assets_runs_under_any_executor(project, server):
+    """`--select stories` collects nothing: under the multiprocess executor that once failed
+    starting a pool of no workers ("max_workers must be greater than 0")."""
+    run, lake = project
+    assert run().exit_code == 0
+    stories = _count(lake, "select count(*) from stories")
+    for executor in ("in_process", "multiprocess"):
+        again = run("--select", "stories", "--executor", executor)
+        assert again.exit_code == 0, again.output
+        assert _count(lake, "select count(*) from stories") == stories
+    assert server.hits == {"blog.example.org": 1, "github.example.com": 1}

@@ -314,6 +314,8 @@ class _Runner:
         self.common = {"resources": resources, **QUIET_LOGS}
 
     def run_all(self, launches: list[Launch], summary: RunSummary) -> None:
+        if not launches:  # nothing due or selected (a pool of no workers cannot start)
+            return
         launches = [replace(x, run_config={**x.run_config, **self.common}) for x in launches]
         stages = [_stage_of(x) for x in launches]
         if self.executor == "in_process":
