@@ -4,13 +4,16 @@ without a time first)."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from riverbed.lake.schemas import ITEM_METRICS, ITEMS
 from riverbed.lake.store import rows_to_table
-from riverbed.pipeline.refine import item_metrics_table
+from riverbed.pipeline.refine import _first_per_key, hex_ids, item_metrics_table
 
 T0 = datetime(2026, 11, 26, 8, tzinfo=UTC)
 
@@ -56,3 +59,43 @@ def test_first_row_of_a_key_wins_and_rows_sort_by_item_then_time() -> None:
 def test_nothing_in_gives_an_empty_table_of_the_schema() -> None:
     out = item_metrics_table(None, None, _items())
     assert out.num_rows == 0 and out.schema == ITEM_METRICS
+
+
+def test_hex_ids_sort_as_the_strings_do() -> None:
+    rng = random.Random(5)
+    ids = [f"{rng.getrandbits(64):016x}" for _ in range(500)] + ["0" * 16, "f" * 16]
+    column = pa.chunked_array([pa.array(ids[:100]), pa.array(ids[100:]).slice(0)])
+    values = hex_ids(column)
+    assert values is not None
+    assert [ids[i] for i in np.argsort(values, kind="stable")] == sorted(ids)
+    for odd in (["0123456789abcdeF"], ["0123"], [None], ["0123456789abcdeg"]):
+        assert hex_ids(pa.chunked_array([pa.array(odd, pa.string())])) is None
+
+
+def test_the_numpy_dedupe_keeps_what_the_generic_one_keeps() -> None:
+    """Hex ids and timestamps take the numpy path; the same rows, in the same order, as the
+    hash-table path (forced here by a key it cannot take), whatever chunks and duplicates."""
+    rng = random.Random(11)
+    for _ in range(30):
+        ids = [f"{rng.getrandbits(64):016x}" for _ in range(rng.randint(1, 40))]
+        rows = [
+            {
+                "item_id": rng.choice(ids),
+                "source_id": f"s{rng.randrange(3)}",
+                "observed_at": datetime(2026, 11, 1, tzinfo=UTC)
+                + timedelta(minutes=rng.randrange(30)),
+                "score": rng.randrange(100),
+                "comments": None,
+                "run_id": f"r{k}",  # which row won shows in its run id
+            }
+            for k in range(rng.randint(1, 300))
+        ]
+        table = pa.Table.from_pylist(rows, schema=ITEM_METRICS)
+        cut = rng.randint(0, len(rows))
+        chunked = pa.concat_tables([table.slice(0, cut), table.slice(cut)])
+        fast = _first_per_key(chunked, ["item_id", "observed_at"])
+        generic = _first_per_key(
+            chunked.append_column("k2", pc.cast(chunked.column("observed_at"), pa.int64())),
+            ["item_id", "k2"],
+        ).drop_columns(["k2"])
+        assert fast.equals(generic)

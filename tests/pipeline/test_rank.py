@@ -118,7 +118,9 @@ def test_ranking_rows_rank_as_whole_rows_do() -> None:
         half = stories.num_rows // 2
         chunked = pa.concat_tables([stories.slice(0, half), stories.slice(half)])
 
-        def ranked(rows: list[dict[str, Any]]) -> list[tuple[str, float, str]]:
+        def ranked(
+            rows: list[dict[str, Any]], metrics: Any = metrics, liked: Any = liked
+        ) -> list[tuple[str, float, str]]:
             out = rank_stories(rows, DATE, limit=len(rows), item_metrics=metrics, interests=liked)
             return [(r.story["story_id"], r.score, r.why) for r in out]
 

@@ -172,6 +172,10 @@ _U64 = np.uint64
 _MIX1 = _U64(0x9E3779B97F4A7C15)
 _MIX2 = _U64(0xC2B2AE3D27D4EB4F)
 _LOW40 = _U64((1 << 40) - 1)
+# documents whose text words and shingles are built at once: each slice's temporaries are
+# ~15 arrays of its text tokens (100,000 documents of a few hundred characters: ~0.6 GB);
+# every document falls in one slice, so the result does not depend on it
+SLICE_DOCS = 16_384
 _LOOKUP_MASS = 0.05  # lighter title words are pure phrasing: never looked up, never a fact
 T = TypeVar("T")
 
@@ -630,7 +634,7 @@ def _features(tok: _Tokens, cfg: NearDupConfig) -> _Features:
     raw_hash = word_hash[raw_norm]
     raw_idf = idf.astype(np.float32)[raw_norm]
     power = np.float32(cfg.weight_power)
-    step = 100_000
+    step = SLICE_DOCS
     for lo in range(0, n, step):
         hi = min(n, lo + step)
         # text words
