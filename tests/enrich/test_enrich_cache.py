@@ -299,3 +299,30 @@ def test_concurrent_writers_lose_nothing(lake: Lake) -> None:
     keys = [f"w{w}-r{r}" for w in range(3) for r in range(12)]
     got = EnrichCache(lake, "keywords/v1").get_many(keys)
     assert got == {f"w{w}-r{r}": [w, r] for w in range(3) for r in range(12)}
+
+
+def test_fill_vectors_writes_what_get_many_finds_row_by_row(lake: Lake) -> None:
+    """`fill_vectors` (the embeddings step's read: into the day's matrix, a row group at a
+    time) finds exactly the vectors `get_many` finds: the latest of a key over segments, every
+    row of a key asked for twice, nothing for a missing key, a non-vector value or a vector
+    of another length."""
+    rng = np.random.default_rng(4)
+    cache = EnrichCache(lake, "embeddings/hashing-v1")
+    dim = 16
+    old = {f"k{i}": rng.normal(size=dim).astype(np.float32) for i in range(30)}
+    cache.put_vectors(list(old), np.stack(list(old.values())))
+    newer = {f"k{i}": rng.normal(size=dim).astype(np.float32) for i in range(20, 40)}
+    cache.put_vectors(list(newer), np.stack(list(newer.values())))
+    cache.put_many({"short": np.ones(9, np.float32), "words": ["not", "a", "vector"]})
+    keys = ["k25", "k3", "missing", "k39", "k3", "short", "words", "k0"]
+    out = np.full((len(keys), dim), -7.0, dtype=np.float32)
+    found = cache.fill_vectors(keys, out)
+    expected = cache.get_many(keys)
+    assert found.tolist() == [True, True, False, True, True, False, False, True]
+    for i, key in enumerate(keys):
+        if found[i]:
+            assert out[i].tolist() == expected[key]
+        else:
+            assert (out[i] == -7.0).all()  # left as it was
+    assert out[0].tolist() == newer["k25"].tolist()  # the later segment won
+    assert cache.fill_vectors([], np.zeros((0, dim), np.float32)).tolist() == []

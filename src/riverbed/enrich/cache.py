@@ -36,7 +36,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from upath import UPath
 
-from riverbed.enrich.vectors import matrix_column
+from riverbed.enrich.vectors import full_rows, matrix_column
 from riverbed.lake.store import Lake, conform, key_rows, open_parquet, read_parquet
 
 MAX_SEGMENTS = 16  # small segments in a namespace before they are merged into one
@@ -138,36 +138,69 @@ class EnrichCache:
         its latest value. Vectors stay list<float32>: a day's 100 k embeddings as Python
         floats took ~16 KB each."""
         wanted = sorted(set(keys))
-        found = [] if not wanted else self._hits(wanted)
+        found = list(self._hits(wanted)) if wanted else []
         return _latest(pa.concat_tables(found)) if found else _VALUES.empty_table()
 
-    def _hits(self, wanted: list[str]) -> list[pa.Table]:
-        """Each segment's rows (oldest segment first) whose key is one of `wanted`."""
+    def fill_vectors(self, keys: Sequence[str], out: np.ndarray) -> np.ndarray:
+        """Write the cached vector of each of `keys` into its row of `out` ((len(keys), dim)
+        float32), a row group at a time: a day's vectors are never held twice (a table of the
+        hits beside the result). Returns per key whether it was found; a cached value that is
+        not a vector of `dim` floats is not. Later segments win, as in `get_many`."""
+        n, dim = out.shape
+        found = np.zeros(n, dtype=bool)
+        if not n:
+            return found
+        unique: dict[str, int] = {}
+        inverse = np.fromiter((unique.setdefault(k, len(unique)) for k in keys), np.int64, n)
+        # each key's first row in `out`; rows of a key met again are copied from it at the end
+        first = np.full(len(unique), -1, dtype=np.int64)
+        first[inverse[::-1]] = np.arange(n)[::-1]
+        got = np.zeros(len(unique), dtype=bool)
+        for table in self._hits(sorted(unique)):
+            which = np.fromiter(
+                (unique.get(k, -1) for k in table.column("key").to_pylist()),
+                np.int64,
+                table.num_rows,
+            )
+            start = 0
+            for chunk in table.column("vector").chunks:
+                place, block = full_rows(chunk, dim)
+                mine = which[start : start + len(chunk)]
+                rows = np.flatnonzero((mine >= 0) & (place >= 0))[::-1]
+                # a key twice in one group (never written so): its last row wins
+                _, last = np.unique(mine[rows], return_index=True)
+                rows = rows[last]
+                out[first[mine[rows]]] = block[place[rows]]
+                got[mine[rows]] = True
+                start += len(chunk)
+        found = got[inverse]
+        again = np.flatnonzero(found & (first[inverse] != np.arange(n)))
+        out[again] = out[first[inverse[again]]]
+        return found
+
+    def _hits(self, wanted: list[str]) -> Iterator[pa.Table]:
+        """The rows whose key is one of `wanted`, oldest segment first, a row group at a time."""
         wanted_h = np.unique(
             np.fromiter((_h(k) for k in wanted), dtype=np.int64, count=len(wanted))
         )
         keys = pa.array(wanted, pa.string())
-        found = []
         for path in self.segments():
-            table = self._rows_with(path, wanted_h)
-            if table is None:
-                continue
-            # a wanted h may be another key's (a 64-bit collision); filtering copies every
-            # vector found, so only when there is such a row
-            mine = pc.is_in(table.column("key"), value_set=keys)
-            found.append(table if pc.all(mine).as_py() else table.filter(mine))
-        return found
+            for table in self._groups_with(path, wanted_h):
+                # a wanted h may be another key's (a 64-bit collision); filtering copies every
+                # vector found, so only when there is such a row
+                mine = pc.is_in(table.column("key"), value_set=keys)
+                yield table if pc.all(mine).as_py() else table.filter(mine)
 
-    def _rows_with(self, path: UPath, wanted_h: np.ndarray) -> pa.Table | None:
-        """The rows of one segment whose `h` is wanted (`_VALUES` columns), reading only
-        their row groups; None when it has none."""
+    def _groups_with(self, path: UPath, wanted_h: np.ndarray) -> Iterator[pa.Table]:
+        """The rows of one segment whose `h` is wanted (`_VALUES` columns), a row group at a
+        time, reading only the row groups that hold some; nothing when it has none."""
         try:
             with path.open("rb") as fh:
                 parquet = open_parquet(fh)
                 hashes = parquet.read(columns=["h"]).column("h").to_numpy()
                 hits = np.flatnonzero(np.isin(hashes, wanted_h))
                 if not len(hits):
-                    return None
+                    return
                 starts = np.cumsum(
                     [0]
                     + [
@@ -176,7 +209,6 @@ class EnrichCache:
                     ]
                 )
                 groups = sorted(set(np.searchsorted(starts, hits, side="right") - 1))
-                parts = []
                 for group in groups:
                     table = parquet.read_row_group(group, columns=_VALUES.names)
                     local = (
@@ -184,12 +216,11 @@ class EnrichCache:
                     )
                     if len(local) < table.num_rows:  # a whole group wanted: no copy
                         table = table.take(pa.array(local))
-                    parts.append(conform(table, _VALUES))
-                return pa.concat_tables(parts)
+                    yield conform(table, _VALUES)
         except FileNotFoundError:
-            return None  # compacted away since it was listed: its keys are recomputed
+            return  # compacted away since it was listed: its keys are recomputed
         except pa.ArrowInvalid:
-            return None  # not Parquet (a damaged object): a miss; compaction removes it
+            return  # not Parquet (a damaged object): a miss; compaction removes it
         except Exception as exc:  # the store's own errors (botocore's are not OSErrors)
             raise self.lake.error("read", path, exc) from None
 

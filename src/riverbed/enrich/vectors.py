@@ -64,32 +64,17 @@ def row_norms(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def take_vectors(column: pa.ChunkedArray | pa.Array, index: np.ndarray) -> pa.Array:
-    """`column.take(index)` for a list<float32> column of vectors of one length, without the
-    copies Arrow makes: taking from a chunked list column concatenates its chunks first, and
-    its peak was three times the result (100 k vectors of 512: +600 MB for a 200 MB column).
-    Here each chunk's values are read in place into one array, which becomes the result's
-    values. Nulls or vectors of mixed lengths: Arrow's own take."""
-    index = np.asarray(index, dtype=np.int64)
-    if len(index) and (index.min() < 0 or index.max() >= len(column)):
-        raise IndexError(f"index out of bounds for {len(column)} vectors")
-    lengths = pc.list_value_length(column)
-    dim = pc.max(lengths).as_py() if len(column) else 0
-    if (
-        not dim
-        or column.null_count
-        or pc.min(lengths).as_py() != dim
-        or len(index) * dim >= 2**31  # list<> offsets are int32
-    ):
-        return column.take(pa.array(index, pa.int64()))
-    out = np.empty((len(index), dim), dtype=np.float32)
-    start = 0
-    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
-        values = pc.list_flatten(chunk).to_numpy(zero_copy_only=False).reshape(-1, dim)
-        inside = np.flatnonzero((index >= start) & (index < start + len(chunk)))
-        out[inside] = values[index[inside] - start]
-        start += len(chunk)
-    return matrix_column(out)
+def full_rows(chunk: pa.Array, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """A list<float32> array's rows of exactly `dim` (>= 1) values: each row's place in the
+    returned (rows, dim) array, -1 for a null or another length, and that array (a view of
+    the array's own values when every row is full)."""
+    lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+    values = pc.list_flatten(chunk).to_numpy(zero_copy_only=False)
+    full = lengths == dim
+    if not full.all():  # only the full rows' values (a byte mask, not an index per value)
+        values = values[np.repeat(full, lengths)]
+    place = np.where(full, np.cumsum(full) - 1, -1)
+    return place, values.reshape(-1, dim)
 
 
 def matrix_column(vectors: np.ndarray) -> pa.Array:

@@ -27,7 +27,7 @@ from riverbed.enrich.keywords import KEYWORDS_VERSION, extract_keywords
 from riverbed.enrich.language import LANGUAGE_VERSION, detect_language
 from riverbed.enrich.summary import SUMMARY_VERSION, extractive_summary
 from riverbed.enrich.topics import cluster_topics
-from riverbed.enrich.vectors import take_vectors
+from riverbed.enrich.vectors import full_rows, matrix_column
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, rows_to_table
 
@@ -96,27 +96,28 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
     embedder, note = embedder_for(choice)
     cache = EnrichCache(lake, f"embeddings/{embedder.name}")
     keys = [content_key(t.title, t.text[:EMBED_CHARS]) for t in texts]
-    known = cache.get_table(sorted(set(keys))).select(["key", "vector"])
-    have = set(known.column("key").to_pylist())
-    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in have}.items())
-    if todo:
-        texts_of = [f"{t.title}\n{t.text[:EMBED_CHARS]}" for _, t in todo]
-        vectors = np.asarray(embedder.embed(texts_of), dtype=np.float32)
-        fresh_keys = [k for k, _ in todo]
-        fresh = pa.table(
-            {"key": fresh_keys, "vector": cache.put_vectors(fresh_keys, vectors)},
-            schema=known.schema,
-        )
-        known = pa.concat_tables([known, fresh])
-    row = {k: i for i, k in enumerate(known.column("key").to_pylist())}
     n = len(texts)
+    vectors = np.zeros((n, embedder.dim), dtype=np.float32)
+    found = cache.fill_vectors(keys, vectors)
+    # the stories not cached, one per key (of two stories with one key, the last one's text)
+    todo = sorted({keys[i]: i for i in np.flatnonzero(~found).tolist()}.items())
+    if todo:
+        fresh = np.asarray(
+            embedder.embed([f"{texts[i].title}\n{texts[i].text[:EMBED_CHARS]}" for _, i in todo]),
+            dtype=np.float32,
+        )
+        cache.put_vectors([k for k, _ in todo], fresh)
+        row = {k: j for j, (k, _) in enumerate(todo)}
+        missing = np.flatnonzero(~found)
+        vectors[missing] = fresh[[row[keys[i]] for i in missing.tolist()]]
+        del fresh
     table = pa.table(
         {
             "date": pa.array([date] * n, pa.string()),
             "story_id": pa.array([t.story_id for t in texts], pa.string()),
             "content_key": pa.array(keys, pa.string()),
             "model": pa.array([embedder.name] * n, pa.string()),
-            "vector": take_vectors(known.column("vector"), np.array([row[k] for k in keys])),
+            "vector": matrix_column(vectors),
         },
         schema=EMBEDDINGS,
     )
@@ -141,13 +142,8 @@ class StoryVectors:
         self.chunks: list[tuple[int, np.ndarray, np.ndarray]] = []
         start = 0
         for chunk in column.chunks if self.dim else []:
-            lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
-            values = pc.list_flatten(chunk).to_numpy(zero_copy_only=False)
-            full = lengths == self.dim
-            if not full.all():  # only the full rows' values (a byte mask, not an index per value)
-                values = values[np.repeat(full, lengths)]
-            place = np.where(full, np.cumsum(full) - 1, -1)
-            self.chunks.append((start, values.reshape(-1, self.dim), place))
+            place, block = full_rows(chunk, self.dim)
+            self.chunks.append((start, block, place))
             start += len(chunk)
 
     def __len__(self) -> int:
