@@ -8,12 +8,14 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 
-from riverbed.defs.io import LakeIOManager, input_columns, op_input_columns
+from riverbed.defs.io import LakeIOManager, input_columns, lazy_input, op_input_columns
 from riverbed.lake import Lake
+from riverbed.lake.store import TableSource
 
 DAY = "2026-11-20"
 daily = dg.DailyPartitionsDefinition(start_date="2026-11-01")
 seen: dict[str, list[str]] = {}
+LAKE: list[str] = []
 
 
 @dg.asset(partitions_def=daily, io_manager_key="lake_io")
@@ -35,6 +37,20 @@ def whole(wide: pa.Table) -> pa.Table:
     return wide
 
 
+@dg.asset(partitions_def=daily, io_manager_key="lake_io", ins={"wide": lazy_input()})
+def lazy(wide: TableSource) -> pa.Table:
+    # read when asked, not before: with the object gone, a read finds nothing
+    path = Lake(LAKE[0]).partition_path("wide", {"date": DAY})
+    data = path.read_bytes()
+    path.unlink()
+    try:
+        seen["lazy_gone"] = wide.read().column_names
+    finally:
+        path.write_bytes(data)
+    seen["lazy_read"] = wide.read(["b"]).column_names
+    return pa.table({"n": [wide.read().num_rows]})
+
+
 @dg.op(ins={"wide": op_input_columns("b")})
 def inner(wide: pa.Table) -> pa.Table:
     seen["inner"] = wide.column_names
@@ -48,8 +64,9 @@ def graphed(wide: pa.Table) -> pa.Table:
 
 def test_inputs_read_the_columns_they_ask_for(tmp_path: Path) -> None:
     seen.clear()
+    LAKE[:] = [str(tmp_path)]
     result = dg.materialize(
-        [wide, narrow, whole, graphed],
+        [wide, narrow, whole, graphed, lazy],
         partition_key=DAY,
         resources={
             "lake_io": LakeIOManager(uri=str(tmp_path)),
@@ -58,7 +75,13 @@ def test_inputs_read_the_columns_they_ask_for(tmp_path: Path) -> None:
     )
     assert result.success
     # in the stored file's order; a column it lacks is not made up
-    assert seen == {"narrow": ["a", "c"], "whole": ["a", "b", "c"], "inner": ["b"]}
+    assert seen == {
+        "narrow": ["a", "c"],
+        "whole": ["a", "b", "c"],
+        "inner": ["b"],
+        "lazy_gone": [],
+        "lazy_read": ["b"],
+    }
     stored = Lake(str(tmp_path)).read_table(
         Lake(str(tmp_path)).partition_path("narrow", {"date": DAY})
     )

@@ -24,10 +24,11 @@ from riverbed.defs.checks import (
     specs,
     unique_key_result,
 )
-from riverbed.defs.io import input_columns
+from riverbed.defs.io import input_columns, lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
+from riverbed.lake.store import TableSource
 from riverbed.pipeline.enrich import (
     TEXT_READS,
     embed_stories,
@@ -50,7 +51,7 @@ ENRICH_STEP: dict[str, Any] = {
 
 # the day's texts: only what `story_texts` reads of stories and articles
 TEXTS = {name: input_columns(*columns) for name, columns in TEXT_READS.items()}
-VECTORS = input_columns("story_id", "model", "vector")
+VECTORS = input_columns("story_id", "vector")
 
 
 class EnrichConfig(dg.Config):
@@ -138,7 +139,8 @@ def topics(
     group_name="enrich",
     kinds={"python", "parquet"},
     check_specs=specs("enrichments", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
-    ins={**TEXTS, "embeddings": VECTORS, "topics": input_columns("topic_id", "story_ids")},
+    # the vectors are read only when interests are set
+    ins={**TEXTS, "embeddings": lazy_input(), "topics": input_columns("topic_id", "story_ids")},
     **ENRICH_STEP,
 )
 def enrichments(
@@ -148,7 +150,7 @@ def enrichments(
     catalogue: CatalogueResource,
     stories: pa.Table,
     articles: pa.Table,
-    embeddings: pa.Table,
+    embeddings: TableSource,
     topics: pa.Table,
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """Per story: language, keywords, summary (extractive by default; an OpenAI-compatible

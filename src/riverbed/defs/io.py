@@ -8,7 +8,8 @@ returns a mapping partition key -> table; a step that reads many upstream partit
 day's items from every source) receives them concatenated — for a collect table, each
 asked-for day whole, from one listing. Partitions that were never
 materialised read as empty. An input may ask for some columns only
-(`input_columns`, `op_input_columns`): the others are never decoded.
+(`input_columns`, `op_input_columns`): the others are never decoded; a lazy input
+(`lazy_input`) is a `TableSource` the step reads only if it needs it.
 
 A run of daily partitions (refine, enrich, publish) holds the lake lease of its date(s) while
 the IO manager is alive, from before the first input is read until the last output is
@@ -22,7 +23,7 @@ any step of this one holds it, and the last step out deletes it.
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,17 +36,24 @@ from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
 from riverbed.lake.compact import PartitionReader, read_day
 from riverbed.lake.lease import daily_lease, leased
-from riverbed.lake.store import LakeError, release_memory, select_present
+from riverbed.lake.store import LakeError, TableSource, release_memory, select_present
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RANGE = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 RELEASE_AFTER_BYTES = 16 * 2**20  # a step output this big: memory handed back after writing it
 COLUMNS = "columns"  # input metadata: read only these columns of the upstream table
+LAZY = "lazy"  # input metadata: hand the step a `TableSource`, read when it asks
 
 
 def input_columns(*columns: str) -> dg.AssetIn:
     """An asset's input that reads only `columns` of its table (those the stored table has)."""
     return dg.AssetIn(metadata={COLUMNS: list(columns)})
+
+
+def lazy_input() -> dg.AssetIn:
+    """An asset's input handed over as a `TableSource`: the step reads the table (or some
+    of its columns) only if and when it needs it."""
+    return dg.AssetIn(metadata={LAZY: True})
 
 
 def op_input_columns(*columns: str) -> dg.In:
@@ -171,10 +179,15 @@ class LakeIOManager(dg.ConfigurableIOManager):
             schema = schema or table.schema
         context.add_output_metadata(_table_metadata(rows, schema))
 
-    def load_input(self, context: dg.InputContext) -> pa.Table:
+    def load_input(self, context: dg.InputContext) -> pa.Table | TableSource:
         self._check_lease()
+        metadata = context.definition_metadata or {}
+        if metadata.get(LAZY):
+            return TableSource(lambda columns: self._load(context, columns))
+        return self._load(context, metadata.get(COLUMNS))
+
+    def _load(self, context: dg.InputContext, columns: Sequence[str] | None) -> pa.Table:
         lake = self.lake
-        columns = (context.definition_metadata or {}).get(COLUMNS)
         upstream = context.upstream_output
         assert upstream is not None
         if not upstream.has_asset_key:

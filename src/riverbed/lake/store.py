@@ -27,7 +27,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -567,6 +567,22 @@ def _conformed(data: pa.Table | pa.RecordBatch, schema: pa.Schema) -> list[Any]:
         else:
             columns.append(pa.nulls(data.num_rows, type=fld.type))
     return columns
+
+
+class TableSource:
+    """A table read when, and only as far as, it is asked for: `read(columns)` (None: every
+    column). What the IO manager hands a step for a lazy input (`defs.io.lazy_input`); a
+    table in memory is one too (`TableSource.of`)."""
+
+    def __init__(self, read: Callable[[Sequence[str] | None], pa.Table]) -> None:
+        self._read = read
+
+    def read(self, columns: Sequence[str] | None = None) -> pa.Table:
+        return self._read(columns)
+
+    @classmethod
+    def of(cls, table: pa.Table) -> TableSource:
+        return cls(lambda columns: select_present(table, columns))
 
 
 def select_present(table: pa.Table, columns: Sequence[str] | None) -> pa.Table:
