@@ -27,11 +27,11 @@ from riverbed.defs.checks import (
     specs,
     unique_key_result,
 )
-from riverbed.defs.io import op_input_columns
+from riverbed.defs.io import op_lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.schemas import ARTICLES, ITEMS
-from riverbed.lake.store import conform
+from riverbed.lake.store import TableSource, conform
 from riverbed.pipeline.articles import (
     TARGET_ITEM_FIELDS,
     TARGET_STORY_FIELDS,
@@ -132,29 +132,30 @@ def _plan_of(part: pa.Table) -> tuple[ArticlePlan, dict[str, Any]]:
 
 @dg.op(
     out=dg.DynamicOut(pa.Table, io_manager_key="lake_io"),
-    ins={
-        "stories": op_input_columns(*RANK_FIELDS, *TARGET_STORY_FIELDS),
-        "items": op_input_columns(*TARGET_ITEM_FIELDS),
-    },
+    ins={"stories": op_lazy_input(), "items": op_lazy_input()},  # read as Python rows only
 )
 def articles_plan(
     context: dg.OpExecutionContext,
     config: ArticlesConfig,
     lake: LakeResource,
     catalogue: CatalogueResource,
-    stories: pa.Table,
-    items: pa.Table,
+    stories: TableSource,
+    items: TableSource,
 ) -> Iterator[dg.DynamicOutput[pa.Table]]:
     """What this run fetches, in buckets of hosts (none when `fetch_articles` is off)."""
     date = context.partition_key
     settings = catalogue.load().settings
-    rows = ranking_rows(stories, TARGET_STORY_FIELDS)
-    if not settings.fetch_articles:
+    rows: list[dict[str, Any]] = []
+    if settings.fetch_articles:
+        rows = ranking_rows(stories.read([*RANK_FIELDS, *TARGET_STORY_FIELDS]), TARGET_STORY_FIELDS)
+    else:
         context.log.info("fetch_articles is off: no article pages fetched")
-        rows = []
     ranked = [r.story for r in rank_stories(rows, date, limit=len(rows))]  # budget: best first
     del rows
-    item_rows = conform(items, ITEMS).select(list(TARGET_ITEM_FIELDS)).to_pylist() if ranked else []
+    item_rows: list[dict[str, Any]] = []
+    if ranked:
+        wanted = conform(items.read(TARGET_ITEM_FIELDS), ITEMS).select(list(TARGET_ITEM_FIELDS))
+        item_rows = wanted.to_pylist()
     plan = plan_articles(lake.lake, ranked, item_rows, settings, replay=config.replay)
     buckets = config.buckets if config.buckets > 0 else ARTICLE_BUCKETS
     for i in range(buckets):

@@ -61,6 +61,11 @@ def op_input_columns(*columns: str) -> dg.In:
     return dg.In(metadata={COLUMNS: list(columns)})
 
 
+def op_lazy_input() -> dg.In:
+    """`lazy_input` for an op's input."""
+    return dg.In(metadata={LAZY: True})
+
+
 def daily_dates(tags: Mapping[str, str]) -> list[str]:
     """The dates of a run of daily partitions (one, or a backfill's range); [] for any other
     run (a collect run's keys are `date|source`)."""

@@ -8,7 +8,6 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riverbed.core.stories import ITEM_FIELDS
 from riverbed.defs.checks import (
     NOT_EMPTY,
     SCHEMA_DRIFT,
@@ -20,11 +19,12 @@ from riverbed.defs.checks import (
     unique_key_result,
 )
 from riverbed.defs.collect import KINDS
-from riverbed.defs.io import input_columns
+from riverbed.defs.io import input_columns, lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, TABLES
+from riverbed.lake.store import TableSource
 from riverbed.pipeline.refine import (
     METRIC_ITEM_FIELDS,
     history_table,
@@ -128,10 +128,10 @@ def item_metrics(
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
-    ins={"items": input_columns(*ITEM_FIELDS)},
+    ins={"items": lazy_input()},  # read, made Python rows and let go (`stories_table`)
 )
 def stories(
-    context: dg.AssetExecutionContext, lake: LakeResource, items: pa.Table
+    context: dg.AssetExecutionContext, lake: LakeResource, items: TableSource
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """Real-world stories of the day: items merged across sources by exact canonical URL,
     each listing every discussion, its first-seen source and time. Hidden items are left out."""

@@ -15,7 +15,7 @@ from riverbed.core.rules import catalogue_rules
 from riverbed.core.stories import EXCERPT_CHARS, ITEM_FIELDS, build_stories
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, ITEMS, STORIES, TABLES
-from riverbed.lake.store import conform, key_rows, rows_to_table
+from riverbed.lake.store import TableSource, conform, key_rows, rows_to_table
 
 
 def _dedupe(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -141,15 +141,17 @@ def item_metrics_table(
 TEXT_CAP = max(NEAR_DUPLICATES.max_text_chars, EXCERPT_CHARS) + 1
 
 
-def stories_table(items: pa.Table, date: str) -> pa.Table:
+def stories_table(items: pa.Table | TableSource, date: str) -> pa.Table:
     """`build_stories` of the day's items; texts cut to `TEXT_CAP` characters in Arrow first
-    (same stories: a feed's full article no longer becomes a Python string here)."""
-    table = items.select(ITEM_FIELDS)
+    (same stories: a feed's full article no longer becomes a Python string here). Given a
+    `TableSource`, the items' Arrow table is let go once they are Python rows, before the
+    near-duplicate pass."""
+    table = (items if isinstance(items, pa.Table) else items.read(ITEM_FIELDS)).select(ITEM_FIELDS)
     at = table.schema.get_field_index("text")
     capped = pc.utf8_slice_codeunits(table.column(at), 0, TEXT_CAP)
-    table = table.set_column(at, table.schema.field(at), capped)
-    rows = build_stories(table.to_pylist(), date, near_duplicates=NEAR_DUPLICATES)
-    return rows_to_table(rows, STORIES)
+    rows = table.set_column(at, table.schema.field(at), capped).to_pylist()
+    del table, capped
+    return rows_to_table(build_stories(rows, date, near_duplicates=NEAR_DUPLICATES), STORIES)
 
 
 def history_table(journal: Journal, name: str, date: str) -> pa.Table:
