@@ -4,6 +4,7 @@ served on 127.0.0.1): results on stdout, progress and the end-of-run report on s
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -170,3 +171,53 @@ def test_a_multiprocess_run_prints_the_same_and_no_warnings_from_its_step_proces
         [single] = (work / "lake-table" / "tables" / table).glob("date=*/*.parquet")
         [multi] = (work / "lake-multiprocess" / "tables" / table).glob("date=*/*.parquet")
         assert pq.read_table(multi).num_rows == pq.read_table(single).num_rows > 0, table
+
+
+def test_a_multiprocess_run_has_one_day_sized_step_at_a_time(runs):
+    """Steps that hold a whole day's table (`DAY_SIZED`) never overlap in a multiprocess run
+    (stories beside item_metrics was a day's memory peak); small steps still run beside
+    them."""
+    import dagster as dg
+
+    from riverbed.definitions import defs
+    from riverbed.defs.executors import DAY_SIZED
+
+    tagged = {
+        key.path[-1]
+        for assets in defs.assets or []
+        if isinstance(assets, dg.AssetsDefinition)
+        and isinstance(assets.node_def, dg.OpDefinition)
+        and DAY_SIZED.items() <= dict(assets.node_def.tags or {}).items()
+        for key in assets.keys
+    }
+    assert {
+        "items",
+        "item_metrics",
+        "stories",
+        "embeddings",
+        "topics",
+        "enrichments",
+        "digest",
+    } <= tagged
+    home = runs["work"] / "dagster-multiprocess"
+    windows: dict[str, list[float]] = {}
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for record in instance.get_run_records():
+            for entry in instance.all_logs(record.dagster_run.run_id):
+                kind = entry.dagster_event_type
+                if entry.step_key and kind in (
+                    dg.DagsterEventType.STEP_START,
+                    dg.DagsterEventType.STEP_SUCCESS,
+                    dg.DagsterEventType.STEP_FAILURE,
+                ):
+                    windows.setdefault(entry.step_key, []).append(entry.timestamp)
+    day = sorted(
+        (w[0], w[-1], key)
+        for key, w in windows.items()
+        if key in tagged | {"articles.articles_plan"}
+    )
+    assert len(day) >= 7, windows
+    for (_, end, a), (start, _, b) in itertools.pairwise(day):
+        assert start >= end, f"{a} and {b} overlapped"
+    small = [w for key, w in windows.items() if key not in tagged and "." not in key]
+    assert small  # source_health, errors, fetches ran too

@@ -27,6 +27,7 @@ from riverbed.defs.checks import (
     specs,
     unique_key_result,
 )
+from riverbed.defs.executors import DAY_SIZED
 from riverbed.defs.io import op_lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
@@ -131,6 +132,7 @@ def _plan_of(part: pa.Table) -> tuple[ArticlePlan, dict[str, Any]]:
 
 
 @dg.op(
+    tags=DAY_SIZED,
     out=dg.DynamicOut(pa.Table, io_manager_key="lake_io"),
     ins={"stories": op_lazy_input(), "items": op_lazy_input()},  # read as Python rows only
 )

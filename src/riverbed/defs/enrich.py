@@ -24,6 +24,7 @@ from riverbed.defs.checks import (
     specs,
     unique_key_result,
 )
+from riverbed.defs.executors import DAY_SIZED
 from riverbed.defs.io import input_columns, lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
@@ -46,6 +47,7 @@ ENRICH_STEP: dict[str, Any] = {
     "io_manager_key": "lake_io",
     "pool": POOL,
     "owners": OWNERS,
+    "op_tags": DAY_SIZED,
 }
 
 

@@ -27,6 +27,13 @@ import dagster as dg
 
 EXECUTORS = ("in_process", "multiprocess", "celery", "k8s")
 
+# Steps that hold a whole day's table (items, stories, vectors …): under the multiprocess
+# executor, whose step processes share one machine, one of them at a time in a run, beside
+# any number of small steps (each other step of a day partition, collect). Two at once
+# (stories beside item_metrics) was the peak of a day's run: ~1.8 GB at 210 k items.
+DAY_SIZED = {"riverbed/size": "day"}
+DAY_SIZED_AT_ONCE = 1
+
 # The Celery app settings shared by the executor (the run's side) and the workers
 # (deploy/celery.yaml; a test keeps the two equal). `broker_transport_options` replaces
 # dagster-celery's default dict as a whole, so its connection retries are restated.
@@ -82,5 +89,8 @@ def build_executor(name: str | None = None) -> dg.ExecutorDefinition:
             # the forkserver imports the definitions and what a step process needs once
             "start_method": {"forkserver": {"preload_modules": ["riverbed.defs.preload"]}},
             "max_concurrent": 2,
+            "tag_concurrency_limits": [
+                {"key": k, "value": v, "limit": DAY_SIZED_AT_ONCE} for k, v in DAY_SIZED.items()
+            ],
         }
     )

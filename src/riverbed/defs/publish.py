@@ -26,6 +26,7 @@ from riverbed.defs.checks import (
     unique_key_result,
 )
 from riverbed.defs.collect import KINDS
+from riverbed.defs.executors import DAY_SIZED
 from riverbed.defs.io import input_columns
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
@@ -52,6 +53,7 @@ PUBLIC_URL_ENV = "RIVERBED_PUBLIC_URL"
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
+    op_tags=DAY_SIZED,
     ins={name: input_columns(*columns) for name, columns in DIGEST_READS.items()},
 )
 def digest(

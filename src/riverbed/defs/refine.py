@@ -19,6 +19,7 @@ from riverbed.defs.checks import (
     unique_key_result,
 )
 from riverbed.defs.collect import KINDS
+from riverbed.defs.executors import DAY_SIZED
 from riverbed.defs.io import input_columns, lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
@@ -57,6 +58,7 @@ STORIES_BLOCKING = (UNIQUE_KEY, SCHEMA_DRIFT)
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
+    op_tags=DAY_SIZED,
 )
 def items(
     context: dg.AssetExecutionContext,
@@ -93,6 +95,7 @@ def items(
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
+    op_tags=DAY_SIZED,
     ins={"items": input_columns(*METRIC_ITEM_FIELDS)},
 )
 def item_metrics(
@@ -128,6 +131,7 @@ def item_metrics(
     partitions_def=daily,
     io_manager_key="lake_io",
     owners=OWNERS,
+    op_tags=DAY_SIZED,
     ins={"items": lazy_input()},  # read, made Python rows and let go (`stories_table`)
 )
 def stories(
