@@ -174,6 +174,13 @@ def timed_query(lake: Path, date: str, env: dict[str, str]) -> float | None:
     return time.monotonic() - started if done.returncode == 0 else None
 
 
+def done_hours(results: Path) -> set[int]:
+    """The simulated hours a soak's results file already has a run of."""
+    if not results.exists():
+        return set()
+    return {json.loads(line)["hour"] for line in results.read_text().splitlines() if line.strip()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=500)
@@ -189,6 +196,12 @@ def main() -> None:
     )
     parser.add_argument("--start", default="2026-10-01", help="first simulated day")
     parser.add_argument("--workdir", type=Path, default=Path(".riverbed/soak"))
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip the simulated hours the workdir's soak.jsonl already has (a soak stopped"
+        " part way goes on where it was; the same --start, --days and --hours as before)",
+    )
     parser.add_argument(
         "--executor",
         default="multiprocess",
@@ -213,12 +226,15 @@ def main() -> None:
         f" {'items_all':>9} {'dagster':>7} {'riverbed':>8} {'outside':>7} {'share':>5}"
         f" {'query_s':>7}"
     )
+    done = done_hours(out) if args.resume else set()
     with serve(load) as server, out.open("a") as log:
         load.write_catalogue(catalogue, server.port)
         for day in range(args.days):
             last = day == args.days - 1 and args.last_hours is not None
             for h in range(args.last_hours if last else args.hours):
                 hour = first + day * 24 + h
+                if hour in done:
+                    continue
                 date = date_of(hour)
                 load.hour = hour
                 started = time.time()

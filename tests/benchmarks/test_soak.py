@@ -43,3 +43,18 @@ def test_two_simulated_days_of_hourly_runs(tmp_path: Path) -> None:
         assert abs(r["dagster_s"] + r["riverbed_s"] + r["outside_s"] - r["wall_s"]) < 0.5
     assert rows[0]["query_s"] is None and rows[1]["query_s"] is not None  # the previous day
     assert "2026-10-02T00" in done.stdout  # the table on stdout
+
+    # a soak stopped part way goes on where it was: only the third day is run
+    more = subprocess.run(
+        [sys.executable, str(SCRIPT), "--sources", str(sources), "--hosts", "3", "--days", "3",
+         "--hours", "1", "--workdir", str(tmp_path), "--resume"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )  # fmt: skip
+    assert more.returncode == 0, more.stderr[-3000:]
+    rows = [json.loads(line) for line in (tmp_path / "soak.jsonl").read_text().splitlines()]
+    assert [r["date"] for r in rows] == ["2026-10-01", "2026-10-02", "2026-10-03"]
+    assert rows[2]["exit"] == 0 and rows[2]["items_total"] == 22 * sources + rows[2]["items_day"]
