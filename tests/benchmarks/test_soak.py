@@ -16,17 +16,21 @@ from cli_runner import clean_env
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "soak.py"
 
 
-def test_two_simulated_days_of_hourly_runs(tmp_path: Path) -> None:
-    sources = 12
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sources", str(sources), "--hosts", "3", "--days", "2",
-         "--hours", "1", "--workdir", str(tmp_path)],
+def soak(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--hosts", "3", "--hours", "1", "--workdir", str(workdir),
+         *args],
         env=clean_env(),
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )  # fmt: skip
+
+
+def test_two_simulated_days_of_hourly_runs(tmp_path: Path) -> None:
+    sources = 12
+    done = soak(tmp_path, "--sources", str(sources), "--days", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     rows = [json.loads(line) for line in (tmp_path / "soak.jsonl").read_text().splitlines()]
     assert [(r["date"], r["hour"] % 24, r["exit"]) for r in rows] == [
@@ -45,15 +49,7 @@ def test_two_simulated_days_of_hourly_runs(tmp_path: Path) -> None:
     assert "2026-10-02T00" in done.stdout  # the table on stdout
 
     # a soak stopped part way goes on where it was: only the third day is run
-    more = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sources", str(sources), "--hosts", "3", "--days", "3",
-         "--hours", "1", "--workdir", str(tmp_path), "--resume"],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )  # fmt: skip
+    more = soak(tmp_path, "--sources", str(sources), "--days", "3", "--resume")
     assert more.returncode == 0, more.stderr[-3000:]
     rows = [json.loads(line) for line in (tmp_path / "soak.jsonl").read_text().splitlines()]
     assert [r["date"] for r in rows] == ["2026-10-01", "2026-10-02", "2026-10-03"]

@@ -43,6 +43,11 @@ def random_metrics(rng: random.Random, items: int, observations: int) -> pa.Tabl
     return rows_to_table(rows, ITEM_METRICS)
 
 
+def history(rng: random.Random, items: int, observations: int) -> pa.Table:
+    """Random observations as the `item_metrics` table holds them (one row per key)."""
+    return item_metrics_table(None, random_metrics(rng, items, observations), ITEMS.empty_table())
+
+
 def random_stories(rng: random.Random, n: int, items: int) -> pa.Table:
     rows = []
     for k in range(n):
@@ -95,8 +100,7 @@ def interests(rng: random.Random, stories: pa.Table) -> pa.Table:
 def test_trend_rows_give_the_trends_of_every_row() -> None:
     for seed in range(20):
         rng = random.Random(seed)
-        raw = random_metrics(rng, items=rng.randint(1, 60), observations=rng.randint(1, 400))
-        table = item_metrics_table(None, raw, ITEMS.empty_table())
+        table = history(rng, items=rng.randint(1, 60), observations=rng.randint(1, 400))
         # chunked as a table read in batches is
         chunked = pa.concat_tables([table.slice(0, len(table) // 3), table.slice(len(table) // 3)])
         kept = trend_rows(chunked)
@@ -139,11 +143,7 @@ def test_story_rows_in_the_order_asked() -> None:
 def test_digest_rows_rank_every_story_as_rank_stories_on_whole_rows() -> None:
     rng = random.Random(7)
     stories = random_stories(rng, 400, items=300)
-    metrics = item_metrics_table(
-        None,
-        random_metrics(rng, items=300, observations=3000),
-        ITEMS.empty_table(),
-    )
+    metrics = history(rng, items=300, observations=3000)
     enrichments = interests(rng, stories)
     rows = digest_rows(stories, DATE, limit=60, enrichments=enrichments, item_metrics=metrics)
     expected = rank_stories(
@@ -171,11 +171,7 @@ def test_digest_holds_python_objects_for_what_ranking_reads_only() -> None:
     step's peak; now only the ranking fields are (fails on the whole-row digest)."""
     rng = random.Random(3)
     stories = random_stories(rng, 3000, items=3000)
-    metrics = item_metrics_table(
-        None,
-        random_metrics(rng, items=3000, observations=30_000),
-        ITEMS.empty_table(),
-    )
+    metrics = history(rng, items=3000, observations=30_000)
 
     def traced_peak(work: Any) -> int:
         tracemalloc.start()
