@@ -471,8 +471,9 @@ class _Documents:
     """The label terms of the day's stories (words and two-word phrases, see `_documents`),
     as numbers: term t is `vocab[t]`; story k (the k-th of the rows given) uses
     `terms[offsets[k]:offsets[k + 1]]` (each once, in the order met), spelled
-    `spellings[spelled[j]]` at position j; `day[t]` counts the stories using t. Flat arrays,
-    not a dict of strings per story: at 100k stories of real text that was gigabytes.
+    `spellings[spelled[j]]` at position j (-1: as the term itself, `join(vocab[t])`);
+    `day[t]` counts the stories using t. Flat arrays, not a dict of strings per story: at
+    100k stories of real text that was gigabytes.
 
     On a day big enough (`_PRUNE_FROM` stories), terms used by one story only are left out:
     they weigh nothing in the TF-IDF and no topic of 4 stories or more can take them as a
@@ -499,18 +500,20 @@ class _Documents:
 _PRUNE_FROM = 601
 
 
-def _story_terms(title: str, text: str | None) -> dict[tuple[str, ...], str]:
+def _story_terms(title: str, text: str | None) -> dict[tuple[str, ...], str | None]:
     """A story's label terms, words and two-word phrases (the keyword rules: no stop words,
     no lone number, no phrase led by a number), each once in the order met, with how the
-    story spells it."""
+    story spells it: None when that is the term itself (`join(term)`, lower case mostly),
+    so the day keeps no string for it."""
     tokens = tokenize(prepare(title, LABEL_TITLE_CHARS))
     tokens += [BREAK, *tokenize(prepare(text, LABEL_TEXT_CHARS)), BREAK]
-    mine: dict[tuple[str, ...], str] = {}
+    mine: dict[tuple[str, ...], str | None] = {}
     for a, b in itertools.pairwise(tokens):
         if a[3] in _ALONE and (a[1],) not in mine:
-            mine[(a[1],)] = a[0]
+            mine[(a[1],)] = None if a[0] == a[1] else a[0]
         if a[3] in _LEADS and b[3] in _ENDS and (a[1], b[1]) not in mine:
-            mine[(a[1], b[1])] = join((a[0], b[0]))
+            as_is = a[0] == a[1] and b[0] == b[1]
+            mine[(a[1], b[1])] = None if as_is else join((a[0], b[0]))
     return mine
 
 
@@ -536,7 +539,10 @@ def _documents(
             if prune and hash(term) not in keep:
                 continue
             terms.append(ids.setdefault(term, len(ids)))
-            spelled.append(spelling_ids.setdefault(spelling, len(spelling_ids)))
+            if spelling is None:
+                spelled.append(-1)
+            else:
+                spelled.append(spelling_ids.setdefault(spelling, len(spelling_ids)))
         offsets.append(len(terms))
     flat = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32)
     return _Documents(
@@ -596,7 +602,10 @@ def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
             break
         used |= words
         # its spellings counted in the members' order (ties go to the first met)
-        spellings = Counter(documents.spellings[k] for k in used_spelled[used_terms == t].tolist())
+        spellings = Counter(
+            documents.spellings[k] if k >= 0 else join(term)
+            for k in used_spelled[used_terms == t].tolist()
+        )
         chosen.append(display_form(spellings))
         if len(chosen) == 8:
             break
