@@ -72,3 +72,16 @@ def test_pruning_changes_no_topic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(topics, "_PRUNE_FROM", 10**9)
     assert cluster_topics(vectors, titles, texts, ids, DATE) == pruned
     assert len(pruned[0]) >= 3
+
+
+def test_terms_are_counted_block_by_block_as_all_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first reading merges its counts a block of (story, term) hashes at a time: the
+    same counts as one count over the day, whatever the block size."""
+    _, titles, texts, _ = _day(700)
+    rows = list(range(len(titles)))
+    whole = topics._term_counts(titles, texts, rows)
+    monkeypatch.setattr(topics, "_COUNT_BLOCK", 97)
+    found, counts = topics._term_counts(titles, texts, rows)
+    assert np.array_equal(found, whole[0]) and np.array_equal(counts, whole[1])
+    assert counts.sum() == sum(len(topics._story_terms(titles[i], texts[i])) for i in rows)
+    assert (counts > 1).any() and (counts == 1).any()

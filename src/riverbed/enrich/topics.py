@@ -517,6 +517,31 @@ def _story_terms(title: str, text: str | None) -> dict[tuple[str, ...], str | No
     return mine
 
 
+# term hashes counted at once while the day's stories are first read: the counts are merged
+# block by block, so the reading holds the day's distinct terms, not its every (story, term)
+_COUNT_BLOCK = 1 << 20
+
+
+def _term_counts(
+    titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(each term hash of the stories `rows`, sorted; how many of them use it)."""
+    found, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    block = array("q")
+    for n, i in enumerate(rows, start=1):
+        block.extend(hash(term) for term in _story_terms(titles[i], texts[i]))
+        if len(block) >= _COUNT_BLOCK or n == len(rows):
+            more, times = np.unique(np.frombuffer(block, dtype=np.int64), return_counts=True)
+            both = np.concatenate([found, more])
+            order = np.argsort(both, kind="stable")
+            both = both[order]
+            starts = np.flatnonzero(np.r_[True, both[1:] != both[:-1]])
+            found = both[starts]
+            counts = np.add.reduceat(np.concatenate([counts, times])[order], starts)
+            block = array("q")
+    return found, counts
+
+
 def _documents(
     titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
 ) -> _Documents:
@@ -524,12 +549,9 @@ def _documents(
     prune = len(rows) >= _PRUNE_FROM
     keep: set[int] = set()
     if prune:  # a first reading counts the stories of each term (by its hash)
-        seen = array("q")
-        for i in rows:
-            seen.extend(hash(term) for term in _story_terms(titles[i], texts[i]))
-        found, counts = np.unique(np.frombuffer(seen, dtype=np.int64), return_counts=True)
+        found, counts = _term_counts(titles, texts, rows)
         keep = set(found[counts > 1].tolist())
-        del seen, found, counts
+        del found, counts
     ids: dict[tuple[str, ...], int] = {}
     spelling_ids: dict[str, int] = {}
     terms, spelled = array("i"), array("i")
