@@ -76,10 +76,12 @@ def hex_ids(column: pa.ChunkedArray) -> np.ndarray | None:
     at = 0
     for chunk in column.chunks:
         n = len(chunk)
+        if not n:
+            continue
         offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset : chunk.offset + n + 1]
-        if n and not np.all(np.diff(offsets) == ID_HEX_CHARS):
+        if not np.all(np.diff(offsets) == ID_HEX_CHARS):
             return None
-        data = np.frombuffer(chunk.buffers()[2], np.uint8) if n else np.zeros(0, np.uint8)
+        data = np.frombuffer(chunk.buffers()[2], np.uint8)
         digits = _HEX[data[offsets[0] : offsets[-1]]].reshape(n, ID_HEX_CHARS)
         if (digits == 255).any():
             return None
