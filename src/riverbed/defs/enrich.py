@@ -51,8 +51,8 @@ ENRICH_STEP: dict[str, Any] = {
 }
 
 
-# the day's texts: only what `story_texts` reads of stories and articles
-TEXTS = {name: input_columns(*columns) for name, columns in TEXT_READS.items()}
+# the day's texts: read by `story_texts` (only the columns it uses), let go once they are texts
+TEXTS = {name: lazy_input() for name in TEXT_READS}
 VECTORS = input_columns("story_id", "vector")
 
 
@@ -76,8 +76,8 @@ def embeddings(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     catalogue: CatalogueResource,
-    stories: pa.Table,
-    articles: pa.Table,
+    stories: TableSource,
+    articles: TableSource,
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """One vector per story (title + the opening of its article or feed text), L2-normalised.
     `settings.enrich.embeddings`: `auto` uses the packaged all-MiniLM-L6-v2 model when the
@@ -114,8 +114,8 @@ def topics(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     catalogue: CatalogueResource,
-    stories: pa.Table,
-    articles: pa.Table,
+    stories: TableSource,
+    articles: TableSource,
     embeddings: pa.Table,
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """The day's stories clustered by their embeddings into at most
@@ -150,8 +150,8 @@ def enrichments(
     config: EnrichConfig,
     lake: LakeResource,
     catalogue: CatalogueResource,
-    stories: pa.Table,
-    articles: pa.Table,
+    stories: TableSource,
+    articles: TableSource,
     embeddings: TableSource,
     topics: pa.Table,
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:

@@ -50,12 +50,21 @@ TEXT_READS = {
 }
 
 
-def story_texts(stories: pa.Table, articles: pa.Table | None) -> list[StoryText]:
+def story_texts(
+    stories: pa.Table | TableSource, articles: pa.Table | TableSource | None
+) -> list[StoryText]:
     """The text each enricher reads: the article extracted for the story (`ok`) when there is
-    one, else the feed's excerpt; sorted by story_id."""
+    one, else the feed's excerpt; sorted by story_id. Given `TableSource`s, their tables are
+    read here and let go when the texts are made (the step does not keep them beside)."""
+    if isinstance(stories, TableSource):
+        stories = stories.read(TEXT_READS["stories"])
+    pages = articles.read(TEXT_READS["articles"]) if isinstance(articles, TableSource) else articles
     article: dict[str, str] = {}
-    if articles is not None and articles.num_rows:
-        for a in articles.select(["story_id", "outcome", "text"]).to_pylist():
+    if pages is not None and pages.num_rows:
+        pages = pages.select(["story_id", "outcome", "text"])
+        # an article's opening only, cut in Arrow: its whole text never becomes a str here
+        short = pc.utf8_slice_codeunits(pages.column("text"), 0, TEXT_CHARS)
+        for a in pages.set_column(2, pages.schema.field(2), short).to_pylist():
             if a["outcome"] == "ok" and a["text"] and a["story_id"] not in article:
                 article[a["story_id"]] = a["text"]
     out = []
