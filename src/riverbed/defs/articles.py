@@ -156,7 +156,7 @@ def articles_plan(
     del rows
     item_rows: list[dict[str, Any]] = []
     if ranked:
-        wanted = conform(items.read(TARGET_ITEM_FIELDS), ITEMS).select(list(TARGET_ITEM_FIELDS))
+        wanted = conform(items.read(TARGET_ITEM_FIELDS), ITEMS, TARGET_ITEM_FIELDS)
         item_rows = wanted.to_pylist()
     plan = plan_articles(lake.lake, ranked, item_rows, settings, replay=config.replay)
     buckets = config.buckets if config.buckets > 0 else ARTICLE_BUCKETS

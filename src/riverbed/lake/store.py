@@ -546,9 +546,12 @@ def key_rows(table: pa.Table, keys: list[str], last: bool = False) -> np.ndarray
     )
 
 
-def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+def conform(table: pa.Table, schema: pa.Schema, columns: Sequence[str] | None = None) -> pa.Table:
     """Cast `table` to `schema`: missing columns become nulls, extra columns are dropped, so a
-    table written by an older version still reads."""
+    table written by an older version still reads. `columns`: only those of `schema`, in
+    that order (the others are not made at all)."""
+    if columns is not None:
+        schema = pa.schema([schema.field(name) for name in columns])
     return pa.Table.from_arrays(_conformed(table, schema), schema=schema)
 
 

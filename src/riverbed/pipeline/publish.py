@@ -47,7 +47,7 @@ def _topic_labels(
     (a story in two topics: the first row's)."""
     if topics is None or topics.num_rows == 0:
         return {}, {}
-    table = conform(topics, TOPICS).select(["digest_date", "topic_id", "label", "story_ids"])
+    table = conform(topics, TOPICS, ["digest_date", "topic_id", "label", "story_ids"])
     day = pc.fill_null(pc.equal(table.column("digest_date"), date), True)
     table = table.filter(pc.and_(day, pc.is_valid(table.column("topic_id"))))
     meta = table.select(["topic_id", "label"]).to_pylist()
@@ -70,7 +70,7 @@ def _by_story(
     if table is None or table.num_rows == 0 or not story_ids:
         return {}
     wanted = pa.array(list(story_ids), pa.string())
-    picked = conform(table, schema).select(["story_id", *columns])
+    picked = conform(table, schema, ["story_id", *columns])
     picked = picked.filter(pc.is_in(picked.column("story_id"), value_set=wanted))
     return {row["story_id"]: row for row in picked.to_pylist()}
 
@@ -79,7 +79,7 @@ def _interests(enrichments: pa.Table | None) -> dict[str, Interest]:
     """story_id -> its `Interest`, for the stories that have one (the last row wins)."""
     if enrichments is None or enrichments.num_rows == 0:
         return {}
-    table = conform(enrichments, ENRICHMENTS).select(["story_id", "interest", "interest_score"])
+    table = conform(enrichments, ENRICHMENTS, ["story_id", "interest", "interest_score"])
     some = pc.or_(
         pc.is_valid(table.column("interest")), pc.is_valid(table.column("interest_score"))
     )
@@ -123,7 +123,7 @@ def digest_rows(
     enriched = _by_story(enrichments, ENRICHMENTS, ENRICHMENT_FIELDS, kept)
     ok_articles = None
     if articles is not None and articles.num_rows:
-        ok_articles = conform(articles, ARTICLES).select(["story_id", "outcome", "text"])
+        ok_articles = conform(articles, ARTICLES, ["story_id", "outcome", "text"])
         ok_articles = ok_articles.filter(
             pc.and_(
                 pc.equal(ok_articles.column("outcome"), "ok"),

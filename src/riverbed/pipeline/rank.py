@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riverbed.lake.schemas import ITEM_METRICS, STORIES
+from riverbed.lake.store import conform
 
 # the fields of a story `rank_stories` reads (and `why` words), discussions with only
 # `DISCUSSION_FIELDS`
@@ -28,19 +29,6 @@ RANK_FIELDS = (
 )
 DISCUSSION_FIELDS = ("source_id", "score", "comments")
 TREND_FIELDS = ("item_id", "source_id", "observed_at", "score", "comments")
-
-
-def _conformed(table: pa.Table, schema: pa.Schema, names: Sequence[str]) -> pa.Table:
-    """`names` of `table` cast to `schema`'s types (a missing column as nulls)."""
-    columns = []
-    for name in names:
-        fld = schema.field(name)
-        if name in table.column_names:
-            col = table.column(name)
-            columns.append(col if col.type == fld.type else col.cast(fld.type))
-        else:
-            columns.append(pa.nulls(table.num_rows, fld.type))
-    return pa.table(columns, names=list(names))
 
 
 def _slim_discussions(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -66,7 +54,7 @@ def ranking_rows(stories: pa.Table, extra: Sequence[str] = ()) -> list[dict[str,
     with `DISCUSSION_FIELDS` only) and the `extra` columns of `STORIES` asked for."""
     if stories.num_rows == 0:
         return []
-    table = _conformed(stories, STORIES, [*RANK_FIELDS, *extra])
+    table = conform(stories, STORIES, [*RANK_FIELDS, *extra])
     at = table.schema.get_field_index("discussions")
     slim = _slim_discussions(table.column(at))
     return table.set_column(at, pa.field("discussions", slim.type), slim).to_pylist()
@@ -90,7 +78,7 @@ def trend_rows(item_metrics: pa.Table | None) -> list[dict[str, Any]]:
     time)."""
     if item_metrics is None or item_metrics.num_rows == 0:
         return []
-    t = _conformed(item_metrics, ITEM_METRICS, TREND_FIELDS)
+    t = conform(item_metrics, ITEM_METRICS, TREND_FIELDS)
     score, comments = t.column("score"), t.column("comments")
     keep = pc.and_(
         pc.and_(pc.is_valid(t.column("item_id")), pc.is_valid(t.column("observed_at"))),
