@@ -574,8 +574,7 @@ def _conformed(data: pa.Table | pa.RecordBatch, schema: pa.Schema) -> list[Any]:
 
 class TableSource:
     """A table read when, and only as far as, it is asked for: `read(columns)` (None: every
-    column). What the IO manager hands a step for a lazy input (`defs.io.lazy_input`); a
-    table in memory is one too (`TableSource.of`)."""
+    column). What the IO manager hands a step for a lazy input (`defs.io.lazy_input`)."""
 
     def __init__(self, read: Callable[[Sequence[str] | None], pa.Table]) -> None:
         self._read = read
@@ -583,9 +582,10 @@ class TableSource:
     def read(self, columns: Sequence[str] | None = None) -> pa.Table:
         return self._read(columns)
 
-    @classmethod
-    def of(cls, table: pa.Table) -> TableSource:
-        return cls(lambda columns: select_present(table, columns))
+
+def read_columns(data: pa.Table | TableSource, columns: Sequence[str]) -> pa.Table:
+    """`columns` of a table in memory or of a `TableSource` (read now): the ones it has."""
+    return select_present(data, columns) if isinstance(data, pa.Table) else data.read(columns)
 
 
 def select_present(table: pa.Table, columns: Sequence[str] | None) -> pa.Table:

@@ -29,7 +29,7 @@ from riverbed.enrich.summary import SUMMARY_VERSION, extractive_summary
 from riverbed.enrich.topics import cluster_topics
 from riverbed.enrich.vectors import full_rows, matrix_column
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
-from riverbed.lake.store import Lake, TableSource, rows_to_table
+from riverbed.lake.store import Lake, TableSource, read_columns, rows_to_table
 
 EMBED_CHARS = 1_000  # title + the text's opening: what a story is about, at bounded cost
 TEXT_CHARS = 20_000  # keywords, language and summaries read at most this much text
@@ -56,9 +56,8 @@ def story_texts(
     """The text each enricher reads: the article extracted for the story (`ok`) when there is
     one, else the feed's excerpt; sorted by story_id. Given `TableSource`s, their tables are
     read here and let go when the texts are made (the step does not keep them beside)."""
-    if isinstance(stories, TableSource):
-        stories = stories.read(TEXT_READS["stories"])
-    pages = articles.read(TEXT_READS["articles"]) if isinstance(articles, TableSource) else articles
+    stories = read_columns(stories, TEXT_READS["stories"])
+    pages = None if articles is None else read_columns(articles, TEXT_READS["articles"])
     article: dict[str, str] = {}
     if pages is not None and pages.num_rows:
         pages = pages.select(["story_id", "outcome", "text"])
@@ -71,7 +70,7 @@ def story_texts(
     for s in stories.select(["story_id", "title", "excerpt"]).to_pylist():
         title = s["title"] or ""
         if s["story_id"] in article:
-            text, source = article[s["story_id"]][:TEXT_CHARS], "article"
+            text, source = article[s["story_id"]], "article"
         elif s["excerpt"]:
             text, source = s["excerpt"], "feed"
         else:
@@ -109,7 +108,8 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
     vectors = np.zeros((n, embedder.dim), dtype=np.float32)
     found = cache.fill_vectors(keys, vectors)
     # the stories not cached, one per key (of two stories with one key, the last one's text)
-    todo = sorted({keys[i]: i for i in np.flatnonzero(~found).tolist()}.items())
+    missing = np.flatnonzero(~found)
+    todo = sorted({keys[i]: i for i in missing.tolist()}.items())
     if todo:
         fresh = np.asarray(
             embedder.embed([f"{texts[i].title}\n{texts[i].text[:EMBED_CHARS]}" for _, i in todo]),
@@ -117,7 +117,6 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
         )
         cache.put_vectors([k for k, _ in todo], fresh)
         row = {k: j for j, (k, _) in enumerate(todo)}
-        missing = np.flatnonzero(~found)
         vectors[missing] = fresh[[row[keys[i]] for i in missing.tolist()]]
         del fresh
     table = pa.table(
@@ -279,13 +278,12 @@ def enrich_stories(
         _llm_summaries(lake, texts, keys, llm, summaries, methods, result, run_id, replay)
 
     ids = [t.story_id for t in texts]
-    source = TableSource.of(embeddings) if isinstance(embeddings, pa.Table) else embeddings
-    named = source.read(["model"])  # the vectors are read only to score interests
+    named = read_columns(embeddings, ["model"])  # the vectors are read only for interests
     known = named.num_rows and "model" in named.column_names
     model = named.column("model")[0].as_py() if known else None
     if interests and ids:
         embedder, _ = embedder_for(model_choice(model))
-        vectors = StoryVectors(source.read(["story_id", "vector"]), ids)
+        vectors = StoryVectors(read_columns(embeddings, ["story_id", "vector"]), ids)
         scored = interest_scores(vectors, list(interests), embedder)
     else:
         scored = [(None, 0.0)] * len(ids)

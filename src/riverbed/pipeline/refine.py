@@ -15,7 +15,7 @@ from riverbed.core.rules import catalogue_rules
 from riverbed.core.stories import EXCERPT_CHARS, ITEM_FIELDS, build_stories
 from riverbed.lake.journal import Journal
 from riverbed.lake.schemas import ITEM_METRICS, ITEMS, STORIES, TABLES
-from riverbed.lake.store import TableSource, conform, key_rows, rows_to_table
+from riverbed.lake.store import TableSource, conform, key_rows, read_columns, rows_to_table
 
 
 def _dedupe(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -148,7 +148,7 @@ def stories_table(items: pa.Table | TableSource, date: str) -> pa.Table:
     (same stories: a feed's full article no longer becomes a Python string here). Given a
     `TableSource`, the items' Arrow table is let go once they are Python rows, before the
     near-duplicate pass."""
-    table = (items if isinstance(items, pa.Table) else items.read(ITEM_FIELDS)).select(ITEM_FIELDS)
+    table = read_columns(items, ITEM_FIELDS).select(ITEM_FIELDS)
     at = table.schema.get_field_index("text")
     capped = pc.utf8_slice_codeunits(table.column(at), 0, TEXT_CAP)
     rows = table.set_column(at, table.schema.field(at), capped).to_pylist()
