@@ -3,6 +3,7 @@ source, exit codes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,3 +171,40 @@ def test_a_selection_without_collect_assets_runs_under_any_executor(project, ser
         assert again.exit_code == 0, again.output
         assert _count(lake, "select count(*) from stories") == stories
     assert server.hits == {"blog.example.org": 1, "github.example.com": 1}
+
+
+def test_runs_in_one_process_each_use_their_own_environment(tmp_path, server, monkeypatch):
+    """Two multiprocess runs in one process (an embedding program, a test session), each with
+    its own DAGSTER_HOME: the runs launched side by side in child processes use the second
+    run's instance, not the one of the environment the first run's process pool started in
+    (they once looked for the second catalogue's partitions in the first instance and failed:
+    "Nonexistent partition keys"). And a run leaves no executor choice behind for the next."""
+    for var in ("RIVERBED_LAKE", "RIVERBED_SOURCES", "RIVERBED_EXECUTOR"):
+        monkeypatch.delenv(var, raising=False)
+    server.bodies["blog.example.org"] = (200, (FEEDS / "rss20_wordpress.xml").read_bytes())
+    server.bodies["github.example.com"] = (200, (FEEDS / "atom10_github_releases.xml").read_bytes())
+    server.bodies["www.youtube.com"] = (200, (FEEDS / "youtube_channel.xml").read_bytes())
+    resolve = ", ".join(
+        f"{h}: '127.0.0.1:{server.port}'"
+        for h in ("blog.example.org", "github.example.com", "www.youtube.com")
+    )
+    feeds = [
+        "  - {id: yt, kind: youtube, url: 'http://www.youtube.com', channel_id: UCsBjURrPoezykLs9EqgamOA}\n",
+        "  - {id: wp, kind: rss, url: 'http://blog.example.org/feed/'}\n",
+        "  - {id: gh, kind: rss, url: 'http://github.example.com/releases.atom'}\n",
+    ]
+    for n, sources in enumerate((feeds[:2], feeds)):  # the second adds an rss source
+        work = tmp_path / f"run{n}"
+        work.mkdir()
+        monkeypatch.setenv("DAGSTER_HOME", str(work / "dagster"))
+        catalogue = work / "sources.yaml"
+        catalogue.write_text(
+            "sources:\n" + "".join(sources) + f"settings:\n  resolve: {{{resolve}}}\n"
+        )
+        args = ["run", "--sources", str(catalogue), "--lake", str(work / "lake")]
+        result = CliRunner().invoke(app, [*args, "--executor", "multiprocess", "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert _count(Lake(work / "lake"), "select count(distinct source_id) from items") == len(
+            sources
+        )
+        assert "RIVERBED_EXECUTOR" not in os.environ

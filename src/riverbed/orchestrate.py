@@ -12,9 +12,10 @@ import os
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -147,15 +148,49 @@ def run_pipeline(
 
     `progress`: a `riverbed.progress.RunProgress` is told each Dagster run's start, events
     (in-process runs) and end; a plain callable gets the progress messages only."""
-    started = time.monotonic()
-    say = progress if isinstance(progress, RunProgress) else RunProgress(progress)
-    os.environ["RIVERBED_LAKE"] = lake_uri
-    os.environ["RIVERBED_SOURCES"] = catalogue_path
     from riverbed.defs.executors import executor_name
 
     executor = executor_name(executor)
-    os.environ["RIVERBED_EXECUTOR"] = executor  # the code location the workers load agrees
-    prepare_dagster_home()
+    # the code location the workers load agrees on the lake, catalogue and executor; the
+    # process's environment is given back as it was when the run ends
+    with scoped_environ(
+        RIVERBED_LAKE=lake_uri, RIVERBED_SOURCES=catalogue_path, RIVERBED_EXECUTOR=executor
+    ):
+        prepare_dagster_home()
+        return _run_pipeline(
+            catalogue, catalogue_path, lake_uri, date, replay, force, select, progress, executor
+        )
+
+
+@contextlib.contextmanager
+def scoped_environ(**values: str) -> Iterator[None]:
+    """Set environment variables for a block; on leaving it the environment is as before
+    (DAGSTER_HOME, which `prepare_dagster_home` may set inside, included)."""
+    saved = {k: os.environ.get(k) for k in (*values, "DAGSTER_HOME")}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run_pipeline(
+    catalogue: Catalogue,
+    catalogue_path: str,
+    lake_uri: str,
+    date: str | None,
+    replay: bool,
+    force: bool,
+    select: str | None,
+    progress: Progress | RunProgress | None,
+    executor: str,
+) -> RunSummary:
+    started = time.monotonic()
+    say = progress if isinstance(progress, RunProgress) else RunProgress(progress)
 
     import dagster as dg
 
@@ -336,8 +371,11 @@ class _Runner:
 
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["riverbed.definitions"])
+                # a forkserver's children have the environment it started with (an earlier
+                # run's DAGSTER_HOME in a long-lived process): each launch brings this one's
+                environ = dict(os.environ)
                 with ProcessPoolExecutor(min(8, len(launches)), mp_context=context) as pool:
-                    results = list(pool.map(_execute_launch, launches))
+                    results = list(pool.map(_execute_launch, launches, repeat(environ)))
             for stage, (_, cause) in zip(stages, results):
                 self._show(self.say.finish_stage, stage, cause)
         for run_id, cause in results:
@@ -423,11 +461,23 @@ def _stage_event(entry: Any) -> StageEvent | None:
     return None
 
 
-def _execute_launch(launch: Launch) -> tuple[str, str | None]:
+def _execute_launch(
+    launch: Launch, environ: dict[str, str] | None = None
+) -> tuple[str, str | None]:
     """One run through the code location's executor; the workers load the same code location
-    (`riverbed.definitions`, configured by the same environment)."""
+    (`riverbed.definitions`, configured by the same environment).
+
+    `environ`: the launching process's environment, for a child process that may have been
+    forked with another; the code location preloaded under that other one is built again."""
     import dagster as dg
     from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    if environ is not None and environ != dict(os.environ):
+        import riverbed.definitions
+
+        os.environ.clear()
+        os.environ.update(environ)
+        riverbed.definitions.defs = riverbed.definitions.build_definitions()
 
     repo = ReconstructableRepository.for_module("riverbed.definitions", "defs")
     with (
