@@ -3,11 +3,19 @@ day of real text) — and give exactly the topics they gave with every term kept
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from riverbed.enrich import topics
-from riverbed.enrich.topics import _documents, _label_terms, _own_documents, cluster_topics
+from riverbed.enrich.topics import (
+    SEP,
+    _documents,
+    _label_terms,
+    _own_documents,
+    cluster_topics,
+)
 
 DATE = "2026-11-27"
 SUBJECTS = {
@@ -43,14 +51,15 @@ def test_a_big_day_keeps_only_terms_of_two_stories_or_more() -> None:
     rows = list(range(len(titles)))
     pruned = _documents(titles, texts, rows)
     assert pruned.pruned
-    assert (_word(5),) not in pruned.ids  # one story's word
-    assert pruned.day[pruned.ids[("practice",)]] > 1
+    assert _word(5) not in pruned.vocab  # one story's word
+    assert pruned.day[pruned.vocab.index("practice")] > 1
     small = _documents(titles[:50], texts[:50], list(range(50)))
-    assert not small.pruned and (_word(5),) in small.ids
+    assert not small.pruned and _word(5) in small.vocab
     # a story's own reading has every term, with the day's story counts (1: left out)
     own = _own_documents([5, 8], titles, texts, pruned)
-    assert own.day[own.ids[(_word(5),)]] == 1
-    assert own.day[own.ids[("practice",)]] == pruned.day[pruned.ids[("practice",)]]
+    assert own.day[own.vocab.index(_word(5))] == 1
+    practice = pruned.day[pruned.vocab.index("practice")]
+    assert own.day[own.vocab.index("practice")] == practice
     assert own.stories == pruned.stories == len(rows)
 
 
@@ -75,13 +84,40 @@ def test_pruning_changes_no_topic(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_terms_are_counted_block_by_block_as_all_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first reading merges its counts a block of (story, term) hashes at a time: the
-    same counts as one count over the day, whatever the block size."""
+    """The first reading merges a block of (story, term) hashes at a time into the day's:
+    the terms of two stories or more, whatever the block size."""
     _, titles, texts, _ = _day(700)
     rows = list(range(len(titles)))
-    whole = topics._term_counts(titles, texts, rows)
+    counts = Counter(hash(t) for i in rows for t in topics._story_terms(titles[i], texts[i]))
+    expected = np.array(sorted(h for h, c in counts.items() if c > 1), dtype=np.int64)
+    assert 0 < len(expected) < len(counts)
+    assert np.array_equal(topics._repeated_terms(titles, texts, rows), expected)
     monkeypatch.setattr(topics, "_COUNT_BLOCK", 97)
-    found, counts = topics._term_counts(titles, texts, rows)
-    assert np.array_equal(found, whole[0]) and np.array_equal(counts, whole[1])
-    assert counts.sum() == sum(len(topics._story_terms(titles[i], texts[i])) for i in rows)
-    assert (counts > 1).any() and (counts == 1).any()
+    assert np.array_equal(topics._repeated_terms(titles, texts, rows), expected)
+
+
+def test_term_keys_sort_as_their_words_do() -> None:
+    """A term's key is its words joined by SEP: keys sort as the tuples of their words
+    (labels break score ties by it), one word before the phrases it starts."""
+    titles = ["Ab ab-c notes", "ab c, a b c", "Zed alpha"]
+    texts: list[str | None] = ["a abc ab c", None, "alpha zed"]
+    vocab = _documents(titles, texts, [0, 1, 2]).vocab
+    assert any(SEP in term for term in vocab) and any(SEP not in term for term in vocab)
+    assert sorted(vocab) == sorted(vocab, key=lambda term: tuple(term.split(SEP)))
+
+
+def test_a_topics_terms_and_spellings_read_as_each_story_has_them() -> None:
+    """`used` gives the members' terms in order with their spellings, though only the
+    spellings that are not the term itself are kept (sparse)."""
+    titles = ["PostgreSQL Vacuum at GitHub", "postgresql vacuum tuning", "The KDE Plasma boot"]
+    texts: list[str | None] = ["GitHub runs PostgreSQL.", "vacuum, Vacuum, VACUUM", None]
+    documents = _documents(titles, texts, [0, 1, 2])
+    assert 0 < len(documents.spelled_at) < len(documents.terms)  # some spelled otherwise
+    members = [2, 0, 1]
+    terms, spelled = documents.used(members)
+    expected = [
+        (documents.vocab.index(term), -1 if s is None else documents.spellings.index(s))
+        for i in members
+        for term, s in topics._story_terms(titles[i], texts[i]).items()
+    ]
+    assert list(zip(terms.tolist(), spelled.tolist(), strict=True)) == expected

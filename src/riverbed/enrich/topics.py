@@ -208,7 +208,7 @@ class _Features:
         self.signed = np.zeros(len(documents.vocab), dtype=np.float32)
         for t, (term, stories) in enumerate(zip(documents.vocab, documents.day.tolist())):
             if 2 <= stories <= common:
-                h = zlib.crc32(" ".join(term).encode("utf-8", "surrogatepass"))
+                h = zlib.crc32(term.replace(SEP, " ").encode("utf-8", "surrogatepass"))
                 weight = math.log(1 + m / stories)
                 self.bucket[t] = h % TFIDF_DIM
                 self.signed[t] = weight if (h >> 31) & 1 else -weight
@@ -466,12 +466,18 @@ def _agglomerate(x: Rows, labels: np.ndarray) -> np.ndarray:
 # -- labels ---------------------------------------------------------------------------------
 
 
+# between the two words of a term's key: it sorts before any character of a word, so keys
+# compare as their tuples of words would (a tuple of two strings costs ~3 times the memory)
+SEP = "\x00"
+
+
 @dataclass(slots=True)
 class _Documents:
     """The label terms of the day's stories (words and two-word phrases, see `_documents`),
-    as numbers: term t is `vocab[t]`; story k (the k-th of the rows given) uses
-    `terms[offsets[k]:offsets[k + 1]]` (each once, in the order met), spelled
-    `spellings[spelled[j]]` at position j (-1: as the term itself, `join(vocab[t])`);
+    as numbers: term t is `vocab[t]` (its words joined by `SEP`); story k (the k-th of the
+    rows given, `slot[story]`) uses `terms[offsets[k]:offsets[k + 1]]` (each once, in the
+    order met); position j is spelled `spellings[spelled_as[i]]` if `spelled_at[i] == j`,
+    else as the term itself (`join` of its words: ~98% of them on a day of 196 k stories);
     `day[t]` counts the stories using t. Flat arrays, not a dict of strings per story: at
     100k stories of real text that was gigabytes.
 
@@ -479,20 +485,33 @@ class _Documents:
     they weigh nothing in the TF-IDF and no topic of 4 stories or more can take them as a
     label; a smaller topic's label reads its own stories again (`_label_terms`)."""
 
-    vocab: list[tuple[str, ...]]
+    vocab: list[str]
     day: np.ndarray
     terms: np.ndarray
-    spelled: np.ndarray
+    spelled_at: np.ndarray
+    spelled_as: np.ndarray
     spellings: list[str]
     offsets: np.ndarray
-    slot: dict[int, int]  # story index -> k
-    ids: dict[tuple[str, ...], int]  # vocab[t] -> t
+    slot: np.ndarray | dict[int, int]  # story index -> k
     stories: int  # the day's stories (those given, unless taken from a day)
     pruned: bool  # terms of one story left out
 
-    def of(self, story: int) -> slice:
-        k = self.slot[story]
-        return slice(int(self.offsets[k]), int(self.offsets[k + 1]))
+    def used(self, stories: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The terms the stories use, in order, and each one's spelling number (-1: as the
+        term itself)."""
+        ks = np.fromiter((self.slot[i] for i in stories), dtype=np.int64, count=len(stories))
+        starts, stops = self.offsets[ks], self.offsets[ks + 1]
+        lengths = stops - starts
+        into = np.cumsum(lengths) - lengths  # where each story's terms start in the result
+        runs = np.repeat(starts - into, lengths) + np.arange(int(lengths.sum()))
+        terms = self.terms[runs]
+        spelled = np.full(len(terms), -1, dtype=np.int32)
+        lo, hi = np.searchsorted(self.spelled_at, starts), np.searchsorted(self.spelled_at, stops)
+        found = hi - lo
+        owner = np.repeat(np.arange(len(ks)), found)
+        which = np.repeat(lo - (np.cumsum(found) - found), found) + np.arange(int(found.sum()))
+        spelled[into[owner] + self.spelled_at[which] - starts[owner]] = self.spelled_as[which]
+        return terms, spelled
 
 
 # from this many stories on, the smallest topic has 4 (see min_topic_size); measured at 93k
@@ -500,46 +519,63 @@ class _Documents:
 _PRUNE_FROM = 601
 
 
-def _story_terms(title: str, text: str | None) -> dict[tuple[str, ...], str | None]:
+def _story_terms(title: str, text: str | None) -> dict[str, str | None]:
     """A story's label terms, words and two-word phrases (the keyword rules: no stop words,
-    no lone number, no phrase led by a number), each once in the order met, with how the
-    story spells it: None when that is the term itself (`join(term)`, lower case mostly),
-    so the day keeps no string for it."""
+    no lone number, no phrase led by a number) as keys (words joined by `SEP`), each once
+    in the order met, with how the story spells it: None when that is the term itself
+    (`join` of its words, lower case mostly), so the day keeps no string for it."""
     tokens = tokenize(prepare(title, LABEL_TITLE_CHARS))
     tokens += [BREAK, *tokenize(prepare(text, LABEL_TEXT_CHARS)), BREAK]
-    mine: dict[tuple[str, ...], str | None] = {}
+    mine: dict[str, str | None] = {}
     for a, b in itertools.pairwise(tokens):
-        if a[3] in _ALONE and (a[1],) not in mine:
-            mine[(a[1],)] = None if a[0] == a[1] else a[0]
-        if a[3] in _LEADS and b[3] in _ENDS and (a[1], b[1]) not in mine:
-            as_is = a[0] == a[1] and b[0] == b[1]
-            mine[(a[1], b[1])] = None if as_is else join((a[0], b[0]))
+        if a[3] in _ALONE and a[1] not in mine:
+            mine[a[1]] = None if a[0] == a[1] else a[0]
+        if a[3] in _LEADS and b[3] in _ENDS:
+            pair = a[1] + SEP + b[1]
+            if pair not in mine:
+                as_is = a[0] == a[1] and b[0] == b[1]
+                mine[pair] = None if as_is else join((a[0], b[0]))
     return mine
 
 
-# term hashes counted at once while the day's stories are first read: the counts are merged
-# block by block, so the reading holds the day's distinct terms, not its every (story, term)
+# term hashes read at once while the day's stories are first read: they are merged into the
+# day's distinct terms block by block, so the reading holds those, not every (story, term)
 _COUNT_BLOCK = 1 << 20
 
 
-def _term_counts(
+def _repeated_terms(
     titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(each term hash of the stories `rows`, sorted; how many of them use it)."""
-    found, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+) -> np.ndarray:
+    """The hashes of the terms that two or more of the stories `rows` use, sorted.
+
+    Each block's distinct hashes are merged into the sorted ones met so far (with a flag:
+    met again): ~9 bytes a distinct term and one copy while merging, not the counts and
+    sort order of every one of them."""
+    seen, again = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     block = array("q")
     for n, i in enumerate(rows, start=1):
         block.extend(hash(term) for term in _story_terms(titles[i], texts[i]))
         if len(block) >= _COUNT_BLOCK or n == len(rows):
             more, times = np.unique(np.frombuffer(block, dtype=np.int64), return_counts=True)
-            both = np.concatenate([found, more])
-            order = np.argsort(both, kind="stable")
-            both = both[order]
-            starts = np.flatnonzero(np.r_[True, both[1:] != both[:-1]])
-            found = both[starts]
-            counts = np.add.reduceat(np.concatenate([counts, times])[order], starts)
+            at = np.searchsorted(seen, more)
+            known = at < len(seen)
+            known[known] = seen[at[known]] == more[known]
+            again[at[known]] = True
+            new = ~known
+            seen = np.insert(seen, at[new], more[new])
+            again = np.insert(again, at[new], times[new] > 1)
             block = array("q")
-    return found, counts
+    return seen[again]
+
+
+def _kept(mine: dict[str, str | None], repeated: np.ndarray) -> list[tuple[str, str | None]]:
+    """The (term, spelling) pairs of a story whose term hash is in `repeated` (sorted)."""
+    if not len(repeated) or not mine:
+        return []
+    hashes = np.fromiter(map(hash, mine), dtype=np.int64, count=len(mine))
+    at = np.minimum(np.searchsorted(repeated, hashes), len(repeated) - 1)
+    found = (repeated[at] == hashes).tolist()
+    return [pair for pair, keep in zip(mine.items(), found, strict=True) if keep]
 
 
 def _documents(
@@ -547,35 +583,35 @@ def _documents(
 ) -> _Documents:
     """The label terms of stories `rows` (see `_Documents`)."""
     prune = len(rows) >= _PRUNE_FROM
-    keep: set[int] = set()
-    if prune:  # a first reading counts the stories of each term (by its hash)
-        found, counts = _term_counts(titles, texts, rows)
-        keep = set(found[counts > 1].tolist())
-        del found, counts
-    ids: dict[tuple[str, ...], int] = {}
+    # a first reading finds the terms of two stories or more (by their hashes)
+    repeated = _repeated_terms(titles, texts, rows) if prune else None
+    ids: dict[str, int] = {}
     spelling_ids: dict[str, int] = {}
-    terms, spelled = array("i"), array("i")
+    terms, spelled_at, spelled_as = array("i"), array("q"), array("i")
     offsets = array("q", [0])
     for i in rows:
-        for term, spelling in _story_terms(titles[i], texts[i]).items():
-            if prune and hash(term) not in keep:
-                continue
+        mine = _story_terms(titles[i], texts[i])
+        for term, spelling in mine.items() if repeated is None else _kept(mine, repeated):
             terms.append(ids.setdefault(term, len(ids)))
             if spelling is None:
-                spelled.append(-1)
-            else:
-                spelled.append(spelling_ids.setdefault(spelling, len(spelling_ids)))
+                continue
+            spelled_at.append(len(terms) - 1)
+            spelled_as.append(spelling_ids.setdefault(spelling, len(spelling_ids)))
         offsets.append(len(terms))
     flat = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32)
+    vocab = list(ids)
+    del ids
+    slot = np.full(max(rows, default=-1) + 1, -1, dtype=np.int64)
+    slot[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
     return _Documents(
-        vocab=list(ids),
-        day=np.bincount(flat, minlength=len(ids)),
+        vocab=vocab,
+        day=np.bincount(flat, minlength=len(vocab)),
         terms=flat,
-        spelled=np.frombuffer(spelled, dtype=np.int32) if spelled else flat,
+        spelled_at=np.array(spelled_at, dtype=np.int64),
+        spelled_as=np.array(spelled_as, dtype=np.int32),
         spellings=list(spelling_ids),
         offsets=np.frombuffer(offsets, dtype=np.int64),
-        slot={i: k for k, i in enumerate(rows)},
-        ids=ids,
+        slot=slot,
         stories=len(rows),
         pruned=prune,
     )
@@ -588,16 +624,16 @@ def _own_documents(
     term `day` left out was in one story."""
     own = _documents([titles[i] for i in members], [texts[i] for i in members], range(len(members)))
     own.slot = {story: k for k, story in enumerate(members)}
-    own.day = np.array([day.day[day.ids[t]] if t in day.ids else 1 for t in own.vocab], np.int64)
+    wanted = set(own.vocab)  # the day's number of each (a rare case: one pass over the day's)
+    at = {term: t for t, term in enumerate(day.vocab) if term in wanted}
+    own.day = np.array([day.day[at[t]] if t in at else 1 for t in own.vocab], np.int64)
     own.stories = day.stories
     return own
 
 
 def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
     """The topic's best terms by c-TF-IDF, no two sharing a word, printed as spelled."""
-    parts = [documents.of(i) for i in members]
-    used_terms = np.concatenate([documents.terms[p] for p in parts])
-    used_spelled = np.concatenate([documents.spelled[p] for p in parts])
+    used_terms, used_spelled = documents.used(members)
     size = len(members)
     stories = documents.stories
     floor = max(2, math.ceil(0.1 * size)) if size >= 4 else 1
@@ -606,7 +642,7 @@ def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
         (
             -(count / size)
             * math.log(1 + stories / int(documents.day[t]))
-            * (1.15 if len(documents.vocab[t]) > 1 else 1.0),
+            * (1.15 if SEP in documents.vocab[t] else 1.0),
             documents.vocab[t],
             t,
         )
@@ -617,7 +653,7 @@ def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
     used: set[str] = set()
     best = -scored[0][0] if scored else 0.0
     for negative, term, t in scored:
-        words = {w for w in term if not w[:1].isdigit()}
+        words = {w for w in term.split(SEP) if not w[:1].isdigit()}
         if words & used:
             continue
         if chosen and -negative < 0.35 * best:
@@ -625,7 +661,7 @@ def _label_terms(members: Sequence[int], documents: _Documents) -> list[str]:
         used |= words
         # its spellings counted in the members' order (ties go to the first met)
         spellings = Counter(
-            documents.spellings[k] if k >= 0 else join(term)
+            documents.spellings[k] if k >= 0 else join(term.split(SEP))
             for k in used_spelled[used_terms == t].tolist()
         )
         chosen.append(display_form(spellings))
