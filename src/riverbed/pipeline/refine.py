@@ -38,11 +38,15 @@ def items_table(collected: Iterable[pa.Table], catalogue: Any = None) -> pa.Tabl
     parts = [conform(t, ITEMS) for t in collected]
     if not parts:
         return ITEMS.empty_table()
-    table = _first_per_key(pa.concat_tables(parts), ["item_id"])
+    day = pa.concat_tables(parts)
+    rows = _first_rows(day, ["item_id"])
     if catalogue is None:
-        return table
+        return day.take(rows)
+    # the rows kept and their order in one index: the day's columns are copied once
     known = pa.array(sorted({s.id for s in catalogue.sources}), pa.string())
-    table = table.filter(pc.is_in(table.column("source_id"), value_set=known))
+    rows = pc.filter(rows, pc.is_in(day.column("source_id").take(rows), value_set=known))
+    table = day.take(rows)
+    del day, rows
     hide = catalogue_rules(catalogue)
     read = table.select(["source_id", "title", "url", "author", "text", "tags"])
     hidden = [hide(r) for b in read.to_batches(max_chunksize=8_192) for r in b.to_pylist()]
@@ -52,14 +56,20 @@ def items_table(collected: Iterable[pa.Table], catalogue: Any = None) -> pa.Tabl
 
 def _first_per_key(table: pa.Table, keys: list[str]) -> pa.Table:
     """The first row of each key, sorted by the keys (a null key first, as "" sorted)."""
-    if not table.num_rows:
-        return table
-    fast = _id_time_rows(table, keys)
+    return table.take(_first_rows(table, keys)) if table.num_rows else table
+
+
+def _first_rows(table: pa.Table, keys: list[str]) -> pa.Array:
+    """`_first_per_key`'s rows of `table`, in their order."""
+    fast = _id_time_rows(table, keys) if table.num_rows else None
     if fast is not None:
-        return table.take(fast).combine_chunks()
-    kept = table.take(key_rows(table, keys))
-    order = pc.sort_indices(kept, sort_keys=[(k, "ascending", "at_start") for k in keys])
-    return kept.take(order).combine_chunks()
+        return pa.array(fast)
+    first = pa.array(key_rows(table, keys), pa.int64())
+    order = pc.sort_indices(
+        table.select(keys).take(first),
+        sort_keys=[(k, "ascending", "at_start") for k in keys],
+    )
+    return first.take(order)
 
 
 _HEX = np.full(256, 255, dtype=np.uint8)
