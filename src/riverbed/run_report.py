@@ -80,6 +80,10 @@ def summary_rows(
     return rows
 
 
+NAMED = 8  # failed sources named per error kind
+QUERY_IDS = 20  # failed sources the errors query names; past that, it selects by error kind
+
+
 def _sql_list(values: Collection[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
 
@@ -98,11 +102,20 @@ def next_steps(
         kinds.setdefault(f.get("error_kind") or "unknown", []).append(f["source_id"])
     for kind, ids in sorted(kinds.items()):
         advice = NEXT_STEP.get(kind, "see the recorded errors below")
-        lines.append(f"- {kind} ({', '.join(ids)}): {advice}")
+        named = ", ".join(ids[:NAMED])
+        if len(ids) > NAMED:
+            named += f", … and {len(ids) - NAMED:,} more"
+        lines.append(f"- {kind} ({named}): {advice}")
+    sources = {f["source_id"] for f in failed}
+    # thousands of failed sources (a network down) are their error kinds, not a list of ids
+    where = (
+        f"source_id in ({_sql_list(sources)})"
+        if len(sources) <= QUERY_IDS
+        else f"error_kind in ({_sql_list(kinds)})"
+    )
     sql = (
         "select errors.at, source_id, url, error_kind, message from errors "
-        f"where source_id in ({_sql_list({f['source_id'] for f in failed})}) "
-        "order by errors.at desc limit 20"
+        f"where {where} order by errors.at desc limit 20"
     )
     lines.append(f'- the recorded errors: riverbed query --lake {shlex.quote(lake_uri)} "{sql}"')
     if catalogue:

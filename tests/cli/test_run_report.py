@@ -113,3 +113,17 @@ def test_the_report_lists_failures_and_what_to_do_and_keeps_long_values_whole():
     row = next(line for line in lines if line.startswith("down"))
     assert row.split()[:3] == ["down", "not_a_feed", "yes"]  # the expected column
     assert lines[-1] == "- step one"
+
+
+def test_thousands_of_failed_sources_make_short_next_steps():
+    """A network down fails every source: the advice names a few per error kind and the
+    query selects by error kind, not 5,000 ids on one line."""
+    failed = [_source(f"load-{i:05d}", "failed", kind="connect_error") for i in range(5000)]
+    failed.append(_source("slow", "failed", kind="timeout"))
+    steps = next_steps(failed, "/l", "/cat/sources.yaml")
+    assert steps[0].startswith("- connect_error (load-00000, load-00001, ")
+    assert "… and 4,992 more): " in steps[0] and "load-00008" not in steps[0]
+    assert steps[1] == f"- timeout (slow): {NEXT_STEP['timeout']}"
+    query = shlex.split(steps[2].removeprefix("- the recorded errors: "))[4]
+    assert "where error_kind in ('connect_error', 'timeout')" in query and "load-" not in query
+    assert sum(len(s) for s in steps) < 1_000
