@@ -45,9 +45,11 @@ def lazy(wide: TableSource) -> pa.Table:
     path.unlink()
     try:
         seen["lazy_gone"] = wide.read().column_names
+        seen["lazy_batches_gone"] = list(wide.batches())
     finally:
         path.write_bytes(data)
     seen["lazy_read"] = wide.read(["b"]).column_names
+    seen["lazy_batches"] = [b.to_pydict() for b in wide.batches(["a", "gone"])]
     return pa.table({"n": [wide.read().num_rows]})
 
 
@@ -80,7 +82,9 @@ def test_inputs_read_the_columns_they_ask_for(tmp_path: Path) -> None:
         "whole": ["a", "b", "c"],
         "inner": ["b"],
         "lazy_gone": [],
+        "lazy_batches_gone": [],
         "lazy_read": ["b"],
+        "lazy_batches": [{"a": [1, 2]}],  # a batch at a time, only the columns asked for
     }
     stored = Lake(str(tmp_path)).read_table(
         Lake(str(tmp_path)).partition_path("narrow", {"date": DAY})

@@ -16,6 +16,7 @@ from riverbed.core.catalogue.models import EnrichSettings, LLMSettings, SummaryS
 from riverbed.lake.schemas import ARTICLES, STORIES
 from riverbed.lake.store import Lake, rows_to_table
 from riverbed.pipeline.enrich import (
+    StoryText,
     StoryVectors,
     embed_stories,
     enrich_stories,
@@ -265,6 +266,76 @@ def test_vectors_follow_the_story_order_with_zeros_for_missing_or_odd_vectors() 
     rows = StoryVectors(chunked, ["b", "missing", "a", "short", "none", "empty", "a"])
     assert (len(rows), rows.dim) == (7, 3)
     assert rows.rows(np.array([6, 0, 1, 2])).tolist() == got[[6, 0, 1, 2]].tolist()
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # a story's later row replaces its earlier one, even one of another length
+        [("a", [1.0, 2.0, 3.0]), ("b", [4.0, 5.0, 6.0]), ("a", [7.0]), ("c", None)],
+        # the longest vectors are met last: the rows written before them become zeros
+        [("a", [1.0, 2.0]), ("b", [3.0, 4.0]), ("c", [5.0, 6.0, 7.0]), ("b", [8.0, 9.0, 1.0])],
+        [("a", None), ("b", [])],  # no vector at all
+        [],
+    ],
+)
+@pytest.mark.parametrize("batch", [1, 2, 100])
+def test_spooled_vectors_are_the_rows_gathered_from_the_table(
+    rows: list[tuple[str, list[float] | None]], batch: int, tmp_path: Path
+) -> None:
+    from riverbed.enrich.vectors import SpooledVectors
+    from riverbed.lake.schemas import EMBEDDINGS
+
+    table = rows_to_table(
+        [
+            {"date": DATE, "story_id": s, "content_key": s, "model": "m", "vector": v}
+            for s, v in rows
+        ],
+        EMBEDDINGS,
+    )
+    ids = ["c", "missing", "a", "b", "a"]
+    expected = StoryVectors(table, ids)
+    index = np.array([4, 0, 1, 2, 3, 0, 2, 2])
+    with SpooledVectors(table.to_batches(max_chunksize=batch), ids, str(tmp_path)) as spooled:
+        assert (len(spooled), spooled.dim) == (len(expected), expected.dim)
+        assert spooled.rows(index).tolist() == expected.rows(index).tolist()
+        assert spooled.rows(np.arange(5)).tolist() == expected.rows(np.arange(5)).tolist()
+        assert spooled.rows(np.array([], dtype=np.int64)).shape == (0, expected.dim)
+    assert not list(tmp_path.iterdir())  # its file goes at close
+
+
+def test_topics_from_spooled_vectors_equal_topics_from_the_table(tmp_path: Path) -> None:
+    """`topics_table` given a `TableSource` spools the vectors: the same topics."""
+    from riverbed.lake.schemas import EMBEDDINGS
+    from riverbed.lake.store import TableSource
+
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(3, 16))
+    ids = [f"s{i:03d}" for i in range(120)]
+    table = rows_to_table(
+        [
+            {
+                "date": DATE,
+                "story_id": s,
+                "content_key": s,
+                "model": "m",
+                "vector": (centres[i % 3] + 0.2 * rng.normal(size=16)).tolist(),
+            }
+            for i, s in enumerate(ids)
+        ],
+        EMBEDDINGS,
+    )
+    texts = [
+        StoryText(s, f"topic {i % 3} story {i}", f"words of topic {i % 3}", "feed")
+        for i, s in enumerate(ids)
+    ]
+    source = TableSource(
+        lambda columns: pytest.fail("read whole"),
+        lambda columns: table.select(list(columns or table.column_names)).to_batches(7),
+    )
+    spooled = topics_table(source, texts, DATE, 12)
+    assert spooled.equals(topics_table(table, texts, DATE, 12))
+    assert spooled.num_rows >= 2
 
 
 def test_topics_from_vectors_gathered_on_demand_equal_topics_from_a_matrix() -> None:

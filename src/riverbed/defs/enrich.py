@@ -53,7 +53,6 @@ ENRICH_STEP: dict[str, Any] = {
 
 # the day's texts: read by `story_texts` (only the columns it uses), let go once they are texts
 TEXTS = {name: lazy_input() for name in TEXT_READS}
-VECTORS = input_columns("story_id", "vector")
 
 
 class EnrichConfig(dg.Config):
@@ -107,7 +106,8 @@ def embeddings(
     group_name="enrich",
     kinds={"python", "parquet"},
     check_specs=specs("topics", UNIQUE_KEY, NOT_EMPTY, SCHEMA_DRIFT),
-    ins={**TEXTS, "embeddings": VECTORS},
+    # the vectors are spooled to a local temporary file a batch at a time, not held
+    ins={**TEXTS, "embeddings": lazy_input()},
     **ENRICH_STEP,
 )
 def topics(
@@ -116,7 +116,7 @@ def topics(
     catalogue: CatalogueResource,
     stories: TableSource,
     articles: TableSource,
-    embeddings: pa.Table,
+    embeddings: TableSource,
 ) -> Iterator[dg.Output[pa.Table] | dg.AssetCheckResult]:
     """The day's stories clustered by their embeddings into at most
     `settings.enrich.max_topics` topics, each labelled with its most distinctive terms

@@ -188,8 +188,29 @@ class LakeIOManager(dg.ConfigurableIOManager):
         self._check_lease()
         metadata = context.definition_metadata or {}
         if metadata.get(LAZY):
-            return TableSource(lambda columns: self._load(context, columns))
+            return TableSource(
+                lambda columns: self._load(context, columns),
+                lambda columns: self._scan(context, columns),
+            )
         return self._load(context, metadata.get(COLUMNS))
+
+    def _scan(
+        self, context: dg.InputContext, columns: Sequence[str] | None
+    ) -> Iterator[pa.RecordBatch]:
+        """`_load`'s rows a batch at a time, straight from the files of an asset's own
+        partitions (a daily table); any other input is read whole, then handed out."""
+        upstream = context.upstream_output
+        assert upstream is not None
+        pdef = context.asset_partitions_def if context.has_asset_partitions else None
+        if pdef is None or not upstream.has_asset_key or _per_slot(pdef):
+            yield from self._load(context, columns).to_batches()
+            return
+        assert upstream.asset_key is not None
+        name, lake = self._name(upstream.asset_key), self.lake
+        for key in context.asset_partition_keys:
+            yield from lake.iter_table(
+                lake.partition_path(name, partition_dims(pdef, key)), columns
+            )
 
     def _load(self, context: dg.InputContext, columns: Sequence[str] | None) -> pa.Table:
         lake = self.lake

@@ -3,11 +3,19 @@
 `VectorRows` is what `topics.cluster_topics` and `interest.interest_scores` accept besides a
 plain matrix: the pipeline hands them `pipeline.enrich.StoryVectors`, which reads the rows
 straight from the embeddings table, so a day of 100 k stories x 512 floats (200 MB) is not
-copied whole once more beside what the enricher builds from it.
+copied whole once more beside what the enricher builds from it; or `SpooledVectors`, which
+keeps them in a local temporary file and reads a slice at a time, so they are not in memory
+at all (topics: ~15 passes over a day's vectors).
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -86,3 +94,107 @@ def matrix_column(vectors: np.ndarray) -> pa.Array:
     n, dim = matrix.shape
     offsets = pa.array(np.arange(0, (n + 1) * dim, dim, dtype=np.int32))
     return pa.ListArray.from_arrays(offsets, pa.array(matrix.reshape(-1), pa.float32()))
+
+
+class SpooledVectors:
+    """The vectors of `story_ids` (in that order) from record batches of (story_id, vector)
+    rows, written to a temporary file as float32 rows and read back with `pread` a slice at
+    a time: the day's vectors (~2 KB a story) stay on local disk (and the page cache, which
+    the kernel may reclaim), not in the process. The rows `StoryVectors` gives for the same
+    table: the vector of a story's last row, zeros for a story without one, or with one of
+    another length than the longest. `directory`: where the file goes (default: the system's
+    temporary folder, `TMPDIR`). A context manager: the file is removed at `close`."""
+
+    def __init__(
+        self,
+        batches: Iterable[pa.RecordBatch],
+        story_ids: Sequence[str],
+        directory: str | None = None,
+    ) -> None:
+        self.n = len(story_ids)
+        self._dir = tempfile.TemporaryDirectory(prefix="riverbed-vectors-", dir=directory)
+        self._files: dict[int, int] = {}  # a row length -> the file of rows of that length
+        self._length = np.zeros(self.n, dtype=np.int64)  # each story's last row's length
+        self.dim = 0
+        try:
+            self._spool(batches, {sid: i for i, sid in enumerate(story_ids)})
+        except BaseException:
+            self.close()
+            raise
+
+    def _spool(self, batches: Iterable[pa.RecordBatch], where: dict[str, int]) -> None:
+        for batch in batches:
+            at = np.fromiter(
+                (where.get(s, -1) for s in batch.column("story_id").to_pylist()),
+                np.int64,
+                batch.num_rows,
+            )
+            column = batch.column("vector")
+            lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
+            mine = at >= 0
+            self._length[at[mine]] = lengths[mine]
+            for length in np.unique(lengths[mine & (lengths > 0)]).tolist():
+                place, block = full_rows(column, length)
+                rows = np.flatnonzero(mine & (place >= 0))
+                self._write(length, at[rows], block[place[rows]])
+        self.dim = int(self._length.max(initial=0))
+        for length in [k for k in self._files if k != self.dim]:
+            os.close(self._files.pop(length))
+        self._full = self._length == self.dim
+
+    def _file(self, length: int) -> int:
+        if length not in self._files:
+            path = Path(self._dir.name) / f"rows{length}.f32"
+            self._files[length] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        return self._files[length]
+
+    def _write(self, length: int, at: np.ndarray, rows: np.ndarray) -> None:
+        """Rows to their places in the file of that length, a run of consecutive places per
+        write (in table order: a later row of a story replaces an earlier one)."""
+        fd, width = self._file(length), length * 4
+        rows = np.ascontiguousarray(rows, dtype=np.float32)
+        for run in _runs(at):
+            os.pwrite(fd, rows[run].tobytes(), int(at[run.start]) * width)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        index = np.asarray(index, dtype=np.int64)
+        out = np.zeros((len(index), self.dim), dtype=np.float32)
+        if not self.dim or not len(index):
+            return out
+        fd, width = self._files[self.dim], self.dim * 4
+        wanted = np.unique(index[self._full[index]])
+        got = np.empty((len(wanted), self.dim), dtype=np.float32)
+        for run in _runs(wanted):
+            size = (run.stop - run.start) * width
+            data = os.pread(fd, size, int(wanted[run.start]) * width)
+            got[run] = np.frombuffer(data.ljust(size, b"\0"), np.float32).reshape(-1, self.dim)
+        found = np.searchsorted(wanted, index)
+        full = self._full[index]
+        out[full] = got[found[full]]
+        return out
+
+    def close(self) -> None:
+        for fd in self._files.values():
+            os.close(fd)
+        self._files.clear()
+        self._dir.cleanup()
+
+    def __enter__(self) -> SpooledVectors:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _runs(sorted_positions: np.ndarray) -> list[slice]:
+    """The runs of consecutive values in an array, as slices of it."""
+    if not len(sorted_positions):
+        return []
+    breaks = np.flatnonzero(np.diff(sorted_positions) != 1) + 1
+    edges = [0, *breaks.tolist(), len(sorted_positions)]
+    return [slice(a, b) for a, b in itertools.pairwise(edges)]

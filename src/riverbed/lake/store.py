@@ -437,6 +437,22 @@ class Lake:
             return None
         return conform(table, schema) if schema is not None else table
 
+    def iter_table(
+        self, path: UPath, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """The table at `path` a batch at a time (`iter_parquet`), only `columns` (the ones
+        the file has) decoded; nothing when there is none."""
+        try:
+            with self._io("read", path), self._open(path) as fh:
+                parquet = open_parquet(fh)
+                if columns is not None:
+                    columns = select_present(
+                        parquet.schema_arrow.empty_table(), columns
+                    ).schema.names
+                yield from iter_parquet(parquet, columns=columns)
+        except FileNotFoundError:
+            return
+
     def read_tables(self, paths: Iterable[UPath], schema: pa.Schema) -> pa.Table:
         return pa.Table.from_batches(list(self.scan(paths, schema)), schema=schema)
 
@@ -574,13 +590,25 @@ def _conformed(data: pa.Table | pa.RecordBatch, schema: pa.Schema) -> list[Any]:
 
 class TableSource:
     """A table read when, and only as far as, it is asked for: `read(columns)` (None: every
-    column). What the IO manager hands a step for a lazy input (`defs.io.lazy_input`)."""
+    column), or `batches(columns)` a record batch at a time. What the IO manager hands a step
+    for a lazy input (`defs.io.lazy_input`)."""
 
-    def __init__(self, read: Callable[[Sequence[str] | None], pa.Table]) -> None:
-        self._read = read
+    def __init__(
+        self,
+        read: Callable[[Sequence[str] | None], pa.Table],
+        scan: Callable[[Sequence[str] | None], Iterable[pa.RecordBatch]] | None = None,
+    ) -> None:
+        self._read, self._scan = read, scan
 
     def read(self, columns: Sequence[str] | None = None) -> pa.Table:
         return self._read(columns)
+
+    def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The rows a batch at a time (read whole first when the source cannot stream)."""
+        if self._scan is None:
+            yield from self._read(columns).to_batches()
+        else:
+            yield from self._scan(columns)
 
 
 def read_columns(data: pa.Table | TableSource, columns: Sequence[str]) -> pa.Table:

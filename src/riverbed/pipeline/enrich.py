@@ -8,7 +8,8 @@ day (topic clusters) are recomputed from the cached vectors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -27,7 +28,7 @@ from riverbed.enrich.keywords import KEYWORDS_VERSION, extract_keywords
 from riverbed.enrich.language import LANGUAGE_VERSION, detect_language
 from riverbed.enrich.summary import SUMMARY_VERSION, extractive_summary
 from riverbed.enrich.topics import cluster_topics
-from riverbed.enrich.vectors import full_rows, matrix_column
+from riverbed.enrich.vectors import SpooledVectors, VectorRows, full_rows, matrix_column
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, TableSource, read_columns, rows_to_table
 
@@ -167,6 +168,20 @@ class StoryVectors:
         return out
 
 
+@contextlib.contextmanager
+def story_vectors(
+    embeddings: pa.Table | TableSource, story_ids: Sequence[str]
+) -> Iterator[VectorRows]:
+    """The day's vectors in `story_ids` order for an enricher's passes over them: gathered
+    from a table in memory (`StoryVectors`), or, from a `TableSource`, spooled to a local
+    temporary file a batch at a time (`SpooledVectors`: never in memory whole)."""
+    if isinstance(embeddings, pa.Table):
+        yield StoryVectors(embeddings, story_ids)
+        return
+    with SpooledVectors(embeddings.batches(["story_id", "vector"]), story_ids) as spooled:
+        yield spooled
+
+
 def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
     """The stories' vectors in `story_ids` order, as one array (see `StoryVectors`)."""
     return StoryVectors(embeddings, story_ids).rows(np.arange(len(story_ids)))
@@ -176,19 +191,22 @@ def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
 
 
 def topics_table(
-    embeddings: pa.Table, texts: Sequence[StoryText], date: str, max_topics: int
+    embeddings: pa.Table | TableSource, texts: Sequence[StoryText], date: str, max_topics: int
 ) -> pa.Table:
+    """The day's topics. Given a `TableSource`, the vectors are spooled to a temporary file
+    (`SpooledVectors`) and never held in memory whole: same topics."""
     ids = [t.story_id for t in texts]
     if not ids:
         return rows_to_table([], TOPICS)
-    topics, _ = cluster_topics(
-        StoryVectors(embeddings, ids),
-        [t.title for t in texts],
-        [t.text or None for t in texts],
-        ids,
-        date,
-        max_topics=max_topics,
-    )
+    with story_vectors(embeddings, ids) as vectors:
+        topics, _ = cluster_topics(
+            vectors,
+            [t.title for t in texts],
+            [t.text or None for t in texts],
+            ids,
+            date,
+            max_topics=max_topics,
+        )
     rows = [
         {
             "digest_date": date,
@@ -283,8 +301,8 @@ def enrich_stories(
     model = named.column("model")[0].as_py() if known else None
     if interests and ids:
         embedder, _ = embedder_for(model_choice(model))
-        vectors = StoryVectors(read_columns(embeddings, ["story_id", "vector"]), ids)
-        scored = interest_scores(vectors, list(interests), embedder)
+        with story_vectors(embeddings, ids) as vectors:
+            scored = interest_scores(vectors, list(interests), embedder)
     else:
         scored = [(None, 0.0)] * len(ids)
         if not interests:
