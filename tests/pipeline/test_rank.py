@@ -140,6 +140,31 @@ def test_story_rows_in_the_order_asked() -> None:
     ]
 
 
+def test_a_digest_of_stories_read_lazily_is_the_digest_of_the_table() -> None:
+    """From a `TableSource` the digest reads ranking's fields whole and the rest a batch
+    at a time (the kept rows only): the same digest."""
+    from riverbed.lake.store import TableSource
+    from riverbed.pipeline.rank import RANK_FIELDS
+
+    rng = random.Random(11)
+    stories = random_stories(rng, 300, items=200)
+    metrics = history(rng, items=200, observations=2000)
+    enrichments = interests(rng, stories)
+    asked: list[Any] = []
+
+    def read(columns: Any) -> pa.Table:
+        asked.append(columns)
+        return stories.select([c for c in stories.column_names if c in columns])
+
+    source = TableSource(read, lambda columns: stories.to_batches(max_chunksize=17))
+    lazy = digest_rows(source, DATE, limit=40, enrichments=enrichments, item_metrics=metrics)
+    assert lazy == digest_rows(
+        stories, DATE, limit=40, enrichments=enrichments, item_metrics=metrics
+    )
+    assert [list(c) for c in asked] == [list(RANK_FIELDS)] and len(lazy) == 40
+    assert story_rows(source, ["s00007", "missing"]) == story_rows(stories, ["s00007"])
+
+
 def test_digest_rows_rank_every_story_as_rank_stories_on_whole_rows() -> None:
     rng = random.Random(7)
     stories = random_stories(rng, 400, items=300)

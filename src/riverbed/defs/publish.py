@@ -27,10 +27,11 @@ from riverbed.defs.checks import (
 )
 from riverbed.defs.collect import KINDS
 from riverbed.defs.executors import DAY_SIZED
-from riverbed.defs.io import input_columns
+from riverbed.defs.io import input_columns, lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
 from riverbed.lake.journal import Journal
+from riverbed.lake.store import TableSource
 from riverbed.pipeline.publish import (
     DIGEST_READS,
     digest_rows,
@@ -54,12 +55,16 @@ PUBLIC_URL_ENV = "RIVERBED_PUBLIC_URL"
     io_manager_key="lake_io",
     owners=OWNERS,
     op_tags=DAY_SIZED,
-    ins={name: input_columns(*columns) for name, columns in DIGEST_READS.items()},
+    # the stories: read for ranking's fields, then a batch at a time for the kept rows
+    ins={
+        "stories": lazy_input(),
+        **{name: input_columns(*columns) for name, columns in DIGEST_READS.items()},
+    },
 )
 def digest(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
-    stories: pa.Table,
+    stories: TableSource,
     articles: pa.Table,
     enrichments: pa.Table,
     topics: pa.Table,

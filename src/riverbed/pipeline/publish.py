@@ -25,8 +25,14 @@ from riverbed.core.render.view import MAX_TAGS, label, topic_order
 from riverbed.core.stories import EXCERPT_CHARS
 from riverbed.core.text import shorten
 from riverbed.lake.schemas import ARTICLES, DIGEST, ENRICHMENTS, TOPICS
-from riverbed.lake.store import Lake, conform, rows_to_table
-from riverbed.pipeline.rank import TREND_FIELDS, ranking_rows, story_rows, trend_rows
+from riverbed.lake.store import Lake, TableSource, conform, read_columns, rows_to_table
+from riverbed.pipeline.rank import (
+    RANK_FIELDS,
+    TREND_FIELDS,
+    ranking_rows,
+    story_rows,
+    trend_rows,
+)
 
 DIGEST_SIZE = 50
 ENRICHMENT_FIELDS = ["keywords", "topic_id", "summary", "summary_method", "interest_score"]
@@ -90,7 +96,7 @@ def _interests(enrichments: pa.Table | None) -> dict[str, Interest]:
 
 
 def digest_rows(
-    stories: pa.Table,
+    stories: pa.Table | TableSource,
     date: str,
     limit: int = DIGEST_SIZE,
     articles: pa.Table | None = None,
@@ -110,9 +116,11 @@ def digest_rows(
     enricher's (renderers show it in place of the excerpt).
 
     Every story is ranked from the few fields ranking reads (`pipeline.rank`); only the kept
-    stories' whole rows, enrichments, articles and topics become Python objects."""
+    stories' whole rows, enrichments, articles and topics become Python objects. Given a
+    `TableSource`, `stories` is read for those fields, then a batch at a time for the kept
+    rows."""
     ranked = rank_stories(
-        ranking_rows(stories),
+        ranking_rows(read_columns(stories, RANK_FIELDS)),
         date,
         limit=limit,
         item_metrics=trend_rows(item_metrics),

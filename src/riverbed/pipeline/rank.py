@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riverbed.lake.schemas import ITEM_METRICS, STORIES
-from riverbed.lake.store import conform
+from riverbed.lake.store import TableSource, conform
 
 # the fields of a story `rank_stories` reads (and `why` words), discussions with only
 # `DISCUSSION_FIELDS`
@@ -60,13 +60,19 @@ def ranking_rows(stories: pa.Table, extra: Sequence[str] = ()) -> list[dict[str,
     return table.set_column(at, pa.field("discussions", slim.type), slim).to_pylist()
 
 
-def story_rows(stories: pa.Table, story_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """The whole rows of `story_ids` (in that order; an id the table lacks is left out)."""
-    if not story_ids or stories.num_rows == 0:
+def story_rows(stories: pa.Table | TableSource, story_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The whole rows of `story_ids` (in that order; an id the table lacks is left out). A
+    `TableSource` is read a batch at a time, keeping those rows only."""
+    if not story_ids:
         return []
     wanted = pa.array(list(story_ids), pa.string())
-    table = stories.filter(pc.is_in(stories.column("story_id"), value_set=wanted))
-    by_id = {r["story_id"]: r for r in table.to_pylist()}
+    batches = stories.to_batches() if isinstance(stories, pa.Table) else stories.batches()
+    by_id = {
+        r["story_id"]: r
+        for batch in batches
+        if batch.num_rows
+        for r in batch.filter(pc.is_in(batch.column("story_id"), value_set=wanted)).to_pylist()
+    }
     return [by_id[s] for s in story_ids if s in by_id]
 
 
