@@ -3,10 +3,15 @@ source, exit codes."""
 
 from __future__ import annotations
 
+import gc
 import os
+import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -208,3 +213,47 @@ def test_runs_in_one_process_each_use_their_own_environment(tmp_path, server, mo
             sources
         )
         assert "RIVERBED_EXECUTOR" not in os.environ
+
+
+MADE: list[weakref.ref[pa.Table]] = []
+ALIVE: list[bool] = []
+
+
+@dg.asset
+def upstream() -> pa.Table:
+    table = pa.table({"n": list(range(1000))})
+    MADE.append(weakref.ref(table))
+    return table
+
+
+@dg.asset
+def downstream(upstream: pa.Table) -> pa.Table:
+    gc.collect()
+    ALIVE.append(MADE[-1]() is not None)
+    return upstream
+
+
+def test_an_in_process_run_keeps_no_step_output_in_memory(tmp_path):
+    """Dagster's `execute_in_process` holds every step's output until the run ends; riverbed's
+    in-process runs do not: by the time a downstream step runs, the upstream step's table is
+    gone from memory (it is read back from the lake), so a day's tables do not pile up."""
+    from riverbed.defs.io import LakeIOManager
+    from riverbed.orchestrate import execute_in_process
+
+    ALIVE.clear()
+    defs = dg.Definitions(
+        assets=[upstream, downstream],
+        jobs=[dg.define_asset_job("both")],
+        resources={"io_manager": LakeIOManager(uri=str(tmp_path / "lake"))},
+    )
+    with dg.instance_for_test() as instance:
+        result = execute_in_process(
+            defs.resolve_job_def("both"),
+            instance=instance,
+            partition_key=None,
+            asset_selection=None,
+            tags={},
+            run_config={},
+            run_id=str(uuid.uuid4()),
+        )
+    assert result.success and ALIVE == [False]

@@ -194,6 +194,7 @@ def _run_pipeline(
 
     import dagster as dg
 
+    import riverbed.definitions
     from riverbed.core.slots import slot_map, slot_order
     from riverbed.definitions import build_definitions
     from riverbed.defs.articles import articles_run_config
@@ -210,6 +211,10 @@ def _run_pipeline(
     date = date or today
     summary = RunSummary(date=date)
     defs = build_definitions()
+    # a run launched in this process loads the code location by module (`_execute_launch`):
+    # it gets these definitions, built under this run's environment, not the ones the module
+    # made when a long-lived process first imported it
+    riverbed.definitions.defs = defs
     instance = dg.DagsterInstance.get()
     summary.swept_runs = sweep_dead_runs(instance)
     for run_id in summary.swept_runs:
@@ -403,16 +408,93 @@ class _Runner:
                 self._show(self.say.event, stage, event)
 
         self.instance.add_event_listener(run_id, on_event)
-        result = self.defs.resolve_job_def(launch.job).execute_in_process(
+        result = execute_in_process(
+            self.defs.resolve_job_def(launch.job),
             instance=self.instance,
             partition_key=partition,
             asset_selection=launch.assets,
             tags=tags,
             run_config=launch.run_config,
-            raise_on_error=False,
             run_id=run_id,
         )
         return result.run_id, None if result.success else _failure_cause(result)
+
+
+def execute_in_process(
+    job: Any,
+    *,
+    instance: Any,
+    partition_key: str | None,
+    asset_selection: list[Any] | None,
+    tags: dict[str, str],
+    run_config: dict[str, Any],
+    run_id: str,
+) -> Any:
+    """`job.execute_in_process(...)` (raise_on_error=False) without its output capture.
+
+    Dagster's `execute_in_process` keeps every step's output value in memory until the run
+    ends (for `result.output_for_node`, which riverbed never calls): in a run of a whole day
+    the day's tables piled up step after step (a 210 k-item day: 2.2 GB by the digest). This
+    is the same call with capture off, through Dagster's own internals (pinned version); if
+    they are not there, the public call."""
+    try:
+        from dagster._core.definitions.job_base import InMemoryJob
+        from dagster._core.definitions.partitions.context import partition_loading_context
+        from dagster._core.execution.execute_in_process import (
+            core_execute_in_process,
+            merge_run_tags,
+            type_check_and_normalize_args,
+        )
+    except ImportError:  # another Dagster: the public call, outputs captured
+        return job.execute_in_process(
+            instance=instance,
+            partition_key=partition_key,
+            asset_selection=asset_selection,
+            tags=tags,
+            run_config=run_config,
+            raise_on_error=False,
+            run_id=run_id,
+        )
+    config, op_selection, selection, resource_defs, partition_key, input_values = (
+        type_check_and_normalize_args(
+            run_config=run_config,
+            partition_key=partition_key,
+            op_selection=None,
+            asset_selection=asset_selection,
+            input_values=None,
+            resources=None,
+        )
+    )
+    ephemeral = job.as_ephemeral_job(
+        resource_defs=resource_defs,
+        input_values=input_values,
+        op_selection=op_selection,
+        asset_selection=selection,
+    )
+    if partition_key and ephemeral.partitions_def:
+        with partition_loading_context(dynamic_partitions_store=instance) as ctx:
+            ephemeral.validate_partition_key(
+                partition_key=partition_key, selected_asset_keys=set(selection), context=ctx
+            )
+    if not config and ephemeral.partitioned_config and partition_key:
+        config = ephemeral.partitioned_config.get_run_config_for_partition_key(partition_key)
+    return core_execute_in_process(
+        job=InMemoryJob(job_def=ephemeral),
+        run_config=config,
+        instance=instance,
+        output_capturing_enabled=False,
+        raise_on_error=False,
+        run_tags=merge_run_tags(
+            job_def=job,
+            partition_key=partition_key,
+            tags=tags,
+            asset_selection=selection,
+            instance=instance,
+            run_config=config,
+        ),
+        run_id=run_id,
+        asset_selection=frozenset(selection),
+    )
 
 
 def _stage_of(launch: Launch) -> Stage:
