@@ -14,9 +14,8 @@ import itertools
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import IO, Protocol, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
@@ -98,12 +97,13 @@ def matrix_column(vectors: np.ndarray) -> pa.Array:
 
 class SpooledVectors:
     """The vectors of `story_ids` (in that order) from record batches of (story_id, vector)
-    rows, written to a temporary file as float32 rows and read back with `pread` a slice at
+    rows, written to a temporary file as float32 rows and read back with `preadv` a slice at
     a time: the day's vectors (~2 KB a story) stay on local disk (and the page cache, which
     the kernel may reclaim), not in the process. The rows `StoryVectors` gives for the same
     table: the vector of a story's last row, zeros for a story without one, or with one of
-    another length than the longest. `directory`: where the file goes (default: the system's
-    temporary folder, `TMPDIR`). A context manager: the file is removed at `close`."""
+    another length than the longest. The file has no name (it is gone with the process, even
+    a killed one); `directory`: where it is made (default: the system's temporary folder,
+    `TMPDIR`). A context manager: the file is closed at `close`."""
 
     def __init__(
         self,
@@ -112,8 +112,8 @@ class SpooledVectors:
         directory: str | None = None,
     ) -> None:
         self.n = len(story_ids)
-        self._dir = tempfile.TemporaryDirectory(prefix="riverbed-vectors-", dir=directory)
-        self._files: dict[int, int] = {}  # a row length -> the file of rows of that length
+        self._directory = directory
+        self._files: dict[int, IO[bytes]] = {}  # a row length -> the rows of that length
         self._length = np.zeros(self.n, dtype=np.int64)  # each story's last row's length
         self.dim = 0
         try:
@@ -139,22 +139,25 @@ class SpooledVectors:
                 self._write(length, at[rows], block[place[rows]])
         self.dim = int(self._length.max(initial=0))
         for length in [k for k in self._files if k != self.dim]:
-            os.close(self._files.pop(length))
+            self._files.pop(length).close()
         self._full = self._length == self.dim
-
-    def _file(self, length: int) -> int:
-        if length not in self._files:
-            path = Path(self._dir.name) / f"rows{length}.f32"
-            self._files[length] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-        return self._files[length]
 
     def _write(self, length: int, at: np.ndarray, rows: np.ndarray) -> None:
         """Rows to their places in the file of that length, a run of consecutive places per
         write (in table order: a later row of a story replaces an earlier one)."""
-        fd, width = self._file(length), length * 4
+        if length not in self._files:
+            # kept open across calls, closed by `close`
+            self._files[length] = tempfile.TemporaryFile(  # noqa: SIM115
+                prefix="riverbed-vectors-", dir=self._directory
+            )
+        fd, width = self._files[length].fileno(), length * 4
         rows = np.ascontiguousarray(rows, dtype=np.float32)
         for run in _runs(at):
-            os.pwrite(fd, rows[run].tobytes(), int(at[run.start]) * width)
+            data = rows[run].data.cast("B")
+            offset = int(at[run.start]) * width
+            while data:  # a write may take part of it
+                done = os.pwrite(fd, data, offset)
+                data, offset = data[done:], offset + done
 
     def __len__(self) -> int:
         return self.n
@@ -164,23 +167,25 @@ class SpooledVectors:
         out = np.zeros((len(index), self.dim), dtype=np.float32)
         if not self.dim or not len(index):
             return out
-        fd, width = self._files[self.dim], self.dim * 4
-        wanted = np.unique(index[self._full[index]])
-        got = np.empty((len(wanted), self.dim), dtype=np.float32)
-        for run in _runs(wanted):
-            size = (run.stop - run.start) * width
-            data = os.pread(fd, size, int(wanted[run.start]) * width)
-            got[run] = np.frombuffer(data.ljust(size, b"\0"), np.float32).reshape(-1, self.dim)
-        found = np.searchsorted(wanted, index)
+        fd, width = self._files[self.dim].fileno(), self.dim * 4
         full = self._full[index]
-        out[full] = got[found[full]]
+        wanted = np.unique(index[full])
+        got = np.zeros((len(wanted), self.dim), dtype=np.float32)
+        for run in _runs(wanted):
+            into = got[run].data.cast("B")
+            offset = int(wanted[run.start]) * width
+            while into:  # straight into the array; a read may take part of it
+                done = os.preadv(fd, [into], offset)
+                if not done:
+                    break
+                into, offset = into[done:], offset + done
+        out[full] = got[np.searchsorted(wanted, index[full])]
         return out
 
     def close(self) -> None:
-        for fd in self._files.values():
-            os.close(fd)
+        for file in self._files.values():
+            file.close()
         self._files.clear()
-        self._dir.cleanup()
 
     def __enter__(self) -> SpooledVectors:
         return self
