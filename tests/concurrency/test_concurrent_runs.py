@@ -177,9 +177,17 @@ def test_two_cli_runs_and_a_scheduled_daily_run_converge(tmp_path, server, monke
         ("RIVERBED_SOURCES", str(catalogue)),
     ):
         monkeypatch.setenv(var, value)
-    from riverbed.orchestrate import prepare_dagster_home
+    from riverbed.orchestrate import GENERATED_MARK, LOCAL_INSTANCE
 
-    prepare_dagster_home(str(home))
+    # riverbed's instance, without compute-log capture: the local capture of a run executed
+    # in a thread here mirrors each step's output through a `tail -F` process that outlived
+    # the test (no mark line: the runs' `prepare_dagster_home` leaves the file as it is)
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        LOCAL_INSTANCE.replace(GENERATED_MARK + "\n", "")
+        + "compute_logs:\n  module: dagster._core.storage.noop_compute_log_manager\n"
+        + "  class: NoOpComputeLogManager\n"
+    )
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
