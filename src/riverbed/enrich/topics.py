@@ -235,8 +235,7 @@ class _Features:
         starts = offsets[positions]
         lengths = offsets[positions + 1] - starts
         owner = np.repeat(np.arange(k), lengths)
-        first = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        terms = self.documents.terms[first + np.arange(len(owner))]
+        terms = self.documents.terms[_ranges(starts, lengths)]
         flat = combined.reshape(-1)  # a view: combined is contiguous (tfidf, a slice, is not)
         np.add.at(flat, owner * self.width + dim + self.bucket[terms], self.signed[terms])
         tfidf = combined[:, dim:]
@@ -492,26 +491,39 @@ class _Documents:
     spelled_as: np.ndarray
     spellings: list[str]
     offsets: np.ndarray
-    slot: np.ndarray | dict[int, int]  # story index -> k
+    slot: np.ndarray  # story index -> k (`_slots`)
     stories: int  # the day's stories (those given, unless taken from a day)
     pruned: bool  # terms of one story left out
 
     def used(self, stories: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """The terms the stories use, in order, and each one's spelling number (-1: as the
         term itself)."""
-        ks = np.fromiter((self.slot[i] for i in stories), dtype=np.int64, count=len(stories))
+        ks = self.slot[np.asarray(stories, dtype=np.int64)]
         starts, stops = self.offsets[ks], self.offsets[ks + 1]
         lengths = stops - starts
         into = np.cumsum(lengths) - lengths  # where each story's terms start in the result
-        runs = np.repeat(starts - into, lengths) + np.arange(int(lengths.sum()))
-        terms = self.terms[runs]
+        terms = self.terms[_ranges(starts, lengths)]
         spelled = np.full(len(terms), -1, dtype=np.int32)
         lo, hi = np.searchsorted(self.spelled_at, starts), np.searchsorted(self.spelled_at, stops)
         found = hi - lo
         owner = np.repeat(np.arange(len(ks)), found)
-        which = np.repeat(lo - (np.cumsum(found) - found), found) + np.arange(int(found.sum()))
+        which = _ranges(lo, found)
         spelled[into[owner] + self.spelled_at[which] - starts[owner]] = self.spelled_as[which]
         return terms, spelled
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, ... (length of them) of each range, one after the
+    other: the flat index of the ranges' concatenation."""
+    before = np.cumsum(lengths) - lengths  # where each range starts in the result
+    return np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()))
+
+
+def _slots(rows: Sequence[int]) -> np.ndarray:
+    """story index -> its k among `rows` (-1: not one of them)."""
+    slot = np.full(max(rows, default=-1) + 1, -1, dtype=np.int64)
+    slot[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
+    return slot
 
 
 # from this many stories on, the smallest topic has 4 (see min_topic_size); measured at 93k
@@ -601,8 +613,6 @@ def _documents(
     flat = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32)
     vocab = list(ids)
     del ids
-    slot = np.full(max(rows, default=-1) + 1, -1, dtype=np.int64)
-    slot[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
     return _Documents(
         vocab=vocab,
         day=np.bincount(flat, minlength=len(vocab)),
@@ -611,7 +621,7 @@ def _documents(
         spelled_as=np.array(spelled_as, dtype=np.int32),
         spellings=list(spelling_ids),
         offsets=np.frombuffer(offsets, dtype=np.int64),
-        slot=slot,
+        slot=_slots(rows),
         stories=len(rows),
         pruned=prune,
     )
@@ -623,7 +633,7 @@ def _own_documents(
     """Every term of `members` (a topic of the day `day`), with the day's story counts: a
     term `day` left out was in one story."""
     own = _documents([titles[i] for i in members], [texts[i] for i in members], range(len(members)))
-    own.slot = {story: k for k, story in enumerate(members)}
+    own.slot = _slots(members)
     wanted = set(own.vocab)  # the day's number of each (a rare case: one pass over the day's)
     at = {term: t for t, term in enumerate(day.vocab) if term in wanted}
     own.day = np.array([day.day[at[t]] if t in at else 1 for t in own.vocab], np.int64)
