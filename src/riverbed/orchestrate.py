@@ -64,13 +64,18 @@ run_retries:
 """
 
 
+def dagster_home(home: str | None = None) -> str:
+    """`home`, else DAGSTER_HOME, else `./.riverbed/dagster`, as an absolute path."""
+    return str(Path(home or os.environ.get("DAGSTER_HOME") or "./.riverbed/dagster").absolute())
+
+
 def prepare_dagster_home(home: str | None = None) -> str:
     """Make sure DAGSTER_HOME exists with a local (SQLite) instance configured for riverbed.
 
     A `dagster.yaml` riverbed wrote itself is kept current; one the user owns (no marker line)
     is left alone.
     """
-    path = Path(home or os.environ.get("DAGSTER_HOME") or "./.riverbed/dagster").absolute()
+    path = Path(dagster_home(home))
     path.mkdir(parents=True, exist_ok=True)
     cfg = path / "dagster.yaml"
     current = cfg.read_text() if cfg.exists() else None
@@ -154,7 +159,10 @@ def run_pipeline(
     # the code location the workers load agrees on the lake, catalogue and executor; the
     # process's environment is given back as it was when the run ends
     with scoped_environ(
-        RIVERBED_LAKE=lake_uri, RIVERBED_SOURCES=catalogue_path, RIVERBED_EXECUTOR=executor
+        RIVERBED_LAKE=lake_uri,
+        RIVERBED_SOURCES=catalogue_path,
+        RIVERBED_EXECUTOR=executor,
+        DAGSTER_HOME=dagster_home(),
     ):
         prepare_dagster_home()
         return _run_pipeline(
@@ -164,9 +172,8 @@ def run_pipeline(
 
 @contextlib.contextmanager
 def scoped_environ(**values: str) -> Iterator[None]:
-    """Set environment variables for a block; on leaving it the environment is as before
-    (DAGSTER_HOME, which `prepare_dagster_home` may set inside, included)."""
-    saved = {k: os.environ.get(k) for k in (*values, "DAGSTER_HOME")}
+    """Set environment variables for a block; on leaving it they are as before."""
+    saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
         yield
@@ -194,9 +201,7 @@ def _run_pipeline(
 
     import dagster as dg
 
-    import riverbed.definitions
     from riverbed.core.slots import slot_map, slot_order
-    from riverbed.definitions import build_definitions
     from riverbed.defs.articles import articles_run_config
     from riverbed.defs.automation import range_tags
     from riverbed.defs.collect import KINDS
@@ -210,11 +215,7 @@ def _run_pipeline(
     today = now.date().isoformat()
     date = date or today
     summary = RunSummary(date=date)
-    defs = build_definitions()
-    # a run launched in this process loads the code location by module (`_execute_launch`):
-    # it gets these definitions, built under this run's environment, not the ones the module
-    # made when a long-lived process first imported it
-    riverbed.definitions.defs = defs
+    defs = current_definitions()
     instance = dg.DagsterInstance.get()
     summary.swept_runs = sweep_dead_runs(instance)
     for run_id in summary.swept_runs:
@@ -543,6 +544,18 @@ def _stage_event(entry: Any) -> StageEvent | None:
     return None
 
 
+def current_definitions() -> Any:
+    """The code location built under the environment as it is now, made the one a run
+    loaded by module in this process gets (`riverbed.definitions.defs`, what
+    `_execute_launch` loads): a long-lived or forked process may hold the one its first
+    import built under another environment (another executor, another Dagster home)."""
+    import riverbed.definitions
+
+    defs = riverbed.definitions.build_definitions()
+    riverbed.definitions.defs = defs
+    return defs
+
+
 def _execute_launch(
     launch: Launch, environ: dict[str, str] | None = None
 ) -> tuple[str, str | None]:
@@ -555,11 +568,9 @@ def _execute_launch(
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     if environ is not None and environ != dict(os.environ):
-        import riverbed.definitions
-
         os.environ.clear()
         os.environ.update(environ)
-        riverbed.definitions.defs = riverbed.definitions.build_definitions()
+        current_definitions()
 
     repo = ReconstructableRepository.for_module("riverbed.definitions", "defs")
     with (

@@ -23,7 +23,7 @@ any step of this one holds it, and the last step out deletes it.
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -190,27 +190,31 @@ class LakeIOManager(dg.ConfigurableIOManager):
         if metadata.get(LAZY):
             return TableSource(
                 lambda columns: self._load(context, columns),
-                lambda columns: self._scan(context, columns),
+                self._scanner(context),
             )
         return self._load(context, metadata.get(COLUMNS))
 
-    def _scan(
-        self, context: dg.InputContext, columns: Sequence[str] | None
-    ) -> Iterator[pa.RecordBatch]:
-        """`_load`'s rows a batch at a time, straight from the files of an asset's own
-        partitions (a daily table); any other input is read whole, then handed out."""
+    def _scanner(
+        self, context: dg.InputContext
+    ) -> Callable[[Sequence[str] | None], Iterator[pa.RecordBatch]] | None:
+        """How to read an input a batch at a time straight from its files: for an asset's own
+        partitions (a daily table); None for any other input (it is read whole)."""
         upstream = context.upstream_output
         assert upstream is not None
         pdef = context.asset_partitions_def if context.has_asset_partitions else None
         if pdef is None or not upstream.has_asset_key or _per_slot(pdef):
-            yield from self._load(context, columns).to_batches()
-            return
+            return None
         assert upstream.asset_key is not None
         name, lake = self._name(upstream.asset_key), self.lake
-        for key in context.asset_partition_keys:
-            yield from lake.iter_table(
-                lake.partition_path(name, partition_dims(pdef, key)), columns
-            )
+        paths = [
+            lake.partition_path(name, partition_dims(pdef, k)) for k in context.asset_partition_keys
+        ]
+
+        def scan(columns: Sequence[str] | None) -> Iterator[pa.RecordBatch]:
+            for path in paths:
+                yield from lake.iter_table(path, columns)
+
+        return scan
 
     def _load(self, context: dg.InputContext, columns: Sequence[str] | None) -> pa.Table:
         lake = self.lake

@@ -445,11 +445,8 @@ class Lake:
         try:
             with self._io("read", path), self._open(path) as fh:
                 parquet = open_parquet(fh)
-                if columns is not None:
-                    columns = select_present(
-                        parquet.schema_arrow.empty_table(), columns
-                    ).schema.names
-                yield from iter_parquet(parquet, columns=columns)
+                names = None if columns is None else _file_schema(parquet, columns).names
+                yield from iter_parquet(parquet, columns=names)
         except FileNotFoundError:
             return
 
@@ -540,11 +537,15 @@ def iter_parquet(
 def read_parquet(parquet: pq.ParquetFile, columns: Sequence[str] | None = None) -> pa.Table:
     """The whole file (`iter_parquet`'s batches: not `ParquetFile.read()`, which decodes 64k
     rows at a time); `columns`: only those of them the file has, in the file's order."""
+    schema = _file_schema(parquet, columns)
+    names = None if columns is None else schema.names
+    return pa.Table.from_batches(list(iter_parquet(parquet, columns=names)), schema=schema)
+
+
+def _file_schema(parquet: pq.ParquetFile, columns: Sequence[str] | None) -> pa.Schema:
+    """The file's schema; `columns`: only those of them it has, in its order."""
     schema = parquet.schema_arrow
-    if columns is not None:
-        schema = select_present(schema.empty_table(), columns).schema
-        columns = schema.names
-    return pa.Table.from_batches(list(iter_parquet(parquet, columns=columns)), schema=schema)
+    return schema if columns is None else select_present(schema.empty_table(), columns).schema
 
 
 def key_rows(table: pa.Table, keys: list[str], last: bool = False) -> np.ndarray:
@@ -614,6 +615,11 @@ class TableSource:
 def read_columns(data: pa.Table | TableSource, columns: Sequence[str]) -> pa.Table:
     """`columns` of a table in memory or of a `TableSource` (read now): the ones it has."""
     return select_present(data, columns) if isinstance(data, pa.Table) else data.read(columns)
+
+
+def read_batches(data: pa.Table | TableSource) -> Iterator[pa.RecordBatch]:
+    """The rows of a table in memory or of a `TableSource`, a record batch at a time."""
+    return iter(data.to_batches()) if isinstance(data, pa.Table) else data.batches()
 
 
 def select_present(table: pa.Table, columns: Sequence[str] | None) -> pa.Table:

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riverbed.lake.schemas import ITEM_METRICS, STORIES
-from riverbed.lake.store import TableSource, conform
+from riverbed.lake.store import TableSource, conform, read_batches
 
 # the fields of a story `rank_stories` reads (and `why` words), discussions with only
 # `DISCUSSION_FIELDS`
@@ -66,10 +66,9 @@ def story_rows(stories: pa.Table | TableSource, story_ids: Sequence[str]) -> lis
     if not story_ids:
         return []
     wanted = pa.array(list(story_ids), pa.string())
-    batches = stories.to_batches() if isinstance(stories, pa.Table) else stories.batches()
     by_id = {
         r["story_id"]: r
-        for batch in batches
+        for batch in read_batches(stories)
         if batch.num_rows
         for r in batch.filter(pc.is_in(batch.column("story_id"), value_set=wanted)).to_pylist()
     }
