@@ -2,14 +2,17 @@
 
 `serve(Handler)` starts any request handler class on a free loopback port, in a daemon thread
 (its requests in daemon threads too), and `stop(server)` ends it: the one way the tests start
-a server of their own. `LoopbackHTTP(respond)` is the common case on top of it: it calls
-`respond(host, path_qs, headers)` for every GET (host without port) and sends back the
-`Reply` it returns; `respond` may block (a stalled server)."""
+a server of their own; `refused_port()` is a port that refuses every connection.
+`LoopbackHTTP(respond)` is the common case on top of it: it calls `respond(host, path_qs,
+headers)` for every GET (host without port) and sends back the `Reply` it returns; `respond`
+may block (a stalled server)."""
 
 from __future__ import annotations
 
+import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -71,3 +74,13 @@ class LoopbackHTTP:
 
     def close(self) -> None:
         stop(self.httpd)
+
+
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port where every connection is refused, for as long as the block lasts: the
+    socket stays bound without listening, so no other server (another test, another worker)
+    can take the port between choosing it and connecting to it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]

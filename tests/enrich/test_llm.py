@@ -4,7 +4,6 @@ speaks the real chat-completions wire format and checks every request)."""
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from enrich.openai_server import OpenAIServer, Reply, ServerThread, answer_for
+from loopback import refused_port
 from riverbed.core.catalogue.models import LLMSettings
 from riverbed.core.errors import ErrorKind
 from riverbed.enrich.llm import (
@@ -107,14 +107,6 @@ def config_for(server: OpenAIServer, **overrides: Any) -> LLMConfig:
 
 def extractive(req: SummaryRequest) -> str | None:
     return extractive_summary(req.title, req.text)
-
-
-def refused_base_url() -> str:
-    """A loopback port nothing listens on (connection refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 def request_estimate(req: SummaryRequest, config: LLMConfig) -> int:
@@ -296,7 +288,7 @@ def test_failure_falls_back_to_the_extractive_summary(server: OpenAIServer, case
 @pytest.mark.parametrize(
     ("config_change", "kind", "status"),
     [
-        ({"base_url": refused_base_url()}, ErrorKind.CONNECT_ERROR, None),
+        ({"base_url": "refused"}, ErrorKind.CONNECT_ERROR, None),
         ({"api_key": "sk-wrong"}, ErrorKind.HTTP_STATUS, 401),
         ({"model": "no-such-model"}, ErrorKind.HTTP_STATUS, 404),
     ],
@@ -305,7 +297,10 @@ def test_endpoint_misconfiguration_falls_back(
     server: OpenAIServer, config_change: dict[str, Any], kind: ErrorKind, status: int | None
 ) -> None:
     [req] = requests_for(1)
-    batch = summarise([req], config_for(server, **config_change), {})
+    with refused_port() as port:
+        if config_change.get("base_url") == "refused":
+            config_change = {"base_url": f"http://127.0.0.1:{port}/v1"}
+        batch = summarise([req], config_for(server, **config_change), {})
     assert batch.results[0].method == "extractive"
     assert [(e.error_kind, e.http_status) for e in batch.errors] == [(kind, status)]
 
@@ -368,10 +363,10 @@ def test_api_key_appears_in_no_message_record_or_repr(
     try:
         server.default = reply
         config = config_for(server, api_key=CANARY, timeout_s=0.5, concurrency=1)
-        batches: list[SummaryBatch] = [
-            summarise(requests_for(4), config, {}),  # 4th story: after the circuit opened
-            summarise(requests_for(1), replace(config, base_url=refused_base_url()), {}),
-        ]
+        batches: list[SummaryBatch] = [summarise(requests_for(4), config, {})]  # 4th: circuit open
+        with refused_port() as port:
+            refused = replace(config, base_url=f"http://127.0.0.1:{port}/v1")
+            batches.append(summarise(requests_for(1), refused, {}))
     finally:
         server.api_key = OpenAIServer.api_key
     assert server.seen[0].headers["Authorization"] == f"Bearer {CANARY}"  # it was sent

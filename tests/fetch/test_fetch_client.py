@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fetch_testkit import TEXT, Fetch, LoopbackServer
 
+from loopback import refused_port
 from riverbed.core.errors import ErrorKind
 from riverbed.fetch import FetchSettings, HttpClient, Validators
 from riverbed.fetch.client import _Hop, parse_retry_after
@@ -152,10 +153,8 @@ def test_deadline_covers_retries(
 def test_connection_refused_is_connect_error_and_retried(
     fetch: Fetch, make_settings: Settings
 ) -> None:
-    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    resp = fetch(f"http://127.0.0.1:{port}/", settings=make_settings(retries=2), trusted=True)
+    with refused_port() as port:
+        resp = fetch(f"http://127.0.0.1:{port}/", settings=make_settings(retries=2), trusted=True)
     assert resp.error_kind == ErrorKind.CONNECT_ERROR
     assert [a.error_kind for a in resp.attempts] == [ErrorKind.CONNECT_ERROR] * 3
 
@@ -593,10 +592,8 @@ def test_secrets_are_redacted_from_messages_and_attempts(
 
 
 def test_secrets_are_redacted_from_connect_errors(fetch: Fetch) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    resp = fetch(f"http://u:pw-xyz@127.0.0.1:{port}/?token=TOKVAL", trusted=True)
+    with refused_port() as port:
+        resp = fetch(f"http://u:pw-xyz@127.0.0.1:{port}/?token=TOKVAL", trusted=True)
     assert resp.error_kind == ErrorKind.CONNECT_ERROR
     for text in [resp.error_message or "", *(a.url for a in resp.attempts)]:
         assert "pw-xyz" not in text

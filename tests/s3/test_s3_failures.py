@@ -4,7 +4,6 @@ with a short message, and credentials in the endpoint never reach a message."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from cli_runner import clean_env, run_cli
+from loopback import refused_port
 from riverbed.lake import Lake
 from riverbed.lake import store as lake_store
 from riverbed.lake.store import LakeError
@@ -105,16 +105,14 @@ def endpoint(monkeypatch) -> Iterator:
     s3fs.S3FileSystem.clear_instance_cache()
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    with refused_port() as port:
+        yield port
 
 
-def test_a_dead_endpoint_fails_within_seconds_with_a_short_clear_message(s3, endpoint):
-    port = _closed_port()
+def test_a_dead_endpoint_fails_within_seconds_with_a_short_clear_message(s3, endpoint, closed_port):
+    port = closed_port
     endpoint(f"http://127.0.0.1:{port}")
     lake = Lake("s3://riverbed-fail/dead")
     path = lake.partition_path("items", {"date": "2026-11-26"})
@@ -159,12 +157,12 @@ def _cli(tmp: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 @pytest.mark.parametrize("broken", ["credentials", "dead"])
-def test_the_cli_names_the_cause_without_the_secret(s3, tmp_path, broken):
+def test_the_cli_names_the_cause_without_the_secret(s3, tmp_path, broken, closed_port):
     if broken == "credentials":  # aiohttp refuses a URL with credentials: every call fails
         port = s3.endpoint.rsplit(":", 1)[1]
         url, shown = f"http://riverbed:{SECRET}@127.0.0.1:{port}", f"REDACTED@127.0.0.1:{port}"
     else:
-        port = str(_closed_port())
+        port = str(closed_port)
         url, shown = f"http://127.0.0.1:{port}", f"127.0.0.1:{port}"
     env = {"AWS_ENDPOINT_URL": url, "AWS_SECRET_ACCESS_KEY": SECRET}
     catalogue = tmp_path / "sources.yaml"
