@@ -1,10 +1,14 @@
 """Every atheris target in fuzz/ runs briefly (seeded, from the fixture corpus) without a
-crash, a hang or a memory blow-up. Long runs: `scripts/fuzz.py --minutes N`."""
+crash, a hang or a memory blow-up. Long runs: `scripts/fuzz.py --minutes N`
+(its scheduling is tested here too)."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from targets import TARGETS, command, outcome
@@ -34,3 +38,23 @@ def test_fuzz_target_survives_a_short_seeded_run(target: str, tmp_path: Path) ->
     assert not result.crashed, result.log[-4000:]
     assert result.execs > 0, result.log[-4000:]  # it did fuzz, not just start
     assert not list(artifacts.iterdir())
+
+
+def _fuzz_script() -> Any:
+    path = Path(__file__).resolve().parents[2] / "scripts" / "fuzz.py"
+    spec = importlib.util.spec_from_file_location("fuzz_script", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_long_runs_give_the_next_turn_to_the_target_with_the_least_cpu() -> None:
+    next_target = _fuzz_script().next_target
+    cpu = {"feed": 30.0, "opml": 10.0, "canonical": 10.0, "extract": 50.0}
+    assert next_target(cpu, set(), None) == "opml"  # ties: the order given
+    assert next_target(cpu, {"opml"}, None) == "canonical"  # never one already running
+    assert next_target(cpu, {"opml", "canonical"}, 40.0) == "feed"
+    assert next_target(cpu, {"opml", "canonical", "feed"}, 40.0) is None  # extract is done
+    assert next_target(cpu, set(), 5.0) is None
