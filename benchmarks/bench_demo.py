@@ -32,12 +32,8 @@ def baseline(catalogue, lake_uri: str, date: str) -> float:
     from riverbed.pipeline.articles import collect_articles
     from riverbed.pipeline.collect import collect
     from riverbed.pipeline.publish import digest_rows, publish
-    from riverbed.pipeline.refine import (
-        history_table,
-        item_metrics_table,
-        items_table,
-        stories_table,
-    )
+    from riverbed.pipeline.refine import history_table, item_metrics_table, items_table
+    from riverbed.pipeline.stories import stories_table
 
     lake = Lake(lake_uri)
     run_id = uuid.uuid4().hex

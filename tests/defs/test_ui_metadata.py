@@ -236,7 +236,7 @@ def test_a_broken_stories_blocks_everything_downstream_and_nothing_is_published(
     tmp_path, monkeypatch
 ):
     setup = _setup(tmp_path, monkeypatch)
-    from riverbed.pipeline.refine import stories_table
+    from riverbed.pipeline.stories import stories_table
 
     def duplicated(items: pa.Table, date: str) -> pa.Table:
         table = stories_table(items, date)

@@ -11,7 +11,7 @@ import pyarrow as pa
 from riverbed.core.stories import build_stories
 from riverbed.lake.schemas import ITEMS, STORIES
 from riverbed.lake.store import rows_to_table
-from riverbed.pipeline.refine import TEXT_CAP, stories_table
+from riverbed.pipeline.stories import TEXT_CAP, stories_table
 
 DATE = "2026-11-25"
 T0 = datetime(2026, 11, 25, 6, tzinfo=UTC)

@@ -1,19 +1,23 @@
 """The merges that make re-runs idempotent: `merge_items` (a partition's items) and
-`build_stories` (items into stories)."""
+`build_stories` (items into stories), and `stories_table` (the same stories made in Arrow)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from property_settings import scaled
 
 from riverbed.core.items import merge_items
 from riverbed.core.models import Item
-from riverbed.core.neardup import DEFAULT
+from riverbed.core.neardup import DEFAULT, near_duplicate_groups
 from riverbed.core.stories import build_stories
+from riverbed.lake.schemas import ITEMS, STORIES
+from riverbed.lake.store import rows_to_table
+from riverbed.pipeline.stories import stories_table
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 _hours = st.integers(0, 23).map(lambda h: T0 + timedelta(hours=h))
@@ -170,3 +174,78 @@ def test_hiding_items_never_changes_a_story_id(raw: list[dict[str, Any]]) -> Non
     with_rules = _story_of(build_stories(items, "2025-06-01"))
     for item_id, story in with_rules.items():
         assert shown[item_id] == story
+
+
+_table_item = st.fixed_dictionaries(
+    {
+        "source_id": st.sampled_from(["hn", "lobsters", "blog"]),
+        "canonical_url": st.one_of(
+            st.none(), st.sampled_from(["", "https://a.example/1", "https://b.example/2"])
+        ),
+        "url": st.one_of(st.none(), st.sampled_from(["https://b.example/2", "https://c.example/"])),
+        "title": st.sampled_from(TITLES),
+        "text": st.one_of(
+            st.none(), st.sampled_from(["", "Postgres 18 ships async I/O.", "CRDTs", "Rust"])
+        ),
+        "first_seen_at": st.integers(0, 2).map(lambda h: T0 + timedelta(hours=h)),  # ties
+        "published_at": st.one_of(
+            st.none(), st.integers(0, 2).map(lambda h: T0 + timedelta(hours=h))
+        ),
+        "hidden_by": st.one_of(st.none(), st.just(""), st.just("global.block[0] title~x")),
+        "score": st.one_of(st.none(), st.integers(0, 5)),
+        "comments": st.one_of(st.none(), st.integers(0, 5)),
+        "comments_url": st.one_of(st.none(), st.just("https://news.example/item?id=1")),
+        "tags": st.one_of(st.none(), st.lists(st.sampled_from(["db", "rust"]), max_size=2)),
+    }
+)
+
+
+def _one_url(hour: int, text: str | None, source: str = "hn") -> dict[str, Any]:
+    return {
+        "source_id": source,
+        "canonical_url": "https://a.example/1",
+        "url": "https://a.example/1",
+        "title": TITLES[hour % 2],
+        "text": text,
+        "first_seen_at": T0 + timedelta(hours=hour),
+        "published_at": None,
+        "hidden_by": None,
+        "score": None,
+        "comments": None,
+        "comments_url": None,
+        "tags": None,
+    }
+
+
+@scaled(1.0)
+@given(st.lists(_table_item, max_size=12), st.permutations(range(12)))
+@example(  # a URL group speaks through its earliest title and its first text
+    [
+        _one_url(2, "Rust"),
+        _one_url(1, ""),
+        _one_url(0, None),
+        _one_url(1, "CRDTs", "blog"),
+        {**_one_url(0, None), "canonical_url": None, "url": None},  # a second URL group
+    ],
+    list(range(12)),
+)
+def test_stories_made_in_arrow_are_those_of_build_stories(
+    raw: list[dict[str, Any]], ids: list[int]
+) -> None:
+    items = [{**r, "item_id": f"i{ids[n]}"} for n, r in enumerate(raw)]  # ids in any order
+    calls: dict[str, list[Any]] = {"rows": [], "arrow": []}
+
+    def recorder(way: str) -> Any:  # the near-duplicate pass's inputs, as each way gives them
+        def record(titles: Any, texts: Any, cfg: Any, sites: Any) -> list[int]:
+            calls[way].append((list(titles), list(texts), list(sites)))
+            return near_duplicate_groups(titles, texts, cfg, sites=sites)
+
+        return record
+
+    for config in (DEFAULT, None):
+        with patch("riverbed.core.stories.near_duplicate_groups", recorder("rows")):
+            rows = build_stories(items, "2025-06-01", near_duplicates=config)
+        with patch("riverbed.pipeline.stories.near_duplicate_groups", recorder("arrow")):
+            made = stories_table(rows_to_table(items, ITEMS), "2025-06-01", near_duplicates=config)
+        assert made.equals(rows_to_table(rows, STORIES))
+    assert calls["arrow"] == calls["rows"]

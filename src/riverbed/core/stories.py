@@ -32,9 +32,8 @@ def _sum(values: Iterable[int | None]) -> int | None:
     return sum(present) if present else None
 
 
-def _host(row: Row) -> str | None:
-    """Where the item's link points: "blog.quillstack.dev" says the page is Quillstack's."""
-    url = row["canonical_url"] or row["url"]
+def link_host(url: str | None) -> str | None:
+    """Where an item's link points: "blog.quillstack.dev" says the page is Quillstack's."""
     if not url:
         return None
     try:
@@ -61,7 +60,7 @@ def _merge_near_duplicates(groups: list[list[Row]], config: NearDupConfig) -> li
         [g[0]["title"] for g in groups],
         [next((m["text"] for m in g if m["text"]), None) for g in groups],
         config,
-        sites=[_host(g[0]) for g in groups],
+        sites=[link_host(g[0]["canonical_url"] or g[0]["url"]) for g in groups],
     )
     merged: dict[int, list[Row]] = defaultdict(list)
     for label, group in zip(labels, groups):
@@ -115,48 +114,49 @@ def build_stories(
     groups = _url_groups(items)
     if near_duplicates is not None and len(groups) > 1:
         groups = _merge_near_duplicates(groups, near_duplicates)
-
-    stories = []
-    for group in groups:
-        members = [m for m in group if not m.get("hidden_by")]
-        if not members:
-            continue
-        first = members[0]
-        text = next((m["text"] for m in members if m["text"]), None)
-        published = [m["published_at"] for m in members if m["published_at"] is not None]
-        sources = _in_order(m["source_id"] for m in members)
-        stories.append(
-            {
-                "story_id": make_story_id(group[0]["canonical_url"], group[0]["item_id"]),
-                "date": date,
-                "title": first["title"],
-                "url": first["canonical_url"] or first["url"],
-                "canonical_url": first["canonical_url"],
-                "canonical_urls": _in_order(m["canonical_url"] for m in members),
-                "item_ids": [m["item_id"] for m in members],
-                "source_ids": sorted(sources),
-                "n_sources": len(sources),
-                "amplified_by": sources[1:],
-                "discussions": sorted(
-                    (
-                        {
-                            "source_id": m["source_id"],
-                            "url": m["url"],
-                            "comments_url": m["comments_url"],
-                            "score": m["score"],
-                            "comments": m["comments"],
-                        }
-                        for m in members
-                    ),
-                    key=lambda d: (d["source_id"], d["url"] or ""),
-                ),
-                "published_at": min(published) if published else None,
-                "first_seen_at": first["first_seen_at"],
-                "first_source_id": first["source_id"],
-                "excerpt": shorten(text, EXCERPT_CHARS) if text else None,
-                "tags": sorted({t for m in members for t in (m["tags"] or [])}),
-                "score": _sum(m["score"] for m in members),
-                "comments": _sum(m["comments"] for m in members),
-            }
-        )
+    stories = [story for group in groups if (story := story_of(group, date)) is not None]
     return sorted(stories, key=lambda s: s["story_id"])
+
+
+def story_of(group: list[Row], date: str) -> dict[str, Any] | None:
+    """The story of one group of items (every member, hidden or not, in `_member_order`);
+    None when all are hidden. `build_stories` says what each field holds."""
+    members = [m for m in group if not m.get("hidden_by")]
+    if not members:
+        return None
+    first = members[0]
+    text = next((m["text"] for m in members if m["text"]), None)
+    published = [m["published_at"] for m in members if m["published_at"] is not None]
+    sources = _in_order(m["source_id"] for m in members)
+    return {
+        "story_id": make_story_id(group[0]["canonical_url"], group[0]["item_id"]),
+        "date": date,
+        "title": first["title"],
+        "url": first["canonical_url"] or first["url"],
+        "canonical_url": first["canonical_url"],
+        "canonical_urls": _in_order(m["canonical_url"] for m in members),
+        "item_ids": [m["item_id"] for m in members],
+        "source_ids": sorted(sources),
+        "n_sources": len(sources),
+        "amplified_by": sources[1:],
+        "discussions": sorted(
+            (
+                {
+                    "source_id": m["source_id"],
+                    "url": m["url"],
+                    "comments_url": m["comments_url"],
+                    "score": m["score"],
+                    "comments": m["comments"],
+                }
+                for m in members
+            ),
+            key=lambda d: (d["source_id"], d["url"] or ""),
+        ),
+        "published_at": min(published) if published else None,
+        "first_seen_at": first["first_seen_at"],
+        "first_source_id": first["source_id"],
+        "excerpt": shorten(text, EXCERPT_CHARS) if text else None,
+        "tags": sorted({t for m in members for t in (m["tags"] or [])}),
+        "score": _sum(m["score"] for m in members),
+        "comments": _sum(m["comments"] for m in members),
+    }

@@ -31,8 +31,8 @@ from riverbed.pipeline.refine import (
     history_table,
     item_metrics_table,
     items_table,
-    stories_table,
 )
+from riverbed.pipeline.stories import stories_table
 
 COLLECT_INPUTS = {
     f"{kind}_items": dg.AssetIn(
@@ -131,7 +131,7 @@ def item_metrics(
     io_manager_key="lake_io",
     owners=OWNERS,
     op_tags=DAY_SIZED,
-    ins={"items": lazy_input()},  # read, made Python rows and let go (`stories_table`)
+    ins={"items": lazy_input()},  # read in Arrow, never all Python rows (`stories_table`)
 )
 def stories(
     context: dg.AssetExecutionContext, lake: LakeResource, items: TableSource

@@ -1,4 +1,5 @@
-"""Refine steps: the day's items, their engagement history, stories, and history tables."""
+"""Refine steps: the day's items, their engagement history and history tables (stories:
+`pipeline.stories`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riverbed.core.ids import ID_HEX_CHARS
-from riverbed.core.neardup import DEFAULT as NEAR_DUPLICATES
 from riverbed.core.rules import catalogue_rules
-from riverbed.core.stories import EXCERPT_CHARS, ITEM_FIELDS, build_stories
 from riverbed.lake.journal import Journal
-from riverbed.lake.schemas import ITEM_METRICS, ITEMS, STORIES, TABLES
-from riverbed.lake.store import TableSource, conform, key_rows, read_columns, rows_to_table
+from riverbed.lake.schemas import ITEM_METRICS, ITEMS, TABLES
+from riverbed.lake.store import conform, key_rows, rows_to_table
 
 
 def _dedupe(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -146,24 +145,6 @@ def item_metrics_table(
     )
     parts = [conform(t, ITEM_METRICS) for t in (existing, observed, latest) if t is not None]
     return _first_per_key(pa.concat_tables(parts), ["item_id", "observed_at"])
-
-
-# stories read no more of an item's text than this: its first `max_text_chars` for the
-# near-duplicate pass, an excerpt of `EXCERPT_CHARS` (and whether there is more)
-TEXT_CAP = max(NEAR_DUPLICATES.max_text_chars, EXCERPT_CHARS) + 1
-
-
-def stories_table(items: pa.Table | TableSource, date: str) -> pa.Table:
-    """`build_stories` of the day's items; texts cut to `TEXT_CAP` characters in Arrow first
-    (same stories: a feed's full article no longer becomes a Python string here). Given a
-    `TableSource`, the items' Arrow table is let go once they are Python rows, before the
-    near-duplicate pass."""
-    table = read_columns(items, ITEM_FIELDS).select(ITEM_FIELDS)
-    at = table.schema.get_field_index("text")
-    capped = pc.utf8_slice_codeunits(table.column(at), 0, TEXT_CAP)
-    rows = table.set_column(at, table.schema.field(at), capped).to_pylist()
-    del table, capped
-    return rows_to_table(build_stories(rows, date, near_duplicates=NEAR_DUPLICATES), STORIES)
 
 
 def history_table(journal: Journal, name: str, date: str) -> pa.Table:
