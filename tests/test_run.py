@@ -19,6 +19,7 @@ from loopback import LoopbackHTTP, Reply
 from riverbed.cli import app
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
+from riverbed.lake.schemas import TABLES
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -176,6 +177,19 @@ def test_a_selection_without_collect_assets_runs_under_any_executor(project, ser
         assert again.exit_code == 0, again.output
         assert _count(lake, "select count(*) from stories") == stories
     assert server.hits == {"blog.example.org": 1, "github.example.com": 1}
+
+
+@pytest.mark.parametrize("select", ["stories", "item_metrics"])
+def test_a_step_whose_inputs_were_never_materialised_reads_empty_tables(project, server, select):
+    """`--select stories` on a day nothing was collected for: the step reads a lake table's
+    columns with no rows (it once read a table of no columns: KeyError 'item_id')."""
+    run, lake = project
+    result = run("--select", select, "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    stored = lake.read_table(lake.partition_path(select, {"date": "2026-11-20"}))
+    assert stored is not None and stored.num_rows == 0
+    assert stored.schema.equals(TABLES[select][0])
+    assert server.hits == {}
 
 
 def test_runs_in_one_process_each_use_their_own_environment(tmp_path, server, monkeypatch):

@@ -36,6 +36,7 @@ from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
 from riverbed.lake.compact import PartitionReader, read_day
 from riverbed.lake.lease import daily_lease, leased
+from riverbed.lake.schemas import TABLES
 from riverbed.lake.store import LakeError, TableSource, release_memory, select_present
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -247,6 +248,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
                 t = reader.read(name, partition_dims(pdef, key), columns=columns)
                 if t is not None:
                     tables.append(t)
-        if not tables:
-            return pa.table({})
+        if not tables:  # nothing materialised: a lake table's columns with no rows
+            known = TABLES.get(name)
+            return select_present(known[0].empty_table(), columns) if known else pa.table({})
         return pa.concat_tables(tables, promote_options="default")
