@@ -108,11 +108,13 @@ def next_steps(
         lines.append(f"- {kind} ({named}): {advice}")
     sources = {f["source_id"] for f in failed}
     # thousands of failed sources (a network down) are their error kinds, not a list of ids
-    where = (
-        f"source_id in ({_sql_list(sources)})"
-        if len(sources) <= QUERY_IDS
-        else f"error_kind in ({_sql_list(kinds)})"
-    )
+    if len(sources) <= QUERY_IDS:
+        where = f"source_id in ({_sql_list(sources)})"
+    else:  # a failure recorded without a kind ("unknown" above) has none in the table either
+        recorded = {f["error_kind"] for f in failed if f.get("error_kind")}
+        clauses = [f"error_kind in ({_sql_list(recorded)})"] if recorded else []
+        clauses += ["error_kind is null"] if "unknown" in kinds else []
+        where = clauses[0] if len(clauses) == 1 else f"({' or '.join(clauses)})"
     sql = (
         "select errors.at, source_id, url, error_kind, message from errors "
         f"where {where} order by errors.at desc limit 20"

@@ -127,3 +127,15 @@ def test_thousands_of_failed_sources_make_short_next_steps():
     query = shlex.split(steps[2].removeprefix("- the recorded errors: "))[4]
     assert "where error_kind in ('connect_error', 'timeout')" in query and "load-" not in query
     assert sum(len(s) for s in steps) < 1_000
+
+
+def test_past_twenty_failed_sources_the_query_also_finds_failures_without_a_kind():
+    failed = [_source(f"load-{i:05d}", "failed", kind="connect_error") for i in range(30)]
+    failed.append(_source("odd", "failed", kind=None))
+    steps = next_steps(failed, "/l")
+    assert steps[1].startswith("- unknown (odd): ")
+    query = shlex.split(steps[2].removeprefix("- the recorded errors: "))[4]
+    assert "where (error_kind in ('connect_error') or error_kind is null) order by" in query
+    only_odd = [_source(f"odd-{i}", "failed", kind=None) for i in range(30)]
+    query = shlex.split(next_steps(only_odd, "/l")[1].removeprefix("- the recorded errors: "))[4]
+    assert "where error_kind is null order by" in query
