@@ -34,8 +34,9 @@ def stories_table(
     forked beside them): texts cut to `TEXT_CAP` characters; URL groups and each group's
     members in `_member_order` by sorting; the near-duplicate pass on each URL group's
     representative (earliest member's title and link host, first text); then the stories of
-    `STORY_CHUNK_ROWS` items at a time by `story_of`. `build_stories` is the reference: a
-    property test holds the two equal."""
+    about `STORY_CHUNK_ROWS` items at a time by `story_of`, in story-id order (no sorting
+    copy of the day's stories). `build_stories` is the reference: a property test holds the
+    two equal."""
     table = read_columns(items, ITEM_FIELDS).select(ITEM_FIELDS)
     at = table.schema.get_field_index("text")
     capped = pc.utf8_slice_codeunits(table.column(at), 0, TEXT_CAP)
