@@ -17,10 +17,10 @@ from riverbed.lake.schemas import ARTICLES, STORIES
 from riverbed.lake.store import Lake, rows_to_table
 from riverbed.pipeline.enrich import (
     StoryText,
-    StoryVectors,
     embed_stories,
     enrich_stories,
     story_texts,
+    story_vectors,
     topics_table,
     vectors_of,
 )
@@ -263,9 +263,9 @@ def test_vectors_follow_the_story_order_with_zeros_for_missing_or_odd_vectors() 
         got.tolist()
     )
     # gathered on demand, any rows in any order
-    rows = StoryVectors(chunked, ["b", "missing", "a", "short", "none", "empty", "a"])
-    assert (len(rows), rows.dim) == (7, 3)
-    assert rows.rows(np.array([6, 0, 1, 2])).tolist() == got[[6, 0, 1, 2]].tolist()
+    with story_vectors(chunked, ["b", "missing", "a", "short", "none", "empty", "a"]) as rows:
+        assert (len(rows), rows.dim) == (7, 3)
+        assert rows.rows(np.array([6, 0, 1, 2])).tolist() == got[[6, 0, 1, 2]].tolist()
 
 
 @pytest.mark.parametrize(
@@ -277,6 +277,7 @@ def test_vectors_follow_the_story_order_with_zeros_for_missing_or_odd_vectors() 
         [("a", [1.0, 2.0]), ("b", [3.0, 4.0]), ("c", [5.0, 6.0, 7.0]), ("b", [8.0, 9.0, 1.0])],
         [("a", None), ("b", [])],  # no vector at all
         [],
+        [("b", [3.0, 4.0]), ("a", [1.0, 2.0])],  # "a" asked for twice gets its vector twice
     ],
 )
 @pytest.mark.parametrize("batch", [1, 2, 100])
@@ -294,14 +295,18 @@ def test_spooled_vectors_are_the_rows_gathered_from_the_table(
         EMBEDDINGS,
     )
     ids = ["c", "missing", "a", "b", "a"]
-    expected = StoryVectors(table, ids)
+    last = dict(rows)  # a story's last row wins
+    dim = max((len(last.get(s) or []) for s in ids), default=0)
+    expected = np.array(
+        [v if (v := last.get(s)) and len(v) == dim else [0.0] * dim for s in ids], np.float32
+    ).reshape(len(ids), dim)
     index = np.array([4, 0, 1, 2, 3, 0, 2, 2])
     with SpooledVectors(table.to_batches(max_chunksize=batch), ids, str(tmp_path)) as spooled:
         assert not list(tmp_path.iterdir())  # files without a name: a killed run leaves none
-        assert (len(spooled), spooled.dim) == (len(expected), expected.dim)
-        assert spooled.rows(index).tolist() == expected.rows(index).tolist()
-        assert spooled.rows(np.arange(5)).tolist() == expected.rows(np.arange(5)).tolist()
-        assert spooled.rows(np.array([], dtype=np.int64)).shape == (0, expected.dim)
+        assert (len(spooled), spooled.dim) == (len(ids), dim)
+        assert spooled.rows(index).tolist() == expected[index].tolist()
+        assert spooled.rows(np.arange(5)).tolist() == expected.tolist()
+        assert spooled.rows(np.array([], dtype=np.int64)).shape == (0, dim)
 
 
 def test_topics_from_spooled_vectors_equal_topics_from_the_table(tmp_path: Path) -> None:
@@ -356,6 +361,7 @@ def test_topics_from_vectors_gathered_on_demand_equal_topics_from_a_matrix() -> 
     table = pa.Table.from_batches(table.to_batches(max_chunksize=16))
     titles = [f"topic {i % 3} story {i}" for i in range(90)]
     texts: list[str | None] = [f"words of topic {i % 3}" for i in range(90)]
-    gathered = cluster_topics(StoryVectors(table, ids), titles, texts, ids, DATE)
+    with story_vectors(table, ids) as vectors:
+        gathered = cluster_topics(vectors, titles, texts, ids, DATE)
     assert gathered == cluster_topics(vectors_of(table, ids), titles, texts, ids, DATE)
     assert len(gathered[0]) >= 2

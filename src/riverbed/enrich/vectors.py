@@ -1,11 +1,10 @@
 """A day's story vectors as the enrichers read them: gathered a slice at a time.
 
 `VectorRows` is what `topics.cluster_topics` and `interest.interest_scores` accept besides a
-plain matrix: the pipeline hands them `pipeline.enrich.StoryVectors`, which reads the rows
-straight from the embeddings table, so a day of 100 k stories x 512 floats (200 MB) is not
-copied whole once more beside what the enricher builds from it; or `SpooledVectors`, which
-keeps them in a local temporary file and reads a slice at a time, so they are not in memory
-at all (topics: ~15 passes over a day's vectors).
+plain matrix: the pipeline hands them `SpooledVectors` (`pipeline.enrich.story_vectors`),
+which keeps the day's vectors in a local temporary file and reads a slice at a time, so a
+day of 300 k stories x 512 floats (600 MB) is not in memory at all (topics: ~15 passes over
+it).
 """
 
 from __future__ import annotations
@@ -99,9 +98,9 @@ class SpooledVectors:
     """The vectors of `story_ids` (in that order) from record batches of (story_id, vector)
     rows, written to a temporary file as float32 rows and read back with `preadv` a slice at
     a time: the day's vectors (~2 KB a story) stay on local disk (and the page cache, which
-    the kernel may reclaim), not in the process. The rows `StoryVectors` gives for the same
-    table: the vector of a story's last row, zeros for a story without one, or with one of
-    another length than the longest. The file has no name (it is gone with the process, even
+    the kernel may reclaim), not in the process. A story's row is the vector of its last row
+    in the batches; zeros for a story without one, or with one of another length than the
+    longest of `story_ids`' vectors. The file has no name (it is gone with the process, even
     a killed one); `directory`: where it is made (default: the system's temporary folder,
     `TMPDIR`). A context manager: the file is closed at `close`."""
 
@@ -114,10 +113,15 @@ class SpooledVectors:
         self.n = len(story_ids)
         self._directory = directory
         self._files: dict[int, IO[bytes]] = {}  # a row length -> the rows of that length
-        self._length = np.zeros(self.n, dtype=np.int64)  # each story's last row's length
+        # each story's place in the files: a story named twice has one
+        place: dict[str, int] = {}
+        self._place = np.fromiter(
+            (place.setdefault(sid, len(place)) for sid in story_ids), np.int64, self.n
+        )
+        self._length = np.zeros(len(place), dtype=np.int64)  # each story's last row's length
         self.dim = 0
         try:
-            self._spool(batches, {sid: i for i, sid in enumerate(story_ids)})
+            self._spool(batches, place)
         except BaseException:
             self.close()
             raise
@@ -163,7 +167,7 @@ class SpooledVectors:
         return self.n
 
     def rows(self, index: np.ndarray) -> np.ndarray:
-        index = np.asarray(index, dtype=np.int64)
+        index = self._place[np.asarray(index, dtype=np.int64)]
         out = np.zeros((len(index), self.dim), dtype=np.float32)
         if not self.dim or not len(index):
             return out

@@ -9,7 +9,7 @@ day (topic clusters) are recomputed from the cached vectors.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -28,7 +28,7 @@ from riverbed.enrich.keywords import KEYWORDS_VERSION, extract_keywords
 from riverbed.enrich.language import LANGUAGE_VERSION, detect_language
 from riverbed.enrich.summary import SUMMARY_VERSION, extractive_summary
 from riverbed.enrich.topics import cluster_topics
-from riverbed.enrich.vectors import SpooledVectors, VectorRows, full_rows, matrix_column
+from riverbed.enrich.vectors import SpooledVectors, VectorRows, matrix_column
 from riverbed.lake.schemas import EMBEDDINGS, ENRICHMENTS, TOPICS
 from riverbed.lake.store import Lake, TableSource, read_columns, rows_to_table
 
@@ -133,58 +133,25 @@ def embed_stories(lake: Lake, texts: Sequence[StoryText], date: str, choice: str
     return EmbedResult(table, embedder.name, note, len(todo), n - len(todo))
 
 
-class StoryVectors:
-    """The vectors of an embeddings table in `story_ids` order, gathered on demand (zeros for
-    a story without one, or with a vector of another length): numpy views of the table's
-    own buffers, one per column chunk, so the day's vectors are not copied whole beside the
-    table (`enrich.vectors.VectorRows`: topics and interests read them a slice at a time)."""
-
-    def __init__(self, embeddings: pa.Table, story_ids: Sequence[str]) -> None:
-        self.n = len(story_ids)
-        column = embeddings.column("vector")
-        most = pc.max(pc.list_value_length(column)).as_py() if embeddings.num_rows else None
-        self.dim = int(most or 0)
-        row = {sid: i for i, sid in enumerate(embeddings.column("story_id").to_pylist())}
-        self.source = np.fromiter((row.get(s, -1) for s in story_ids), np.int64, self.n)
-        # per chunk: its first table row, its full rows as a (rows, dim) array, and each
-        # row's place in that array (-1: not full)
-        self.chunks: list[tuple[int, np.ndarray, np.ndarray]] = []
-        start = 0
-        for chunk in column.chunks if self.dim else []:
-            place, block = full_rows(chunk, self.dim)
-            self.chunks.append((start, block, place))
-            start += len(chunk)
-
-    def __len__(self) -> int:
-        return self.n
-
-    def rows(self, index: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(index), self.dim), dtype=np.float32)
-        source = self.source[index]
-        for start, block, place in self.chunks:
-            inside = np.flatnonzero((source >= start) & (source < start + len(place)))
-            at = place[source[inside] - start]
-            out[inside[at >= 0]] = block[at[at >= 0]]
-        return out
-
-
 @contextlib.contextmanager
 def story_vectors(
     embeddings: pa.Table | TableSource, story_ids: Sequence[str]
 ) -> Iterator[VectorRows]:
-    """The day's vectors in `story_ids` order for an enricher's passes over them: gathered
-    from a table in memory (`StoryVectors`), or, from a `TableSource`, spooled to a local
-    temporary file a batch at a time (`SpooledVectors`: never in memory whole)."""
+    """The day's vectors in `story_ids` order for an enricher's passes over them, spooled to
+    a local temporary file a record batch at a time (`SpooledVectors`: never in memory
+    whole; a `TableSource` is read a batch at a time too)."""
     if isinstance(embeddings, pa.Table):
-        yield StoryVectors(embeddings, story_ids)
-        return
-    with SpooledVectors(embeddings.batches(["story_id", "vector"]), story_ids) as spooled:
+        batches: Iterable[pa.RecordBatch] = embeddings.select(["story_id", "vector"]).to_batches()
+    else:
+        batches = embeddings.batches(["story_id", "vector"])
+    with SpooledVectors(batches, story_ids) as spooled:
         yield spooled
 
 
 def vectors_of(embeddings: pa.Table, story_ids: Sequence[str]) -> np.ndarray:
-    """The stories' vectors in `story_ids` order, as one array (see `StoryVectors`)."""
-    return StoryVectors(embeddings, story_ids).rows(np.arange(len(story_ids)))
+    """The stories' vectors in `story_ids` order, as one array (see `SpooledVectors`)."""
+    with story_vectors(embeddings, story_ids) as vectors:
+        return vectors.rows(np.arange(len(story_ids)))
 
 
 # -- topics ---------------------------------------------------------------------------------------
