@@ -179,6 +179,21 @@ def test_a_selection_without_collect_assets_runs_under_any_executor(project, ser
     assert server.hits == {"blog.example.org": 1, "github.example.com": 1}
 
 
+@pytest.mark.parametrize("executor", ["in_process", "multiprocess"])
+def test_progress_counts_what_every_executor_materialised(project, server, tmp_path, executor):
+    """Runs under the multiprocess executor report no events to the CLI's process while they
+    run: their materialisations are read back at the end (the stages ended "0/11 assets")."""
+    _, lake = project
+    server.bodies.pop("github.example.com")  # a failing source is counted and named too
+    args = ["--sources", str(tmp_path / "sources.yaml"), "--lake", str(lake)]
+    result = CliRunner().invoke(app, ["run", *args, "--executor", executor], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert "  source gh failed" in lines
+    ends = [line.split(": done, ")[1].rsplit(", ", 1)[0] for line in lines if ": done, " in line]
+    assert ends == ["2/2 sources, 1 failed", "11/11 assets"], lines
+
+
 @pytest.mark.parametrize("select", ["stories", "item_metrics"])
 def test_a_step_whose_inputs_were_never_materialised_reads_empty_tables(project, server, select):
     """`--select stories` on a day nothing was collected for: the step reads a lake table's

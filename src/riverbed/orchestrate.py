@@ -366,7 +366,7 @@ class _Runner:
                 results.append(self._in_process(launch, stage))
                 release_memory()
                 self._show(self.say.finish_stage, stage, results[-1][1])
-        else:  # the runs report no events to this process: a stage's start and end only
+        else:  # the runs report no events to this process: a stage's start, then its end
             for stage in stages:
                 self._show(self.say.start_stage, stage)
             if len(launches) == 1:
@@ -382,12 +382,23 @@ class _Runner:
                 environ = dict(os.environ)
                 with ProcessPoolExecutor(min(8, len(launches)), mp_context=context) as pool:
                     results = list(pool.map(_execute_launch, launches, repeat(environ)))
-            for stage, (_, cause) in zip(stages, results):
+            for stage, (run_id, cause) in zip(stages, results):
+                self._show(self._replay, stage, run_id)
                 self._show(self.say.finish_stage, stage, cause)
         for run_id, cause in results:
             summary.run_ids.append(run_id)
             if cause is not None:
                 summary.failed_runs[run_id] = cause
+
+    def _replay(self, stage: Stage, run_id: str) -> None:
+        """A run made in other processes reported nothing here while it ran: its
+        materialisations, read back from the event log, count for the stage's end."""
+        from dagster import DagsterEventType
+
+        for entry in self.instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+            event = _stage_event(entry)
+            if event is not None:
+                self.say.event(stage, event)
 
     @staticmethod
     def _show(hook: Callable[..., None], *args: Any) -> None:

@@ -101,7 +101,8 @@ class RunProgress:
         stage.started = time.monotonic()
 
     def event(self, stage: Stage, event: StageEvent) -> None:
-        """One event of the stage's run (in-process runs only: other executors report none)."""
+        """One event of the stage's run: as it happens in process; under other executors the
+        run's materialisations once it has ended (read back from the event log)."""
         stage.record(event)
 
     def finish_stage(self, stage: Stage, cause: str | None) -> None:
