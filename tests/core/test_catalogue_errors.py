@@ -1047,3 +1047,18 @@ def test_a_null_header_name_with_an_unset_variable_is_a_problem_not_a_crash(
     )
     assert problems and any("RIVERBED_TEST_UNSET" in p.message for p in problems)
     assert any("[None]" in p.field for p in problems)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-_",  # ruamel reads `_` as an int and indexes its empty digits: IndexError
+        (FIXTURES / "ruamel_comment_assert.yaml").read_text(),  # an assertion on comments
+    ],
+)
+def test_text_the_yaml_reader_itself_fails_on_is_a_problem_not_a_crash(text: str) -> None:
+    # found by fuzzing (eighth run): ruamel.yaml raised its own IndexError / AssertionError
+    with pytest.raises(CatalogueError) as info:
+        parse_catalogue(text, file="odd.yaml", env={})
+    [problem] = info.value.problems
+    assert problem.message.startswith("YAML error: the YAML reader failed on this text (")

@@ -266,6 +266,16 @@ class _Parser:
 
     # -- YAML --------------------------------------------------------------------------------------
 
+    def _reader_failed(self, exc: Exception) -> None:
+        """ruamel.yaml itself failed on the text (an assertion in its comment handling, an
+        index error reading `-_` as a number): the text is not YAML it can read."""
+        self._add(
+            None,
+            (),
+            f"YAML error: the YAML reader failed on this text ({type(exc).__name__}: {exc});"
+            " check its syntax around comments and odd scalars",
+        )
+
     def _read_yaml(self) -> bool:
         yaml = _yaml()
         try:
@@ -275,6 +285,9 @@ class _Parser:
             return False
         except YAMLError as exc:
             self._add(None, (), f"YAML error: {exc}")
+            return False
+        except Exception as exc:  # the reader's own failure on odd input
+            self._reader_failed(exc)
             return False
         if node is not None and not self._check_nodes(node):
             return False
@@ -287,6 +300,9 @@ class _Parser:
             return False
         except YAMLError as exc:
             self._add(None, (), f"YAML error: {exc}")
+            return False
+        except Exception as exc:  # the reader's own failure on odd input
+            self._reader_failed(exc)
             return False
         if self.root is None:
             self._add(None, (), "empty catalogue (expected a mapping with a `sources:` list)")
