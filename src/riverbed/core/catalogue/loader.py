@@ -266,28 +266,12 @@ class _Parser:
 
     # -- YAML --------------------------------------------------------------------------------------
 
-    def _reader_failed(self, exc: Exception) -> None:
-        """ruamel.yaml itself failed on the text (an assertion in its comment handling, an
-        index error reading `-_` as a number): the text is not YAML it can read."""
-        self._add(
-            None,
-            (),
-            f"YAML error: the YAML reader failed on this text ({type(exc).__name__}: {exc});"
-            " check its syntax around comments and odd scalars",
-        )
-
     def _read_yaml(self) -> bool:
         yaml = _yaml()
         try:
             node = yaml.compose(self.text)
-        except MarkedYAMLError as exc:
-            self._add_yaml_error(exc)
-            return False
-        except YAMLError as exc:
-            self._add(None, (), f"YAML error: {exc}")
-            return False
-        except Exception as exc:  # the reader's own failure on odd input
-            self._reader_failed(exc)
+        except Exception as exc:
+            self._yaml_failed(exc)
             return False
         if node is not None and not self._check_nodes(node):
             return False
@@ -295,14 +279,8 @@ class _Parser:
             # built from the nodes just checked: parsing the text again cost as much as
             # composing it (half of `riverbed status` on a 1,000-source catalogue)
             self.root = None if node is None else yaml.constructor.construct_document(node)
-        except MarkedYAMLError as exc:
-            self._add_yaml_error(exc)
-            return False
-        except YAMLError as exc:
-            self._add(None, (), f"YAML error: {exc}")
-            return False
-        except Exception as exc:  # the reader's own failure on odd input
-            self._reader_failed(exc)
+        except Exception as exc:
+            self._yaml_failed(exc)
             return False
         if self.root is None:
             self._add(None, (), "empty catalogue (expected a mapping with a `sources:` list)")
@@ -314,6 +292,22 @@ class _Parser:
             return False
         self.data = _plain(self.root)
         return True
+
+    def _yaml_failed(self, exc: Exception) -> None:
+        """The problem of a text ruamel.yaml could not read: a syntax error at its line, any
+        other YAML error, or the reader's own failure on odd input (an assertion in its
+        comment handling, an index error reading `-_` as a number)."""
+        if isinstance(exc, MarkedYAMLError):
+            self._add_yaml_error(exc)
+        elif isinstance(exc, YAMLError):
+            self._add(None, (), f"YAML error: {exc}")
+        else:
+            self._add(
+                None,
+                (),
+                f"YAML error: the YAML reader failed on this text ({type(exc).__name__}: {exc});"
+                " check its syntax around comments and odd scalars",
+            )
 
     def _add_yaml_error(self, exc: MarkedYAMLError) -> None:
         mark = exc.problem_mark or exc.context_mark
