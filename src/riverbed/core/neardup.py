@@ -112,17 +112,16 @@ has it); the result is the same.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import re
-import sys
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import numpy as np
+
+from riverbed.core.halves import can_fork, in_two
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -177,7 +176,6 @@ _LOW40 = _U64((1 << 40) - 1)
 # every document falls in one slice, so the result does not depend on it
 SLICE_DOCS = 16_384
 _LOOKUP_MASS = 0.05  # lighter title words are pure phrasing: never looked up, never a fact
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -397,34 +395,6 @@ def _concat_tokens(parts: list[_Tokens]) -> _Tokens:
     )
 
 
-# Work handed to a forked child: set just before the fork, read by the child.
-_FORK_JOB: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
-
-
-def _run_fork_job(_: int) -> Any:
-    func, args = _FORK_JOB["job"]
-    return func(*args)
-
-
-def _in_two(work: Callable[..., T], first: tuple[Any, ...], second: tuple[Any, ...]) -> list[T]:
-    """`work(*first)` here and `work(*second)` in a forked child, at the same time. The
-    child inherits its arguments through fork, so nothing big is pickled on the way in."""
-    _FORK_JOB["job"] = (work, second)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(1) as pool:
-            pending = pool.map_async(_run_fork_job, [0])
-            mine = work(*first)
-            theirs = pending.get()[0]
-    finally:
-        _FORK_JOB.clear()
-    return [mine, theirs]
-
-
-def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
 def _tokenise(
     titles: Sequence[str | None],
     texts: Sequence[str | None],
@@ -432,10 +402,10 @@ def _tokenise(
     cfg: NearDupConfig,
 ) -> _Tokens:
     n = len(titles)
-    if n < cfg.parallel_min_docs or not _can_fork():
+    if n < cfg.parallel_min_docs or not can_fork():
         return _tokenise_slice(titles, texts, sites, cfg.max_text_chars)
     half = n // 2
-    parts = _in_two(
+    parts = in_two(
         _tokenise_slice,
         (titles[:half], texts[:half], sites[:half] if sites else None, cfg.max_text_chars),
         (titles[half:], texts[half:], sites[half:] if sites else None, cfg.max_text_chars),
@@ -959,11 +929,11 @@ def _verify_range(feat: _Features, pairs: np.ndarray, cfg: NearDupConfig) -> np.
 
 
 def _verify(feat: _Features, pairs: np.ndarray, cfg: NearDupConfig) -> np.ndarray:
-    if feat.n < cfg.parallel_min_docs or len(pairs) < 4 * cfg.chunk_pairs or not _can_fork():
+    if feat.n < cfg.parallel_min_docs or len(pairs) < 4 * cfg.chunk_pairs or not can_fork():
         return _verify_range(feat, pairs, cfg)
     half = len(pairs) // 2
     return np.concatenate(
-        _in_two(_verify_range, (feat, pairs[:half], cfg), (feat, pairs[half:], cfg))
+        in_two(_verify_range, (feat, pairs[:half], cfg), (feat, pairs[half:], cfg))
     )
 
 
