@@ -16,6 +16,7 @@ SCRIPTS = (
     "bench_demo.py",
     "bench_status.py",  # builds a lake of 60 days of hourly runs (~45 s), then ~1 min
     "bench_neardup.py",  # generates 1M labelled documents once (~7 min), then ~2 min per size
+    "bench_topics.py",  # topics of 100k synthetic stories, 4 times (one and two processes)
     "bench_executors.py",  # starts SeaweedFS, Redis, Postgres and 2 Celery workers (~9 min)
     "bench_ui.py",  # a demo, a 100k-item lake, `riverbed ui` twice in headless Chromium (~6 min)
 )

@@ -33,3 +33,17 @@ def test_every_enricher_runs_beside_its_baseline() -> None:
     assert all(r.ours > 0 and r.baseline > 0 for r in rows)
     table = bench.report(rows, len(stories))
     assert table.count("\n") == len(rows) + 1 and "purity" in table
+
+
+def test_the_topics_bench_runs_both_variants_and_finds_them_equal(monkeypatch, capsys) -> None:
+    """benchmarks/bench_topics.py at a small scale (the readings fork from 100 stories on
+    here): exit 0 only when both variants gave identical topics."""
+    import bench_topics
+
+    from riverbed.enrich import topics
+
+    monkeypatch.setattr(topics, "PARALLEL_FROM", 100)
+    assert bench_topics.main(["--stories", "300", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "identical topics: yes" in out and "| two processes |" in out
+    assert topics.PARALLEL_FROM == 100  # given back as found

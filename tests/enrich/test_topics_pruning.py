@@ -121,3 +121,42 @@ def test_a_topics_terms_and_spellings_read_as_each_story_has_them() -> None:
         for term, s in topics._story_terms(titles[i], texts[i]).items()
     ]
     assert list(zip(terms.tolist(), spelled.tolist(), strict=True)) == expected
+
+
+def _same_documents(a: topics._Documents, b: topics._Documents) -> bool:
+    arrays = ("day", "terms", "spelled_at", "spelled_as", "offsets", "slot")
+    return (
+        (a.vocab, a.spellings, a.stories, a.pruned) == (b.vocab, b.spellings, b.stories, b.pruned)
+        and all(np.array_equal(getattr(a, n), getattr(b, n)) for n in arrays)
+        and all(getattr(a, n).dtype == getattr(b, n).dtype for n in arrays)
+    )
+
+
+@pytest.mark.skipif(not topics.can_fork(), reason="the readings fork only where fork is")
+def test_readings_in_two_processes_equal_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From `PARALLEL_FROM` stories on, both readings of the day's terms go half in a forked
+    child: the same repeated terms, the same numbering of terms and spellings, the same
+    topics as one process reading them all."""
+    vectors, titles, texts, ids = _day(900)
+    titles = [t.replace("notes", "Notes" if i % 4 else "NOTES") for i, t in enumerate(titles)]
+    # a word of exactly two stories, one in each half: only the merged sightings repeat it
+    texts = [f"{t} Also {_word(5000 + i % 450)}." for i, t in enumerate(texts)]
+    rows = list(range(len(titles)))
+    repeated = topics._repeated_terms(titles, texts, rows)
+    one = _documents(titles, texts, rows)
+    clustered = cluster_topics(vectors, titles, texts, ids, DATE)
+    assert one.pruned and len(one.spellings) > 1 and _word(5000) in one.vocab
+
+    forks = []
+    real_in_two = topics.in_two
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        forks.append(args[0].__name__)
+        return real_in_two(*args)
+
+    monkeypatch.setattr(topics, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(topics, "in_two", counted)
+    assert np.array_equal(topics._repeated_terms(titles, texts, rows), repeated)
+    assert _same_documents(_documents(titles, texts, rows), one)
+    assert cluster_topics(vectors, titles, texts, ids, DATE) == clustered
+    assert set(forks) == {"_sightings", "_read"}

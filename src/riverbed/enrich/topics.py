@@ -34,8 +34,10 @@ the whole day: a term scores the share of the topic's stories that use it times 
 stories / stories of the day using it). The best two or three terms that share no word
 make the label, printed as the stories spell them ("Postgres · query planner"); `terms`
 keeps up to eight. A topic's id is a hash of the date and its smallest story_id, so the same
-stories give the same id on every run. 1,600 stories take about 1 s, 10,000 4-7 s (see
-docs/performance.md).
+stories give the same id on every run. The day's label terms are read twice (which terms
+two stories or more use, then those terms of each story); from `PARALLEL_FROM` stories on,
+each reading goes half in a forked child (`riverbed.core.halves`), numbered as one reading
+would (same topics). 1,600 stories take about 1 s, 10,000 4-7 s (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from riverbed.core.halves import can_fork, in_two
 from riverbed.core.ids import stable_id
 from riverbed.core.text import shorten
 from riverbed.enrich.tokens import (
@@ -553,30 +556,62 @@ def _story_terms(title: str, text: str | None) -> dict[str, str | None]:
 # term hashes read at once while the day's stories are first read: they are merged into the
 # day's distinct terms block by block, so the reading holds those, not every (story, term)
 _COUNT_BLOCK = 1 << 20
+# from this many stories on, each reading of the day's terms goes in two processes, half of
+# the stories each (`riverbed.core.halves`: fork, where the process may have children); the
+# result is the same
+PARALLEL_FROM = 20_000
 
 
-def _repeated_terms(
+def _halves(rows: Sequence[int]) -> tuple[Sequence[int], Sequence[int]] | None:
+    """The two halves of `rows` when the readings go in two processes, else None."""
+    if len(rows) < PARALLEL_FROM or not can_fork():
+        return None
+    half = len(rows) // 2
+    return rows[:half], rows[half:]
+
+
+def _merge_sightings(
+    seen: np.ndarray, again: np.ndarray, more: np.ndarray, more_again: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct hashes `seen` (flag `again`: met in two stories or more) with those of
+    other stories (`more`, sorted and distinct, and their flags) merged in."""
+    at = np.searchsorted(seen, more)
+    known = at < len(seen)
+    known[known] = seen[at[known]] == more[known]
+    again[at[known]] = True
+    new = ~known
+    return np.insert(seen, at[new], more[new]), np.insert(again, at[new], more_again[new])
+
+
+def _sightings(
     titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
-) -> np.ndarray:
-    """The hashes of the terms that two or more of the stories `rows` use, sorted.
-
-    Each block's distinct hashes are merged into the sorted ones met so far (with a flag:
-    met again): ~9 bytes a distinct term and one copy while merging, not the counts and
-    sort order of every one of them."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct hashes of the terms the stories `rows` use, sorted, and whether two or
+    more of them use each. Each block's distinct hashes are merged into the sorted ones met
+    so far: ~9 bytes a distinct term and one copy while merging, not the counts and sort
+    order of every one of them."""
     seen, again = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     block = array("q")
     for n, i in enumerate(rows, start=1):
         block.extend(hash(term) for term in _story_terms(titles[i], texts[i]))
         if len(block) >= _COUNT_BLOCK or n == len(rows):
             more, times = np.unique(np.frombuffer(block, dtype=np.int64), return_counts=True)
-            at = np.searchsorted(seen, more)
-            known = at < len(seen)
-            known[known] = seen[at[known]] == more[known]
-            again[at[known]] = True
-            new = ~known
-            seen = np.insert(seen, at[new], more[new])
-            again = np.insert(again, at[new], times[new] > 1)
+            seen, again = _merge_sightings(seen, again, more, times > 1)
             block = array("q")
+    return seen, again
+
+
+def _repeated_terms(
+    titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
+) -> np.ndarray:
+    """The hashes of the terms that two or more of the stories `rows` use, sorted (`hash`
+    of a str: a forked child has its parent's hash seed)."""
+    halves = _halves(rows)
+    if halves is None:
+        seen, again = _sightings(titles, texts, rows)
+    else:
+        first, second = in_two(_sightings, (titles, texts, halves[0]), (titles, texts, halves[1]))
+        seen, again = _merge_sightings(*first, *second)
     return seen[again]
 
 
@@ -590,13 +625,27 @@ def _kept(mine: dict[str, str | None], repeated: np.ndarray) -> list[tuple[str, 
     return [pair for pair, keep in zip(mine.items(), found, strict=True) if keep]
 
 
-def _documents(
-    titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
-) -> _Documents:
-    """The label terms of stories `rows` (see `_Documents`)."""
-    prune = len(rows) >= _PRUNE_FROM
-    # a first reading finds the terms of two stories or more (by their hashes)
-    repeated = _repeated_terms(titles, texts, rows) if prune else None
+@dataclass
+class _Reading:
+    """The label terms of some stories, numbered in the order first met: `terms` (term
+    numbers, story after story; `offsets` bound each story's), and where a story spells a
+    term otherwise (`spelled_at` positions in `terms`, `spelled_as` spelling numbers)."""
+
+    vocab: list[str]
+    terms: np.ndarray
+    offsets: np.ndarray
+    spelled_at: np.ndarray
+    spelled_as: np.ndarray
+    spellings: list[str]
+
+
+def _read(
+    titles: Sequence[str],
+    texts: Sequence[str | None],
+    rows: Sequence[int],
+    repeated: np.ndarray | None,
+) -> _Reading:
+    """The label terms of stories `rows` (only those in `repeated`, when given)."""
     ids: dict[str, int] = {}
     spelling_ids: dict[str, int] = {}
     terms, spelled_at, spelled_as = array("i"), array("q"), array("i")
@@ -610,17 +659,64 @@ def _documents(
             spelled_at.append(len(terms) - 1)
             spelled_as.append(spelling_ids.setdefault(spelling, len(spelling_ids)))
         offsets.append(len(terms))
-    flat = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32)
-    vocab = list(ids)
-    del ids
-    return _Documents(
-        vocab=vocab,
-        day=np.bincount(flat, minlength=len(vocab)),
-        terms=flat,
+    return _Reading(
+        vocab=list(ids),
+        # the arrays' own memory, not a copy (a day's terms: tens of millions)
+        terms=np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32),
+        offsets=np.frombuffer(offsets, dtype=np.int64),
         spelled_at=np.array(spelled_at, dtype=np.int64),
         spelled_as=np.array(spelled_as, dtype=np.int32),
         spellings=list(spelling_ids),
-        offsets=np.frombuffer(offsets, dtype=np.int64),
+    )
+
+
+def _numbering(first: list[str], second: list[str]) -> tuple[list[str], np.ndarray]:
+    """`first` then the strings of `second` it lacks, and each of `second`'s number there."""
+    ids = {s: k for k, s in enumerate(first)}
+    mapping = np.fromiter(
+        (ids.setdefault(s, len(ids)) for s in second), dtype=np.int32, count=len(second)
+    )
+    return list(ids), mapping
+
+
+def _joined(a: _Reading, b: _Reading) -> _Reading:
+    """The reading of `a`'s stories then `b`'s: numbered as one reading of them all would."""
+    vocab, terms_of_b = _numbering(a.vocab, b.vocab)
+    spellings, spellings_of_b = _numbering(a.spellings, b.spellings)
+    return _Reading(
+        vocab=vocab,
+        terms=np.concatenate([a.terms, terms_of_b[b.terms]]),
+        offsets=np.concatenate([a.offsets, b.offsets[1:] + a.offsets[-1]]),
+        spelled_at=np.concatenate([a.spelled_at, b.spelled_at + len(a.terms)]),
+        spelled_as=np.concatenate([a.spelled_as, spellings_of_b[b.spelled_as]]),
+        spellings=spellings,
+    )
+
+
+def _documents(
+    titles: Sequence[str], texts: Sequence[str | None], rows: Sequence[int]
+) -> _Documents:
+    """The label terms of stories `rows` (see `_Documents`)."""
+    prune = len(rows) >= _PRUNE_FROM
+    # a first reading finds the terms of two stories or more (by their hashes)
+    repeated = _repeated_terms(titles, texts, rows) if prune else None
+    halves = _halves(rows)
+    if halves is None:
+        reading = _read(titles, texts, rows, repeated)
+    else:
+        reading = _joined(
+            *in_two(
+                _read, (titles, texts, halves[0], repeated), (titles, texts, halves[1], repeated)
+            )
+        )
+    return _Documents(
+        vocab=reading.vocab,
+        day=np.bincount(reading.terms, minlength=len(reading.vocab)),
+        terms=reading.terms,
+        spelled_at=reading.spelled_at,
+        spelled_as=reading.spelled_as,
+        spellings=reading.spellings,
+        offsets=reading.offsets,
         slot=_slots(rows),
         stories=len(rows),
         pruned=prune,
