@@ -56,6 +56,8 @@ def project(tmp_path, server, monkeypatch):
         "  - {id: wp, kind: rss, url: 'http://blog.example.org/feed/', every: 1h, tags: [blogs]}\n"
         "  - {id: gh, kind: rss, url: 'http://github.example.com/releases.atom', every: 1h}\n"
         "settings:\n"
+        # the feeds' items link to outside hosts: these run-loop tests fetch no article
+        "  fetch_articles: false\n"
         f"  resolve: {{blog.example.org: '127.0.0.1:{server.port}', github.example.com: '127.0.0.1:{server.port}'}}\n"
     )
     server.bodies["blog.example.org"] = (200, (FEEDS / "rss20_wordpress.xml").read_bytes())
@@ -233,7 +235,9 @@ def test_runs_in_one_process_each_use_their_own_environment(tmp_path, server, mo
         monkeypatch.setenv("DAGSTER_HOME", str(work / "dagster"))
         catalogue = work / "sources.yaml"
         catalogue.write_text(
-            "sources:\n" + "".join(sources) + f"settings:\n  resolve: {{{resolve}}}\n"
+            "sources:\n"
+            + "".join(sources)
+            + f"settings:\n  fetch_articles: false\n  resolve: {{{resolve}}}\n"
         )
         args = ["run", "--sources", str(catalogue), "--lake", str(work / "lake")]
         result = CliRunner().invoke(app, [*args, "--executor", "multiprocess", "--quiet"])
