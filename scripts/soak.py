@@ -11,6 +11,8 @@ schedule use, `multiprocess` (each step in a forkserver child, two at a time), u
 
 Per run it records:
   wall_s          the `riverbed run` process, start to exit
+  cpu_s           CPU seconds of the run's processes (user + system; polled with the
+                  memory): unlike wall_s, not lengthened by the machine's other load
   peak_rss_mb     peak memory of the whole process tree (summed PSS polled every 0.1 s, so
                   a forked child's shared pages count once; the kernel's max RSS of any one
                   process of the run as a floor)
@@ -44,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +62,12 @@ RIVERBED = [str(Path(sys.executable).parent / "riverbed")]
 RIVERBED_EVENTS = {"LOADED_INPUT", "STEP_OUTPUT"}
 
 
-def tree_memory(root: psutil.Process) -> int:
+def tree_memory(root: psutil.Process, cpu: dict[int, float] | None = None) -> int:
     """The process tree's memory: the sum of each process's PSS (proportional set size), so
     pages a forked child shares with its parent count once, not once per process as a sum
     of RSS would (the stories step forks a tokenising child: summed RSS nearly doubled
-    there). RSS where PSS cannot be read."""
+    there). RSS where PSS cannot be read. Each process's own CPU seconds so far (user +
+    system, not its children's) go in `cpu` by pid."""
     total = 0
     for proc in [root, *root.children(recursive=True)]:
         try:
@@ -71,29 +75,45 @@ def tree_memory(root: psutil.Process) -> int:
                 total += proc.memory_full_info().pss
             except (psutil.AccessDenied, AttributeError):
                 total += proc.memory_info().rss
+            if cpu is not None:
+                times = proc.cpu_times()
+                cpu[proc.pid] = times.user + times.system
         except psutil.Error:
             continue
     return total
 
 
-def run_measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[int, float, int, int, str]:
-    """Run `cmd`; (exit code, wall seconds, peak memory bytes, the largest process's max RSS
-    bytes, stderr tail). The peak is the
-    larger of the process tree's memory polled every 0.1 s (`tree_memory`: summed PSS) and
-    the kernel's max RSS of any one process of the run (`wait4`: this run's, not the largest
-    child so far) — a floor for a spike between two polls."""
+@dataclass
+class Measured:
+    code: int
+    wall: float  # seconds
+    peak: int  # bytes
+    largest: int  # bytes
+    cpu: float  # seconds
+    stderr: str
+
+
+def run_measured(cmd: Sequence[str], env: dict[str, str]) -> Measured:
+    """Run `cmd`; its exit code, wall seconds, peak memory bytes, the largest process's max
+    RSS bytes, CPU seconds and stderr tail. The peak is the larger of the process tree's
+    memory polled every 0.1 s (`tree_memory`: summed PSS) and the kernel's max RSS of any
+    one process of the run (`wait4`: this run's, not the largest child so far) — a floor
+    for a spike between two polls. The CPU is the sum of each process's own CPU at its last
+    poll: a machine's other load does not change it as it does the wall time (a process's
+    last 0.1 s, or one shorter than a poll, is missed)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
         root = psutil.Process(proc.pid)
         peak = 0
         polls = 0
+        cpu: dict[int, float] = {}
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if polls >= 2:  # before its exec, the child shows this process's pages
-                peak = max(peak, tree_memory(root))
+                peak = max(peak, tree_memory(root, cpu))
             polls += 1
             time.sleep(0.1)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -101,7 +121,14 @@ def run_measured(cmd: Sequence[str], env: dict[str, str]) -> tuple[int, float, i
         largest = usage.ru_maxrss * 1024  # KiB on Linux
         err.seek(0)
         tail = err.read()[-2000:]
-    return proc.returncode, wall, max(peak, largest), largest, tail.decode(errors="replace")
+    return Measured(
+        proc.returncode,
+        wall,
+        max(peak, largest),
+        largest,
+        sum(cpu.values()),
+        tail.decode(errors="replace"),
+    )
 
 
 def split_run(events: list[Any]) -> tuple[float, float]:
@@ -222,7 +249,7 @@ def main() -> None:
         f" {args.hours} runs, lake {lake}, executor {args.executor}"
     )
     print(
-        f"{'hour':>16} {'exit':>4} {'wall_s':>7} {'rss_mb':>7} {'items_day':>9}"
+        f"{'hour':>16} {'exit':>4} {'wall_s':>7} {'cpu_s':>7} {'rss_mb':>7} {'items_day':>9}"
         f" {'items_all':>9} {'dagster':>7} {'riverbed':>8} {'outside':>7} {'share':>5}"
         f" {'query_s':>7}"
     )
@@ -253,7 +280,8 @@ def main() -> None:
                     "--executor",
                     args.executor,
                 ]
-                code, wall, peak, largest, err = run_measured(cmd, env)
+                m = run_measured(cmd, env)
+                code, wall, peak, largest, err = m.code, m.wall, m.peak, m.largest, m.stderr
                 own, book, runs = dagster_split(home, started)
                 items_day, items_total = lake_items(lake, date)
                 previous = date_of(hour - 24)
@@ -265,6 +293,7 @@ def main() -> None:
                     "executor": args.executor,
                     "exit": code,
                     "wall_s": round(wall, 2),
+                    "cpu_s": round(m.cpu, 1),
                     "peak_rss_mb": round(peak / 2**20),
                     "max_rss_mb": round(largest / 2**20),
                     "items_day": items_day,
@@ -281,7 +310,8 @@ def main() -> None:
                 log.write(json.dumps(row) + "\n")
                 log.flush()
                 print(
-                    f"{date}T{hour % 24:02d} {code:>4} {wall:>7.1f} {row['peak_rss_mb']:>7}"
+                    f"{date}T{hour % 24:02d} {code:>4} {wall:>7.1f} {m.cpu:>7.1f}"
+                    f" {row['peak_rss_mb']:>7}"
                     f" {items_day:>9} {items_total:>9} {book:>7.1f} {own:>8.1f}"
                     f" {row['outside_s']:>7.1f} {row['dagster_share']:>5.2f}"
                     f" {'' if query_s is None else f'{query_s:.2f}':>7}",

@@ -7,6 +7,7 @@ share), and the closed day must answer `riverbed query`. The long soaks (5,000 s
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,8 @@ def test_two_simulated_days_of_hourly_runs(tmp_path: Path) -> None:
     assert rows[1]["items_total"] == 22 * sources
     for r in rows:
         assert r["peak_rss_mb"] > 100 and 0 < r["dagster_share"] < 1
+        # the run's processes' CPU: at least the imports' seconds, at most every core's worth
+        assert 1 < r["cpu_s"] < (os.cpu_count() or 1) * r["wall_s"] + 1
         assert abs(r["dagster_s"] + r["riverbed_s"] + r["outside_s"] - r["wall_s"]) < 0.5
     assert rows[0]["query_s"] is None and rows[1]["query_s"] is not None  # the previous day
     assert "2026-10-02T00" in done.stdout  # the table on stdout
