@@ -256,11 +256,14 @@ def print_sources(summary: Any, fmt: str, quiet: bool) -> None:
 def report_failures_quietly(
     failed: list[dict[str, Any]], lake_uri: str, catalogue: str | None
 ) -> None:
-    """--quiet in table mode: failed sources are the errors it still prints (stderr)."""
-    from riverbed.run_report import next_steps
+    """--quiet in table mode: failed sources are the errors it still prints (stderr), the
+    first `SHOWN` by name."""
+    from riverbed.run_report import SHOWN, more_failed, next_steps
 
-    for f in failed:
+    for f in failed[:SHOWN]:
         err(f"error: source {f['source_id']} failed: {f['error_kind']}: {f['message']}")
+    if more := more_failed(failed):
+        err(f"error: {more}")
     for line in next_steps(failed, lake_uri, catalogue):
         err(line)
 

@@ -125,13 +125,27 @@ def next_steps(
     return lines
 
 
+SHOWN = 20  # failed sources listed one by one; the next steps group every one by error kind
+
+
+def more_failed(failed: Sequence[Mapping[str, Any]]) -> str | None:
+    """The line that stands for the failed sources past the first `SHOWN` (None: none)."""
+    hidden = len(failed) - SHOWN
+    if hidden <= 0:
+        return None
+    return (
+        f"… and {hidden:,} more failed sources (`riverbed status` with this run's --sources"
+        " and --lake lists every one; `--format json` gives this run's)"
+    )
+
+
 def failure_rows(
     failed: Sequence[Mapping[str, Any]], expected: Collection[str] = ()
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """The failed-sources table (rows, columns); with `expected` (the demo's deliberately
-    broken sources) a column says which failures were meant."""
+    """The failed-sources table (rows, columns) of the first `SHOWN`; with `expected` (the
+    demo's deliberately broken sources) a column says which failures were meant."""
     columns = ["source_id", "error_kind", "message"]
-    rows = [dict(f) for f in failed]
+    rows = [dict(f) for f in failed[:SHOWN]]
     if expected:
         columns = ["source_id", "error_kind", "expected", "message"]
         for row in rows:
@@ -153,6 +167,7 @@ def render_report(
     if failed:
         table, columns = failure_rows(failed, expected)
         parts += ["", "failed sources:", render(table, columns, "plain")]
+        parts += [more] if (more := more_failed(failed)) else []
     if steps:
         parts += ["", "what to do next:", *steps]
     return "\n".join(parts)

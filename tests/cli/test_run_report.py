@@ -10,6 +10,7 @@ import pytest
 
 from riverbed.run_report import (
     NEXT_STEP,
+    SHOWN,
     next_steps,
     render_report,
     source_tally,
@@ -139,3 +140,29 @@ def test_past_twenty_failed_sources_the_query_also_finds_failures_without_a_kind
     only_odd = [_source(f"odd-{i}", "failed", kind=None) for i in range(30)]
     query = shlex.split(next_steps(only_odd, "/l")[1].removeprefix("- the recorded errors: "))[4]
     assert "where error_kind is null order by" in query
+
+
+def test_thousands_of_failed_sources_list_the_first_twenty_and_count_the_rest():
+    """5,000 failed sources are not 5,000 lines of report: the first `SHOWN` by name, one
+    line for the rest (the next steps still group every one by kind)."""
+    failed = [_source(f"load-{i:05d}", "failed", kind="connect_error") for i in range(5000)]
+    text = render_report("t", [("sources", "0 ok")], failed, next_steps(failed, "/l"))
+    lines = text.splitlines()
+    listed = [line for line in lines if line.startswith("load-")]
+    assert [line.split()[0] for line in listed] == [f"load-{i:05d}" for i in range(SHOWN)]
+    assert any(line.startswith("… and 4,980 more failed sources") for line in lines)
+    assert len(lines) < SHOWN + 15
+    few = render_report("t", [], failed[:SHOWN], [])
+    assert "more failed sources" not in few and f"load-{SHOWN - 1:05d}" in few
+
+
+def test_quiet_names_the_first_twenty_failed_sources_then_counts_the_rest(capsys):
+    from riverbed.cli import report_failures_quietly
+
+    failed = [_source(f"load-{i:05d}", "failed", kind="connect_error") for i in range(500)]
+    report_failures_quietly(failed, "/l", None)
+    lines = capsys.readouterr().err.splitlines()
+    named = [line for line in lines if line.startswith("error: source ")]
+    assert len(named) == SHOWN and named[0].startswith("error: source load-00000 failed: ")
+    assert "error: … and 480 more failed sources (" in lines[SHOWN]
+    assert all(line.startswith(("error: ", "- ")) for line in lines)  # as --quiet promises
