@@ -365,3 +365,38 @@ def test_topics_from_vectors_gathered_on_demand_equal_topics_from_a_matrix() -> 
         gathered = cluster_topics(vectors, titles, texts, ids, DATE)
     assert gathered == cluster_topics(vectors_of(table, ids), titles, texts, ids, DATE)
     assert len(gathered[0]) >= 2
+
+
+def test_embeddings_and_topics_read_only_the_opening_they_use(tmp_path: Path) -> None:
+    """Embeddings and topics take each story's text cut to what they read (`EMBED_CHARS`,
+    `LABEL_TEXT_CHARS`), not the 20,000 characters enrichments read: the same vectors,
+    content keys and topics as from the whole texts (long articles, markup and accents
+    across the cut included)."""
+    from riverbed.enrich.topics import LABEL_TEXT_CHARS
+    from riverbed.pipeline.enrich import EMBED_CHARS, TEXT_CHARS
+
+    stories, articles = _stories()
+    tail = " <p>Cafés &amp; naïve résumés</p> and more prose." * 500  # past 20 k characters
+    texts = articles.column("text").to_pylist()
+    articles = articles.set_column(
+        articles.schema.get_field_index("text"),
+        "text",
+        pa.array([t + tail for t in texts], pa.string()),
+    )
+    whole = story_texts(stories, articles)
+    assert max(len(t.text) for t in whole) == TEXT_CHARS
+    for chars in (EMBED_CHARS, LABEL_TEXT_CHARS):
+        cut = story_texts(stories, articles, chars)
+        assert [(t.story_id, t.title, t.text, t.source) for t in cut] == [
+            (t.story_id, t.title, t.text[:chars], t.source) for t in whole
+        ]
+    one = embed_stories(Lake(str(tmp_path / "a")), whole, DATE, "hashing").table
+    other = embed_stories(
+        Lake(str(tmp_path / "b")), story_texts(stories, articles, EMBED_CHARS), DATE, "hashing"
+    ).table
+    assert one.equals(other)
+    topics = topics_table(one, whole, DATE, 12)
+    assert topics.equals(
+        topics_table(one, story_texts(stories, articles, LABEL_TEXT_CHARS), DATE, 12)
+    )
+    assert topics.num_rows >= 2

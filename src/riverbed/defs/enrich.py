@@ -28,9 +28,11 @@ from riverbed.defs.executors import DAY_SIZED
 from riverbed.defs.io import input_columns, lazy_input
 from riverbed.defs.partitions import daily
 from riverbed.defs.resources import CatalogueResource, LakeResource
+from riverbed.enrich.topics import LABEL_TEXT_CHARS
 from riverbed.lake.journal import Journal
 from riverbed.lake.store import TableSource
 from riverbed.pipeline.enrich import (
+    EMBED_CHARS,
     TEXT_READS,
     embed_stories,
     enrich_stories,
@@ -83,7 +85,9 @@ def embeddings(
     `ai` extra is installed, else the dependency-free hashing embedder. Cached by content
     hash and model: unchanged stories are never embedded twice."""
     choice = catalogue.load().settings.enrich.embeddings
-    result = embed_stories(lake.lake, story_texts(stories, articles), context.partition_key, choice)
+    texts = story_texts(stories, articles, EMBED_CHARS)
+    result = embed_stories(lake.lake, texts, context.partition_key, choice)
+    del texts  # not held while the IO manager writes the vectors
     metadata: dict[str, Any] = {
         "model": result.model,
         "computed": dg.MetadataValue.int(result.computed),
@@ -123,7 +127,10 @@ def topics(
     (c-TF-IDF against the rest of the day)."""
     max_topics = catalogue.load().settings.enrich.max_topics
     table = topics_table(
-        embeddings, story_texts(stories, articles), context.partition_key, max_topics
+        embeddings,
+        story_texts(stories, articles, LABEL_TEXT_CHARS),
+        context.partition_key,
+        max_topics,
     )
     yield dg.Output(
         table,

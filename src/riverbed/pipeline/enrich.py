@@ -52,23 +52,32 @@ TEXT_READS = {
 
 
 def story_texts(
-    stories: pa.Table | TableSource, articles: pa.Table | TableSource | None
+    stories: pa.Table | TableSource,
+    articles: pa.Table | TableSource | None,
+    chars: int = TEXT_CHARS,
 ) -> list[StoryText]:
     """The text each enricher reads: the article extracted for the story (`ok`) when there is
-    one, else the feed's excerpt; sorted by story_id. Given `TableSource`s, their tables are
-    read here and let go when the texts are made (the step does not keep them beside)."""
+    one, else the feed's excerpt; sorted by story_id. At most `chars` characters of it: what
+    the enricher reads (embeddings `EMBED_CHARS`, topics `LABEL_TEXT_CHARS`; a day's
+    articles, up to 20,000 characters each, are not held for them). Given `TableSource`s,
+    their tables are read here and let go when the texts are made (the step does not keep
+    them beside)."""
     stories = read_columns(stories, TEXT_READS["stories"])
     pages = None if articles is None else read_columns(articles, TEXT_READS["articles"])
     article: dict[str, str] = {}
     if pages is not None and pages.num_rows:
         pages = pages.select(["story_id", "outcome", "text"])
         # an article's opening only, cut in Arrow: its whole text never becomes a str here
-        short = pc.utf8_slice_codeunits(pages.column("text"), 0, TEXT_CHARS)
+        short = pc.utf8_slice_codeunits(pages.column("text"), 0, chars)
         for a in pages.set_column(2, pages.schema.field(2), short).to_pylist():
             if a["outcome"] == "ok" and a["text"] and a["story_id"] not in article:
                 article[a["story_id"]] = a["text"]
+    stories = stories.select(["story_id", "title", "excerpt"])
+    stories = stories.set_column(
+        2, stories.schema.field(2), pc.utf8_slice_codeunits(stories.column("excerpt"), 0, chars)
+    )
     out = []
-    for s in stories.select(["story_id", "title", "excerpt"]).to_pylist():
+    for s in stories.to_pylist():
         title = s["title"] or ""
         if s["story_id"] in article:
             text, source = article[s["story_id"]], "article"
