@@ -459,15 +459,43 @@ def ui(
     raise typer.Exit(run_until_stopped(cmd, env))
 
 
+# Stops a process group when the process that started it is gone without stopping it (a
+# SIGKILL, the OOM killer): argv parent pid, group id, grace seconds. In a session of its
+# own, so a terminal's Ctrl-C never reaches it; the parent ends it when it stops the group.
+_WATCHDOG = """
+import os, signal, sys, time
+parent, group, grace = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+while os.getppid() == parent:
+    time.sleep(0.25)
+for sig in (signal.SIGTERM, signal.SIGKILL):
+    try:
+        os.killpg(group, sig)
+    except ProcessLookupError:
+        break
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            sys.exit(0)
+        time.sleep(0.1)
+"""
+
+
 def run_until_stopped(cmd: list[str], env: dict[str, str], grace_s: float = 10.0) -> int:
     """Run `cmd` in a process group of its own until it ends, or until Ctrl-C / SIGTERM
     here: then the whole group gets SIGTERM and, after `grace_s`, SIGKILL. (`dagster dev`'s
     webserver ignores both signals, so stopping only the first child leaves it running.)
-    Returns the command's exit code, 0 when stopped by the user."""
+    Should this process be killed outright, a watchdog does the same. Returns the command's
+    exit code, 0 when stopped by the user."""
     import signal
     import subprocess
 
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(proc.pid), str(grace_s)],
+        start_new_session=True,
+    )
 
     def interrupt(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
@@ -496,6 +524,8 @@ def run_until_stopped(cmd: list[str], env: dict[str, str], grace_s: float = 10.0
             break
         return 0
     finally:
+        watchdog.kill()  # the group is stopped (or ended by itself): nothing to watch
+        watchdog.wait()
         for s, handler in previous.items():
             signal.signal(s, handler)
 
