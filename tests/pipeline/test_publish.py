@@ -294,3 +294,55 @@ def test_rows_fit_the_digest_schema_and_render_grouped(tmp_path: Path) -> None:
     assert card_order == [f"story-{r['story_id']}" for r in rows]
     summaries = [p.text_content() for p in page.xpath("//p[@class='summary']")]
     assert "Summary of PostgreSQL 18 released with asynchronous I/O." in summaries
+
+
+def _links(page: Path, text: str) -> list[Path]:
+    """The files the page's links named `text` point to (relative links resolved)."""
+    doc = lxml.html.document_fromstring(page.read_text(encoding="utf-8"))
+    return [(page.parent / a.get("href")).resolve() for a in doc.xpath(f"//a[text()='{text}']")]
+
+
+def test_past_digests_are_listed_newest_first_and_linked_from_every_page(tmp_path: Path) -> None:
+    lake = Lake(tmp_path)
+    rows = digest_table(digest_rows(story_table(), DATE, item_metrics=metrics_table())).to_pylist()
+    publish(lake, rows, DATE)
+    written = publish(lake, rows[:2], "2026-11-25")
+    archive = tmp_path / "published" / "archive.html"
+    assert written["archive"] == str(archive)
+    doc = lxml.html.document_fromstring(archive.read_text(encoding="utf-8"))
+    assert [li.text_content() for li in doc.xpath("//ol[@class='archive']/li")] == [
+        "2026-11-25 — 2 stories",
+        f"{DATE} — {len(rows)} stories",
+    ]
+    assert lake.read_json(lake.path("published", "archive.json")) == {
+        DATE: len(rows),
+        "2026-11-25": 2,
+    }
+    # the latest page, a day's page and a tag's page link to it; it links back
+    published = tmp_path / "published"
+    for page in (published / "index.html", published / "digest" / DATE / "index.html"):
+        assert _links(page, "past digests") == [archive.resolve()], page
+    assert _links(archive, "latest digest") == [(published / "index.html").resolve()]
+    for target in [*_links(archive, "2026-11-25"), *_links(archive, "latest digest")]:
+        assert target.is_file(), target
+
+
+def test_the_archive_adds_days_its_index_lacks_and_ignores_a_broken_index(tmp_path: Path) -> None:
+    """A day published beside this run (or before the archive existed) has its folder but no
+    entry: the next publish adds it with its feed's stories; a damaged index is rebuilt."""
+    lake = Lake(tmp_path)
+    rows = digest_table(digest_rows(story_table(), DATE, item_metrics=metrics_table())).to_pylist()
+    publish(lake, rows[:3], "2026-11-20")
+    lake.write_json(lake.path("published", "archive.json"), ["not", "an", "index"])
+    publish(lake, rows, DATE)
+    assert lake.read_json(lake.path("published", "archive.json")) == {
+        "2026-11-20": 3,
+        DATE: len(rows),
+    }
+    lake.write_json(lake.path("published", "archive.json"), {DATE: len(rows), "../x": 1})
+    publish(lake, rows[:1], "2026-11-25")
+    assert lake.read_json(lake.path("published", "archive.json")) == {
+        "2026-11-20": 3,
+        DATE: len(rows),
+        "2026-11-25": 1,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -9,12 +10,14 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from upath import UPath
 
 from riverbed.core.models import Digest, DigestEntry, Discussion
 from riverbed.core.ranking import Interest, rank_stories
 from riverbed.core.render import (
     render_digest_html,
     render_digest_markdown,
+    render_index_html,
     render_json_feed,
     render_rss,
     render_tags_html,
@@ -35,6 +38,7 @@ from riverbed.pipeline.rank import (
 )
 
 DIGEST_SIZE = 50
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a day folder under published/digest/
 ENRICHMENT_FIELDS = ["keywords", "topic_id", "summary", "summary_method", "interest_score"]
 # the columns `digest_rows` reads of each input beside `stories` (the digest step asks its
 # IO manager for these only)
@@ -260,11 +264,13 @@ def publish(
         digest,
         feed_title=f"riverbed digest {date}",
         folder_url=f"{base}digest/{date}/" if base else None,
+        archive_href="../../archive.html",
     )
     written = {}
     for name, data in files.items():
         lake.write_bytes(day_dir / name, data)
         written[name] = str(day_dir / name)
+    written["archive"] = str(publish_archive(lake, date, len(digest.entries)))
 
     latest_marker = lake.path("published", "latest.json")
     latest = (lake.read_json(latest_marker) or {}).get("date")
@@ -276,6 +282,7 @@ def publish(
             feed_title=f"riverbed digest {date}",
             folder_url=base,
             tags_base="tags/",
+            archive_href="archive.html",
         )
         for name, data in latest_files.items():
             lake.write_bytes(top / name, data)
@@ -286,22 +293,50 @@ def publish(
     return written
 
 
+def publish_archive(lake: Lake, date: str, stories: int) -> UPath:
+    """Add the day to the page of past digests, `published/archive.html`, and its index
+    `published/archive.json` (`{date: stories}`); returns the page's path. A day folder under
+    `published/digest/` the index lacks (published by a run beside this one, or before the
+    archive existed) is added with the stories its `feed.json` lists."""
+    top = lake.path("published")
+    before = lake.read_json(top / "archive.json")
+    known: dict[str, int] = {
+        d: n
+        for d, n in (before.items() if isinstance(before, dict) else ())
+        if isinstance(d, str) and _DAY.match(d) and isinstance(n, int)
+    }
+    known[date] = stories
+    for day in lake.list_dirs(lake.path("published", "digest")):
+        if _DAY.match(day) and day not in known:
+            feed = lake.read_json(lake.path("published", "digest", day, "feed.json"))
+            items = feed.get("items") if isinstance(feed, dict) else None
+            known[day] = len(items) if isinstance(items, list) else 0
+    lake.write_json(top / "archive.json", dict(sorted(known.items())))
+    page = top / "archive.html"
+    lake.write_bytes(page, render_index_html(sorted(known.items())).encode())
+    return page
+
+
 def render_files(
     digest: Digest,
     *,
     feed_title: str | None = None,
     folder_url: str | None = None,
     tags_base: str | None = None,
+    archive_href: str | None = None,
 ) -> dict[str, bytes]:
     """The four renderings of `digest` by file name: index.html, index.md (headed by the
     digest's title), feed.xml and feed.json (titled `feed_title`, else the digest's title;
-    `folder_url`: the public URL of the folder they are written to, when known)."""
+    `folder_url`: the public URL of the folder they are written to, when known; the page's
+    links: `render_digest_html`)."""
     title = feed_title or digest.title
     rss_url, json_url = (
         (f"{folder_url}feed.xml", f"{folder_url}feed.json") if folder_url else (None, None)
     )
     return {
-        "index.html": render_digest_html(digest, tags_base=tags_base).encode(),
+        "index.html": render_digest_html(
+            digest, tags_base=tags_base, archive_href=archive_href
+        ).encode(),
         "index.md": render_digest_markdown(digest).encode(),
         "feed.xml": render_rss(digest, feed_url=rss_url, title=title),
         "feed.json": render_json_feed(digest, feed_url=json_url, title=title),
@@ -353,7 +388,10 @@ def publish_tags(lake: Lake, digest: Digest, *, base: str | None = None) -> list
     def write(slug: str, sub: Digest, tags_base: str | None) -> None:
         url = f"{base}tags/{slug}/" if base else None
         sub.home_url = url
-        for name, data in render_files(sub, folder_url=url, tags_base=tags_base).items():
+        pages = render_files(
+            sub, folder_url=url, tags_base=tags_base, archive_href="../../archive.html"
+        )
+        for name, data in pages.items():
             lake.write_bytes(folder / slug / name, data)
 
     by_slug = tag_digests(digest)

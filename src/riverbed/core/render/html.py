@@ -35,6 +35,7 @@ _PACKAGE = "riverbed.core.render"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A relative prefix of our own making ('tags/', '../../tags/', '../'): never a scheme or host.
 _RELATIVE_BASE = re.compile(r"^(?:\.\./)*(?:[a-z0-9-]+/)*$")
+_RELATIVE_PAGE = re.compile(r"^(?:\.\./)*(?:[a-z0-9-]+/)*[a-z0-9-]+\.html$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,11 @@ def _page() -> _Page:
 
 
 def render_digest_html(
-    digest: Digest, *, heading: str | None = None, tags_base: str | None = None
+    digest: Digest,
+    *,
+    heading: str | None = None,
+    tags_base: str | None = None,
+    archive_href: str | None = None,
 ) -> str:
     """The digest as a standalone HTML page: stories grouped by topic when any entry has a
     `topic_label` (else one ranked list) with a table of contents, one card per story.
@@ -99,9 +104,15 @@ def render_digest_html(
     `heading` replaces the digest's title (e.g. for a per-tag page). `tags_base`, a relative
     URL prefix such as `"tags/"` or `"../../tags/"`, turns each tag into a link to
     `<tags_base><slug>/index.html` (`tag_slug`) and the footer to `<tags_base>index.html`
-    (`render_tags_html`); None leaves tags as text. Pure: same arguments, same string."""
+    (`render_tags_html`); None leaves tags as text. `archive_href`, a relative link such as
+    `"../../archive.html"`, links the footer to the page of past digests (`render_index_html`).
+    Pure: same arguments, same string."""
     if tags_base is not None and not _RELATIVE_BASE.match(tags_base):
         raise ValueError(f"tags_base must be a relative folder such as 'tags/': {tags_base!r}")
+    if archive_href is not None and not _RELATIVE_PAGE.match(archive_href):
+        raise ValueError(
+            f"archive_href must be a relative page such as 'archive.html': {archive_href!r}"
+        )
     entries = entry_views(digest)
     groups = topic_groups(entries)
     page = _page()
@@ -125,6 +136,7 @@ def render_digest_html(
             grouped=groups[0].label is not None,
             tag_hrefs=tag_hrefs,
             tags_base=tags_base,
+            archive_href=archive_href,
             home_url=safe_url(digest.home_url),
         )
     )
@@ -140,8 +152,9 @@ class _ArchiveRow:
 def render_index_html(
     digests: Sequence[tuple[str, int]], *, heading: str = "riverbed digests"
 ) -> str:
-    """An archive page listing `(digest_date, n_stories)` newest first, each linking to
-    `digest/<date>/index.html` (relative to `published/`). Malformed dates are left out."""
+    """The page of past digests, `published/archive.html`: `(digest_date, n_stories)` newest
+    first, each linking to `digest/<date>/index.html` (relative to `published/`). Malformed
+    dates are left out."""
     rows = {
         date: _ArchiveRow(date=date, count=max(0, int(count)), href=f"digest/{date}/index.html")
         for date, count in digests
