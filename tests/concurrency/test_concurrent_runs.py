@@ -37,11 +37,14 @@ def _rss(items: Mapping[int, str]) -> bytes:
     entries = "".join(
         f"<item><title>post {n} {version}</title><link>http://blog.example.org/post-{n}</link>"
         f"<guid>http://blog.example.org/post-{n}</guid>"
-        f"<pubDate>Thu, 26 Nov 2026 0{n % 10}:00:00 GMT</pubDate></item>"
+        f"<pubDate>Thu, 26 Nov 2026 0{n % 10}:00:00 GMT</pubDate>"
+        # a comment count: engagement, so each run's observation is an item_metrics row
+        f"<slash:comments>{n + len(version)}</slash:comments></item>"
         for n, version in items.items()
     )
     return (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>blog</title>'
+        '<?xml version="1.0"?><rss version="2.0" xmlns:slash="http://purl.org/rss/1.0/modules/slash/">'
+        "<channel><title>blog</title>"
         f"<link>http://blog.example.org/</link>{entries}</channel></rss>"
     ).encode()
 

@@ -387,7 +387,8 @@ def collect(
 
 
 def _metric_rows(out: SourceOutcome) -> list[dict[str, Any]]:
-    """Every observation's score and comment count (engagement history, `item_metrics`).
+    """Every observation's score and comment count (engagement history, `item_metrics`);
+    none for an item with neither (most feeds': no engagement to record).
 
     An observation is keyed by (item, observed_at); a 304 or an identical body re-uses the
     first observation's time, so it adds nothing, and a replay maps onto the same keys."""
@@ -401,6 +402,7 @@ def _metric_rows(out: SourceOutcome) -> list[dict[str, Any]]:
             "run_id": i.run_id or out.run_id,
         }
         for i in out.items
+        if i.score is not None or i.comments is not None
     ]
 
 

@@ -130,9 +130,11 @@ def item_metrics_table(
     """The day's engagement history: every observation collect journaled (`observed`), what
     the partition held already, and each item's latest values; one row per (item, observed_at),
     so re-runs and replays add nothing. The first row of a key wins; sorted by item, then time.
+    An observation with neither a score nor a comment count (most feeds carry neither) is no
+    engagement: it is left out (`engaged`).
 
     In Arrow, not Python rows: every run observes every item its feeds show, so a day holds
-    runs x items rows (2.4 M for 5,000 feeds of 20 items run hourly)."""
+    runs x items rows (2.4 M for 5,000 feeds of 20 items run hourly, were they all engaged)."""
     latest = pa.table(
         {
             "item_id": items.column("item_id"),
@@ -143,8 +145,16 @@ def item_metrics_table(
             "run_id": items.column("run_id"),
         }
     )
-    parts = [conform(t, ITEM_METRICS) for t in (existing, observed, latest) if t is not None]
+    parts = [
+        engaged(conform(t, ITEM_METRICS)) for t in (existing, observed, latest) if t is not None
+    ]
     return _first_per_key(pa.concat_tables(parts), ["item_id", "observed_at"])
+
+
+def engaged(observations: pa.Table) -> pa.Table:
+    """The observations with a score or a comment count."""
+    keep = pc.or_(pc.is_valid(observations["score"]), pc.is_valid(observations["comments"]))
+    return observations.filter(keep)
 
 
 def history_table(journal: Journal, name: str, date: str) -> pa.Table:
