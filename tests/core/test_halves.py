@@ -86,3 +86,18 @@ def test_near_duplicates_in_a_celery_like_pool_process():
     status, result = _in_a_daemonic_process(near_duplicates, titles, texts, FORKED)
     assert status == "ok", result
     assert result == near_duplicates(titles, texts)
+
+
+def _stuck_in_a_child(parent: int, x: int) -> tuple[int, int]:
+    if os.getpid() != parent:  # as a child deadlocked on a lock another thread held
+        import time
+
+        time.sleep(600)
+    return os.getpid(), x * 2
+
+
+def test_a_child_that_never_answers_has_its_half_done_here(monkeypatch):
+    monkeypatch.setattr(halves, "MIN_WAIT_S", 1.0)
+    me = os.getpid()
+    (first, a), (second, b) = halves.in_two(_stuck_in_a_child, (me, 1), (me, 2))
+    assert (a, b) == (2, 4) and first == second == me

@@ -154,7 +154,7 @@ def test_readings_in_two_processes_equal_one(monkeypatch: pytest.MonkeyPatch) ->
         forks.append(args[0].__name__)
         return real_in_two(*args)
 
-    monkeypatch.setattr(topics, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(topics, "PARALLEL_FROM", 450)  # the day's readings, not a topic's own
     monkeypatch.setattr(topics, "in_two", counted)
     assert np.array_equal(topics._repeated_terms(titles, texts, rows), repeated)
     assert _same_documents(_documents(titles, texts, rows), one)
