@@ -140,6 +140,15 @@ _DEFAULT_A = datetime(2001, 1, 1)
 _DEFAULT_B = datetime(2002, 2, 2)
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_day(value: object) -> bool:
+    """Whether `value` is a day partition key, `YYYY-MM-DD` (a day folder's name, a digest's
+    date): text of that shape only, so it can name a path."""
+    return isinstance(value, str) and _DAY.fullmatch(value) is not None
+
+
 def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """Parse a published date; None if absent, unreadable, in an unknown zone or implausible.
 

@@ -22,7 +22,6 @@ any step of this one holds it, and the last step out deletes it.
 """
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ import pyarrow as pa
 from pydantic import PrivateAttr
 from upath import UPath
 
+from riverbed.core.dates import is_day
 from riverbed.defs.checks import column_schema
 from riverbed.lake import Lake
 from riverbed.lake.compact import PartitionReader, read_day
@@ -39,7 +39,6 @@ from riverbed.lake.lease import daily_lease, leased
 from riverbed.lake.schemas import TABLES
 from riverbed.lake.store import LakeError, TableSource, release_memory, select_present
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RANGE = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 RELEASE_AFTER_BYTES = 16 * 2**20  # a step output this big: memory handed back after writing it
 COLUMNS = "columns"  # input metadata: read only these columns of the upstream table
@@ -71,10 +70,10 @@ def daily_dates(tags: Mapping[str, str]) -> list[str]:
     """The dates of a run of daily partitions (one, or a backfill's range); [] for any other
     run (a collect run's keys are `date|source`)."""
     one = tags.get("dagster/partition", "")
-    if _DATE.fullmatch(one):
+    if is_day(one):
         return [one]
     first, last = (tags.get(t, "") for t in _RANGE)
-    if not (_DATE.fullmatch(first) and _DATE.fullmatch(last)):
+    if not (is_day(first) and is_day(last)):
         return []
     start, end = date.fromisoformat(first), date.fromisoformat(last)
     return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]

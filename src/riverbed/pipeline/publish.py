@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -12,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from upath import UPath
 
+from riverbed.core.dates import is_day
 from riverbed.core.models import Digest, DigestEntry, Discussion
 from riverbed.core.ranking import Interest, rank_stories
 from riverbed.core.render import (
@@ -38,7 +38,6 @@ from riverbed.pipeline.rank import (
 )
 
 DIGEST_SIZE = 50
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a day folder under published/digest/
 ENRICHMENT_FIELDS = ["keywords", "topic_id", "summary", "summary_method", "interest_score"]
 # the columns `digest_rows` reads of each input beside `stories` (the digest step asks its
 # IO manager for these only)
@@ -303,11 +302,11 @@ def publish_archive(lake: Lake, date: str, stories: int) -> UPath:
     known: dict[str, int] = {
         d: n
         for d, n in (before.items() if isinstance(before, dict) else ())
-        if isinstance(d, str) and _DAY.match(d) and isinstance(n, int)
+        if is_day(d) and isinstance(n, int)
     }
     known[date] = stories
     for day in lake.list_dirs(lake.path("published", "digest")):
-        if _DAY.match(day) and day not in known:
+        if is_day(day) and day not in known:
             feed = lake.read_json(lake.path("published", "digest", day, "feed.json"))
             items = feed.get("items") if isinstance(feed, dict) else None
             known[day] = len(items) if isinstance(items, list) else 0

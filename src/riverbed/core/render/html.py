@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from riverbed.core.dates import is_day
 from riverbed.core.models import Digest
 from riverbed.core.render.sanitize import plain_text, safe_html, safe_url
 from riverbed.core.render.tags import tag_slug
@@ -32,7 +33,6 @@ from riverbed.core.render.view import (
 )
 
 _PACKAGE = "riverbed.core.render"
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A relative prefix of our own making ('tags/', '../../tags/', '../'): never a scheme or host.
 _RELATIVE_BASE = re.compile(r"^(?:\.\./)*(?:[a-z0-9-]+/)*$")
 _RELATIVE_PAGE = re.compile(r"^(?:\.\./)*(?:[a-z0-9-]+/)*[a-z0-9-]+\.html$")
@@ -158,7 +158,7 @@ def render_index_html(
     rows = {
         date: _ArchiveRow(date=date, count=max(0, int(count)), href=f"digest/{date}/index.html")
         for date, count in digests
-        if isinstance(date, str) and _DATE.match(date)
+        if is_day(date)
     }
     return _render_listing(
         "index.html.j2",
