@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
+from riverbed.run_report import SHOWN
+
 EventKind = Literal["step_started", "step_succeeded", "step_failed", "materialized"]
 
 
@@ -144,11 +146,14 @@ def _stage_tally(stage: Stage) -> str:
 
 class LineProgress(RunProgress):
     """Plain lines on `stream` (default stderr): a stage's start, each finished step of the
-    daily stage, each failed source, the stage's end."""
+    daily stage, the run's first `SHOWN` failed sources (then one line for the rest: a network
+    down fails thousands; the stage ends count them, the run's report groups them), the
+    stage's end."""
 
     def __init__(self, stream: IO[str] | None = None) -> None:
         super().__init__(self._write)
         self.stream = stream
+        self.named = 0  # failed sources named so far in this run
 
     def _write(self, message: str) -> None:
         out = self.stream or sys.stderr
@@ -168,11 +173,23 @@ class LineProgress(RunProgress):
         stage.record(event)
         if event.kind == "step_failed":
             self._write(f"  step {event.step} failed: {event.message or '(no message)'}")
-        elif event.kind == "materialized" and event.status == "failed":
-            self._write(f"  source {event.source} failed")
+        elif event.kind == "materialized":
+            own = (event.source,) if event.status == "failed" and event.source else ()
+            for source in own + event.failed:
+                self._name_failed(source)
         elif event.kind == "step_succeeded" and stage.sources is None:
             took = f" {event.duration_s:.1f}s" if event.duration_s is not None else ""
             self._write(f"  {event.step} ok{took}")
+
+    def _name_failed(self, source: str) -> None:
+        self.named += 1
+        if self.named <= SHOWN:
+            self._write(f"  source {source} failed")
+        elif self.named == SHOWN + 1:
+            self._write(
+                f"  (more sources failed: the first {SHOWN} are named; "
+                "the stage ends count them all)"
+            )
 
     def finish_stage(self, stage: Stage, cause: str | None) -> None:
         outcome = "done" if cause is None else "FAILED"

@@ -17,6 +17,7 @@ from riverbed.progress import (
     for_cli,
     own_stream,
 )
+from riverbed.run_report import SHOWN
 
 COLLECT_EVENTS = [
     StageEvent("step_started", step="rss_items"),
@@ -82,6 +83,48 @@ def test_lines_name_each_stage_failed_source_finished_step_and_outcome():
     assert lines[6].startswith("refine 2026-11-25: FAILED, 1/2 assets, ")
     assert lines[7] == "a message"
     assert len(lines) == 8  # a collect step's own success is not a line: its stage end says it
+
+
+def test_lines_name_the_runs_first_failed_sources_then_one_line_for_the_rest():
+    """A network down fails thousands of sources: a log gets the first `SHOWN` of the run
+    (single sources and buckets' sources alike, across stages), one line for the rest, and
+    each stage end's count of all."""
+    out = io.StringIO()
+    progress = LineProgress(out)
+    first, second = Stage("collect rss", sources=15), Stage("collect hn", sources=200)
+    _feed(
+        progress,
+        first,
+        [
+            StageEvent("materialized", asset="rss_items", source=f"s{i}", status="failed")
+            for i in range(15)
+        ],
+    )
+    progress.finish_stage(first, None)
+    _feed(
+        progress,
+        second,
+        [
+            StageEvent(
+                "materialized",
+                asset="hn_items",
+                source=f"b{b}",
+                status="ok",
+                sources=100,
+                failed=tuple(f"b{b}-{i}" for i in range(100)),
+            )
+            for b in range(2)
+        ],
+    )
+    progress.finish_stage(second, None)
+    lines = out.getvalue().splitlines()
+    named = [line for line in lines if line.startswith("  source ")]
+    assert named == [f"  source s{i} failed" for i in range(15)] + [
+        f"  source b0-{i} failed" for i in range(SHOWN - 15)
+    ]
+    assert sum("more sources failed" in line for line in lines) == 1
+    assert lines[-1].startswith("collect hn: done, 200/200 sources, 200 failed, ")
+    assert len(lines) == 2 + 2 + SHOWN + 1
 
 
 def test_bars_draw_one_bar_per_stage_with_its_count():
