@@ -215,6 +215,7 @@ def test_status_reads_the_lake_only(cli, tmp_path):
         "sources:\n"
         "  - {id: fresh, kind: rss, url: 'http://a.example/feed', every: 1h}\n"
         "  - {id: old, kind: rss, url: 'http://b.example/feed', every: 1h}\n"
+        "  - {id: idle, kind: rss, url: 'http://d.example/feed', every: 1h}\n"
         "  - {id: never, kind: rss, url: 'http://c.example/feed'}\n"
     )
     lake = Lake(tmp_path / "lake")
@@ -235,6 +236,10 @@ def test_status_reads_the_lake_only(cli, tmp_path):
             "last_success_at": "2020-01-01T00:00:00+00:00",
             "last_status": "failed",
         },
+    )
+    long_ago = "2020-01-01T00:00:00+00:00"
+    state.save(
+        "idle", {"last_attempt_at": long_ago, "last_success_at": long_ago, "last_status": "ok"}
     )
     day = now.date().isoformat()
     Journal(lake).append(
@@ -268,11 +273,13 @@ def test_status_reads_the_lake_only(cli, tmp_path):
         and rows["fresh"]["items_new"] == 4
         and rows["fresh"]["stale"] is False
     )
+    # failing for long: failed (as the alerts report it), and the `stale` column says how long
     assert (
-        rows["old"]["status"] == "stale"
+        rows["old"]["status"] == "failed"
         and rows["old"]["error_rate"] == 1.0
         and rows["old"]["stale"] is True
     )
+    assert (rows["idle"]["status"], rows["idle"]["stale"]) == ("stale", True)  # not collected
     assert rows["never"]["status"] == "never_run"
 
 

@@ -105,8 +105,8 @@ def _latest_runs(table: pa.Table) -> dict[str, list[tuple[str, int | None]]]:
 
 def source_status(lake: Lake, sources: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
     """One row per source: `source_id`, `status` (`ok|failed|stale|not_modified|never_run`;
-    `stale` only for a source whose last success is too old: one that was attempted but never
-    succeeded shows its last status), `last_success_at`, `items_new` (its last run),
+    failed before stale, the alerts' rule (`riverbed.core.notify.condition_of`): `stale` only
+    for a source that is not failing but whose last success is too old), `last_success_at`, `items_new` (its last run),
     `error_rate` (share of failed runs among its last 10 in the last 14 days), `stale` (no
     success for 3 x `every`, never succeeded included)."""
     history = _latest_runs(recent_health(lake, now))
@@ -118,12 +118,13 @@ def source_status(lake: Lake, sources: Sequence[Any], now: datetime) -> list[dic
         last_success = state.get("last_success_at")
         last_success_at = datetime.fromisoformat(last_success) if last_success else None
         stale = is_stale(s.every_td, last_success_at, now)
+        last_status = state.get("last_status") or "ok"
         if not state.get("last_attempt_at"):
             status = "never_run"
-        elif stale and last_success_at is not None:
-            status = "stale"  # what it had is old; one that never succeeded shows its failure
+        elif last_status != "failed" and stale:
+            status = "stale"  # not failing, but not collected for too long
         else:
-            status = state.get("last_status") or "ok"
+            status = last_status  # failed before stale, as the alerts say (`stale` has both)
         rows.append(
             {
                 "source_id": s.id,
