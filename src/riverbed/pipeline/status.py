@@ -106,9 +106,9 @@ def _latest_runs(table: pa.Table) -> dict[str, list[tuple[str, int | None]]]:
 def source_status(lake: Lake, sources: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
     """One row per source: `source_id`, `status` (`ok|failed|stale|not_modified|never_run`;
     failed before stale, the alerts' rule (`riverbed.core.notify.condition_of`): `stale` only
-    for a source that is not failing but whose last success is too old), `last_success_at`, `items_new` (its last run),
-    `error_rate` (share of failed runs among its last 10 in the last 14 days), `stale` (no
-    success for 3 x `every`, never succeeded included)."""
+    for a source that is not failing but whose last success is too old), `last_success_at`,
+    `items_new` (its last run), `error_rate` (share of failed runs among its last 10 in the
+    last 14 days), `stale` (no success for 3 x `every`, never succeeded included)."""
     history = _latest_runs(recent_health(lake, now))
     states = SourceState(lake)
     rows = []
