@@ -62,6 +62,19 @@ ExecutorOpt = Annotated[
 ]
 
 
+@app.callback()
+def check_settings() -> None:
+    """Every command: a tuning variable in the environment that is not a number in its range
+    (`riverbed.settings`) is a configuration error, named before anything starts."""
+    from riverbed.settings import problems
+
+    if found := problems():
+        for problem in found:
+            err(f"error: {problem}")
+        err("  fix or unset it (docs/deployment.md lists the RIVERBED_* variables)")
+        raise typer.Exit(EXIT_USAGE)
+
+
 def resolve_executor(value: str | None) -> str:
     from riverbed.defs.executors import executor_name
 

@@ -2,7 +2,7 @@
 engine here).
 
 The environment check is computed from the code: every variable riverbed's source reads
-(`os.environ.get("X")`, `os.environ["X"]`, `os.getenv("X")`, `{"env": "X"}` config) and every
+(`os.environ.get("X")`, `os.environ["X"]`, `os.getenv("X")`, `{"env": "X"}` config, `riverbed.settings`) and every
 `{env: X}` in deploy/dagster.yaml and deploy/celery.yaml must reach each service that runs
 riverbed code or opens the Dagster instance.
 """
@@ -25,6 +25,9 @@ CODE_SERVICES = ("code-server", "daemon", "webserver", "worker")
 NOT_NEEDED = {
     "AWS_ENDPOINT_URL_S3": "an S3-only alternative to AWS_ENDPOINT_URL, which is set",
     "RIVERBED_COLLECT_RETRY_DELAY_S": "a tuning knob (tests shorten it); the default suits",
+    "RIVERBED_LEASE_TTL_S": "a tuning knob: 60 s suits hosts that renew every 15 s",
+    "RIVERBED_LEASE_WAIT_S": "a tuning knob: a run waits 10 min for another's lease",
+    "RIVERBED_S3_TIMEOUT_S": "a tuning knob (the fault tests shorten it); botocore's own suit",
 }
 # what a deployment must carry whatever the code looks like today
 ALWAYS = {
@@ -45,6 +48,7 @@ READ_PATTERNS = [
     re.compile(r"""os\.environ\[\s*["']([A-Z][A-Z0-9_]*)["']\s*\]"""),
     re.compile(r"""os\.getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""["']env["']\s*:\s*["']([A-Z][A-Z0-9_]*)["']"""),  # Dagster {"env": X} in code
+    re.compile(r"""Setting\(\s*["']([A-Z][A-Z0-9_]*)["']"""),  # riverbed.settings' knobs
 ]
 YAML_ENV = re.compile(r"""\benv:\s*["']?([A-Z][A-Z0-9_]*)""")
 REFERENCE = re.compile(r"^\$\{[A-Z][A-Z0-9_]*(:?[-?][^}]*)?\}$")

@@ -9,13 +9,13 @@ A graph of three steps, so that distributed executors share the work:
 Buckets: `RIVERBED_ARTICLE_BUCKETS` (default 4). The work itself is `pipeline.articles`.
 """
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 
+from riverbed import settings
 from riverbed.core.ranking import rank_stories
 from riverbed.defs.checks import (
     NOT_EMPTY,
@@ -45,7 +45,7 @@ from riverbed.pipeline.articles import (
 )
 from riverbed.pipeline.rank import RANK_FIELDS, ranking_rows
 
-ARTICLE_BUCKETS = max(1, int(os.environ.get("RIVERBED_ARTICLE_BUCKETS", "4")))
+ARTICLE_BUCKETS = settings.count("RIVERBED_ARTICLE_BUCKETS")
 
 # A bucket's part of the plan, handed from step to step as Parquet like everything else.
 PLAN_PART = pa.schema(

@@ -14,7 +14,6 @@ run queue hands batches to as many workers (Celery, Kubernetes) as there are. Pl
 (`concurrency.pools.default_limit`), so parallel runs never hit one API at once.
 """
 
-import os
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
+from riverbed import settings
 from riverbed.core.catalogue.models import PLATFORM_KINDS
 from riverbed.core.slots import members, slot_map
 from riverbed.defs.checks import (
@@ -43,14 +43,14 @@ from riverbed.pipeline.schedule import is_due
 from riverbed.sources.registry import COLLECTORS
 
 KINDS = list(COLLECTORS)
-COLLECT_BATCH = int(os.environ.get("RIVERBED_COLLECT_BATCH", "200"))
+COLLECT_BATCH = settings.count("RIVERBED_COLLECT_BATCH")
 
 # Transient step failures (lake I/O, a killed worker process) are retried; a source failing is
 # not a step failure (it is recorded and retried with backoff by later runs).
 # `RIVERBED_COLLECT_RETRY_DELAY_S` (default 5 s, then 10 s) shortens the wait, e.g. in tests.
 COLLECT_RETRY = dg.RetryPolicy(
     max_retries=2,
-    delay=float(os.environ.get("RIVERBED_COLLECT_RETRY_DELAY_S", "5")),
+    delay=settings.number("RIVERBED_COLLECT_RETRY_DELAY_S"),
     backoff=dg.Backoff.EXPONENTIAL,
     jitter=dg.Jitter.PLUS_MINUS,
 )

@@ -84,6 +84,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from riverbed import settings
 from riverbed.core.slots import is_bucket
 from riverbed.lake.store import Lake, LakeError, storage_errors, sweep_temporaries
 
@@ -91,8 +92,6 @@ log = logging.getLogger(__name__)
 
 TTL_ENV = "RIVERBED_LEASE_TTL_S"
 WAIT_ENV = "RIVERBED_LEASE_WAIT_S"
-DEFAULT_TTL_S = 60.0
-DEFAULT_WAIT_S = 600.0
 # polling a held lease: from 50 ms, doubling, to 1 s, jittered (two waiters do not poll in step)
 POLL_MIN_S = 0.05
 POLL_MAX_S = 1.0
@@ -105,11 +104,11 @@ CAS_BACKOFF_S = 0.05
 
 
 def default_ttl_s() -> float:
-    return float(os.environ.get(TTL_ENV) or DEFAULT_TTL_S)
+    return settings.number(TTL_ENV)
 
 
 def default_wait_s() -> float:
-    return float(os.environ.get(WAIT_ENV) or DEFAULT_WAIT_S)
+    return settings.number(WAIT_ENV)
 
 
 class LeaseBusy(LakeError):

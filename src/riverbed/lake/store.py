@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
+from riverbed import settings
 from riverbed.fetch.redact import REDACTED, redact_text, redact_url
 
 # Arrow allocates from glibc's malloc unless ARROW_DEFAULT_MEMORY_POOL says otherwise: its
@@ -152,13 +153,7 @@ def _storage_options(protocol: str) -> dict[str, Any]:
     if protocol in ("s3", "s3a"):
         # a fresh dict each time: botocore rewrites the retries mapping it is given
         config = {**S3_CONFIG, "retries": dict(S3_CONFIG["retries"])}
-        if timeout := os.environ.get(S3_TIMEOUT_ENV):
-            try:
-                seconds = float(timeout)
-            except ValueError:
-                raise LakeError(
-                    f"{S3_TIMEOUT_ENV} is not a number of seconds: {timeout!r}"
-                ) from None
+        if seconds := settings.number(S3_TIMEOUT_ENV):
             config["connect_timeout"] = config["read_timeout"] = seconds
         return {"config_kwargs": config}
     return {}
