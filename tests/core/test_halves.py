@@ -5,8 +5,12 @@ not have children (a Celery prefork worker's pool process is daemonic)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import multiprocessing
 import os
+import signal
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,16 +92,56 @@ def test_near_duplicates_in_a_celery_like_pool_process():
     assert result == near_duplicates(titles, texts)
 
 
-def _stuck_in_a_child(parent: int, x: int) -> tuple[int, int]:
+def _stuck_in_a_child(parent: int, x: int, pids: str) -> tuple[int, int]:
     if os.getpid() != parent:  # as a child deadlocked on a lock another thread held
-        import time
-
+        with Path(pids).open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
         time.sleep(600)
     return os.getpid(), x * 2
 
 
-def test_a_child_that_never_answers_has_its_half_done_here(monkeypatch):
+def test_a_child_that_never_answers_is_killed_and_its_half_done_here(monkeypatch, tmp_path):
+    """A child that SIGTERM cannot stop: it inherits a Python-level handler (Dagster's inside
+    a step, KeyboardInterrupt after a run), which never runs while the child is blocked in C
+    code; here a handler that only notes the signal. A `Pool`'s terminate (SIGTERM) left the
+    parent joining such a child forever (the suite's 900 s hangs)."""
     monkeypatch.setattr(halves, "MIN_WAIT_S", 1.0)
-    me = os.getpid()
-    (first, a), (second, b) = halves.in_two(_stuck_in_a_child, (me, 1), (me, 2))
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: noted.append(signum))
+    try:
+        me, pids = os.getpid(), tmp_path / "pids"
+        (first, a), (second, b) = halves.in_two(
+            _stuck_in_a_child, (me, 1, str(pids)), (me, 2, str(pids))
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert (a, b) == (2, 4) and first == second == me
+    [child] = [int(p) for p in pids.read_text().split()]
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(child, 0)
+
+
+def _dies_in_a_child(parent: int, x: int) -> tuple[int, int]:
+    if os.getpid() != parent:  # killed by the OOM killer, say
+        os._exit(9)
+    return os.getpid(), x * 2
+
+
+def test_a_child_that_dies_has_its_half_done_here_without_waiting(monkeypatch, caplog):
+    monkeypatch.setattr(halves, "MIN_WAIT_S", 3600.0)  # only its end can end the wait
+    me = os.getpid()
+    with caplog.at_level(logging.WARNING, logger=halves.__name__):
+        (first, a), (second, b) = halves.in_two(_dies_in_a_child, (me, 1), (me, 2))
+    assert (a, b) == (2, 4) and first == second == me
+    assert "died without answering" in caplog.text
+
+
+def _fails_in_a_child(parent: int, x: int) -> int:
+    if os.getpid() != parent:
+        raise ValueError(f"bad half {x}")
+    return x
+
+
+def test_what_the_child_raises_is_raised_here():
+    with pytest.raises(ValueError, match="bad half 2"):
+        halves.in_two(_fails_in_a_child, (os.getpid(), 1), (os.getpid(), 2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -32,9 +33,34 @@ def can_fork() -> bool:
     )
 
 
-def _run_fork_job(_: int) -> Any:
+def _child(conn: Any) -> None:
+    """The forked child: its half, sent back whole (or what it raised). SIGTERM goes back to
+    its default first: the handler inherited from the parent (Dagster's inside a step) is
+    Python code, which never runs while the child is blocked in C — it is stopped with
+    SIGKILL anyway."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     func, args = _FORK_JOB["job"]
-    return func(*args)
+    try:
+        outcome: tuple[str, Any] = ("ok", func(*args))
+    except BaseException as exc:  # handed to the parent, which raises it
+        outcome = ("raised", exc)
+    try:
+        conn.send(outcome)
+    except Exception as exc:  # an unpicklable result or exception
+        conn.send(("raised", RuntimeError(f"the forked half's outcome could not be sent: {exc!r}")))
+    conn.close()
+
+
+def _answer(receive: Any, wait: float) -> tuple[str, Any]:
+    """What the child sent within `wait` seconds: ("ok", result), ("raised", exception),
+    ("gave no answer", None) or ("died without answering", None)."""
+    try:
+        if not receive.poll(wait):
+            return "gave no answer", None
+        status, value = receive.recv()
+    except (EOFError, OSError):  # killed or crashed before it sent anything
+        return "died without answering", None
+    return status, value
 
 
 # how long the child may take beyond this process's half (at least this many seconds, or
@@ -47,23 +73,37 @@ def in_two(work: Callable[..., T], first: tuple[Any, ...], second: tuple[Any, ..
     """`[work(*first), work(*second)]`: the second in a forked child while this process does
     the first (only when `can_fork()`; else one after the other here). A child that has not
     answered well after this process finished its half (a fork of a process whose other
-    threads held a lock can hang) is stopped and its half done here: slower, never stuck."""
+    threads held a lock can hang) is killed and its half done here: slower, never stuck.
+
+    The child is a bare forked `Process` stopped with SIGKILL, not a `Pool` stopped with
+    SIGTERM: a forked child has the parent's Python-level SIGTERM handler (Dagster's in a
+    step), which cannot run while the child is stuck in C, so a `Pool`'s terminate left the
+    parent joining a child that never ended."""
     if not can_fork():
         return [work(*first), work(*second)]
+    ctx = multiprocessing.get_context("fork")
     _FORK_JOB["job"] = (work, second)
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send,), daemon=True, name="riverbed-half")
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(1) as pool:
-            pending = pool.map_async(_run_fork_job, [0])
-            started = time.monotonic()
-            mine = work(*first)
-            wait = max(MIN_WAIT_S, WAIT_FACTOR * (time.monotonic() - started))
-            try:
-                theirs = pending.get(timeout=wait)[0]
-            except multiprocessing.TimeoutError:
-                log.warning("the forked half gave no answer in %.0f s: doing it here", wait)
-                pool.terminate()
-                theirs = work(*second)
+        child.start()
+        send.close()  # the child's end: EOF here if it dies without answering
+        _FORK_JOB.clear()
+        started = time.monotonic()
+        mine = work(*first)
+        wait = max(MIN_WAIT_S, WAIT_FACTOR * (time.monotonic() - started))
+        status, answer = _answer(receive, wait)
+        if status == "raised":
+            raise answer
+        if status == "ok":
+            theirs: T = answer
+        else:
+            log.warning("the forked half %s after %.0f s: doing it here", status, wait)
+            theirs = work(*second)
     finally:
         _FORK_JOB.clear()
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join(timeout=10)
     return [mine, theirs]
