@@ -88,7 +88,6 @@ def in_two(work: Callable[..., T], first: tuple[Any, ...], second: tuple[Any, ..
     try:
         child.start()
         send.close()  # the child's end: EOF here if it dies without answering
-        _FORK_JOB.clear()
         started = time.monotonic()
         mine = work(*first)
         wait = max(MIN_WAIT_S, WAIT_FACTOR * (time.monotonic() - started))

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from upath import UPath
 
+from riverbed.core.notify import SourceObservation, condition_of
 from riverbed.lake.schemas import SOURCE_HEALTH
 from riverbed.lake.state import SourceState
 from riverbed.lake.store import Lake
@@ -119,12 +120,11 @@ def source_status(lake: Lake, sources: Sequence[Any], now: datetime) -> list[dic
         last_success_at = datetime.fromisoformat(last_success) if last_success else None
         stale = is_stale(s.every_td, last_success_at, now)
         last_status = state.get("last_status") or "ok"
-        if not state.get("last_attempt_at"):
-            status = "never_run"
-        elif last_status != "failed" and stale:
-            status = "stale"  # not failing, but not collected for too long
-        else:
-            status = last_status  # failed before stale, as the alerts say (`stale` has both)
+        observed = SourceObservation(
+            s.id, bool(state.get("last_attempt_at")), last_status == "failed", stale
+        )
+        condition = condition_of(observed)  # the alerts' rule: failed before stale
+        status = {None: "never_run", "stale": "stale"}.get(condition, last_status)
         rows.append(
             {
                 "source_id": s.id,
