@@ -45,18 +45,22 @@ def local_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """One `riverbed demo` on a local lake for the whole session (it takes most of a minute).
     `pristine` is a copy of its lake taken right after the run: tests that go on to change
     `lake` (re-runs, replays) and tests that compare against the first run both read it, in
-    any order."""
+    any order. `day` is the demo's day, fixed when the session starts: every later demo,
+    replay and expectation of the session names it, so a session that runs past midnight
+    (UTC) compares one day with itself, not with the next."""
     import shutil
+    from datetime import UTC, datetime
 
     from cli_runner import run_cli
 
+    day = datetime.now(UTC).date().isoformat()
     work = tmp_path_factory.mktemp("demo")
-    run = run_cli(work, "demo")
+    run = run_cli(work, "demo", "--date", day)
     lake = work / ".riverbed" / "demo" / "lake"
     pristine = tmp_path_factory.mktemp("demo-pristine") / "lake"
     if lake.exists():
         shutil.copytree(lake, pristine)
-    return {"work": work, "lake": lake, "pristine": pristine, "run": run}
+    return {"work": work, "lake": lake, "pristine": pristine, "run": run, "day": day}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

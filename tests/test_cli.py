@@ -201,6 +201,9 @@ def test_bad_sql_exits_2_with_the_sql_error(cli, tmp_path):
 def test_bad_format_and_date_exit_2(cli, tmp_path):
     assert cli("query", "--format", "xml", "select 1").exit_code == 2
     assert cli("run", "--sources", str(EXAMPLES), "--date", "2026-13-45").exit_code == 2
+    demo = cli("demo", "--lake", str(tmp_path / "lake"), "--date", "tomorrow")
+    assert demo.exit_code == 2 and "--date must be YYYY-MM-DD" in demo.output
+    assert not (tmp_path / "lake").exists()  # refused before anything starts
 
 
 def test_run_with_a_broken_catalogue_exits_2(cli):

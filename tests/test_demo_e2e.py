@@ -9,7 +9,7 @@ import json
 import shutil
 import subprocess
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -92,7 +92,8 @@ def demo(local_demo):
     work, lake = local_demo["work"], local_demo["lake"]
     first = local_demo["run"]
     snap1 = _snapshot(local_demo["pristine"])
-    second = _cli(work, "demo")
+    day = local_demo["day"]
+    second = _cli(work, "demo", "--date", day)
     snap2 = _snapshot(lake)
     # Rebuild from bronze alone: current-state tables gone, network off.
     for table in CURRENT_STATE:
@@ -104,6 +105,8 @@ def demo(local_demo):
         ".riverbed/demo/sources.yaml",
         "--lake",
         str(lake),
+        "--date",
+        day,
         network_off=True,
     )
     snap3 = _snapshot(lake)
@@ -112,7 +115,8 @@ def demo(local_demo):
         "lake": lake,
         "runs": (first, second, replay),
         "snaps": (snap1, snap2, snap3),
-        "corpus": build_corpus(datetime.now(UTC).date()),
+        "day": day,
+        "corpus": build_corpus(date.fromisoformat(day)),
     }
 
 
@@ -181,9 +185,8 @@ def test_every_good_feed_has_all_its_items(demo):
     assert not missing
 
 
-def _story_of_item(con):
+def _story_of_item(con, day):
     """item_id -> the day's story row holding it."""
-    day = datetime.now(UTC).date().isoformat()
     return {
         item_id: story
         for story in _rows(con, "select * from stories where date = ?", [day])
@@ -195,7 +198,7 @@ def test_shared_stories_are_merged_across_sources(demo):
     """Exact-URL merging never misses: every entry of a shared story whose link spells the
     origin's URL is in one story, which lists each of those sources."""
     con = connect(Lake(demo["lake"]))
-    story_of = _story_of_item(con)
+    story_of = _story_of_item(con, demo["day"])
     by_canonical = defaultdict(list)
     for row in _rows(con, "select item_id, canonical_url from items where hidden_by is null"):
         by_canonical[row["canonical_url"]].append(row["item_id"])
@@ -216,7 +219,7 @@ def _merge_score(demo):
     (coverage by other outlets, syndicated copies, cross-posts, press releases, https
     spellings; siblings and same-template stories as hard negatives)."""
     con = connect(Lake(demo["lake"]))
-    day = datetime.now(UTC).date().isoformat()
+    day = demo["day"]
     items = _rows(
         con, "select item_id, source_id, external_id, url, canonical_url, title from items"
     )
@@ -261,7 +264,7 @@ def test_replay_with_network_off_rebuilds_identical_tables_and_adds_no_history(d
 
 def test_published_digest_files(demo):
     published = demo["lake"] / "published"
-    day = datetime.now(UTC).date().isoformat()
+    day = demo["day"]
     for name in ("index.html", "index.md", "feed.xml", "feed.json"):
         assert (published / "digest" / day / name).stat().st_size > 1000
     rss = etree.fromstring((published / "feed.xml").read_bytes())
@@ -354,7 +357,7 @@ def test_platform_items_are_what_was_posted(demo, kind):
 
 def test_posts_on_all_three_platforms_are_one_story_with_every_discussion(demo):
     con = connect(Lake(demo["lake"]))
-    story_of = _story_of_item(con)
+    story_of = _story_of_item(con, demo["day"])
     # a story may join near-duplicates: found by any member's canonical URL
     stories = {
         row["canonical_url"]: story_of[row["item_id"]]
@@ -377,7 +380,7 @@ def test_posts_on_all_three_platforms_are_one_story_with_every_discussion(demo):
 
 def test_digest_html_links_every_platform_discussion(demo):
     con = connect(Lake(demo["lake"]))
-    day = datetime.now(UTC).date().isoformat()
+    day = demo["day"]
     digest = _rows(con, "select * from digest where digest_date = ? order by rank", [day])
     platform_ids = {p.source_id for p in PLATFORM_SOURCES}
     on_all = [r for r in digest if platform_ids <= set(r["source_ids"])]
@@ -456,7 +459,7 @@ def test_private_article_links_are_refused_before_any_request(demo):
 
 def test_digest_shows_article_excerpts(demo):
     con = connect(Lake(demo["lake"]))
-    day = datetime.now(UTC).date().isoformat()
+    day = demo["day"]
     pairs = con.execute(
         "select d.excerpt, a.text from digest d join articles a using (story_id)"
         f" where a.outcome = 'ok' and d.digest_date = '{day}'"

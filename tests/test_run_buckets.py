@@ -19,6 +19,7 @@ from riverbed.lake import Lake
 from riverbed.lake.query import connect
 
 HOST = "news.example.org"
+DAY = datetime.now(UTC).date().isoformat()  # every run of the module names it (midnight)
 
 
 class Feeds(LoopbackHTTP):
@@ -70,7 +71,7 @@ def env(tmp_path, monkeypatch):
 def _run(catalogue: Path, lake: Path, *extra: str) -> None:
     out = CliRunner().invoke(
         app,
-        ["run", "--sources", str(catalogue), "--lake", str(lake), "--quiet", *extra],
+        ["run", "--sources", str(catalogue), "--lake", str(lake), "--date", DAY, "--quiet", *extra],
         catch_exceptions=False,
     )
     assert out.exit_code == 0, out.output
@@ -81,11 +82,10 @@ def _rows(lake: Path, sql: str) -> list[tuple]:
 
 
 def _parts(lake: Path) -> dict[str, int]:
-    """slot -> rows, of today's rss_items objects."""
-    day = datetime.now(UTC).date().isoformat()
+    """slot -> rows, of the day's rss_items objects."""
     rows = _rows(
         lake,
-        f"SELECT source, count(*) FROM rss_items WHERE date = '{day}' GROUP BY 1 ORDER BY 1",
+        f"SELECT source, count(*) FROM rss_items WHERE date = '{DAY}' GROUP BY 1 ORDER BY 1",
     )
     return {str(slot): int(n) for slot, n in rows}
 

@@ -151,14 +151,26 @@ def platform_run(tmp_path_factory) -> Iterator[dict[str, Any]]:
     mp.setenv("DAGSTER_HOME", str(tmp / "dagster"))
     for var in ("RIVERBED_LAKE", "RIVERBED_SOURCES"):
         mp.delenv(var, raising=False)
+    day = datetime.now(UTC).date().isoformat()
     try:
         with loopback_only():
             result = CliRunner().invoke(
                 app,
-                ["run", "--sources", str(catalogue), "--lake", str(lake), "--format", "json"],
+                [
+                    "run",
+                    "--sources",
+                    str(catalogue),
+                    "--lake",
+                    str(lake),
+                    "--date",
+                    day,
+                    "--format",
+                    "json",
+                ],
                 catch_exceptions=False,
             )
         yield {
+            "day": day,
             "result": result,
             "sites": sites,
             "lake": Lake(lake),
@@ -358,7 +370,7 @@ def test_always_500_fails_alone_and_shows_on_the_source_health_materialisation(p
 def test_each_partition_materialisation_carries_its_own_source_numbers(platform_run):
     mp = pytest.MonkeyPatch()
     mp.setenv("DAGSTER_HOME", str(platform_run["dagster_home"]))
-    today = datetime.now(UTC).date().isoformat()
+    today = platform_run["day"]
 
     def meta(asset: str, source: str) -> dict[str, Any]:
         key = dg.MultiPartitionKey({"date": today, "source": source})

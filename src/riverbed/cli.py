@@ -385,6 +385,7 @@ def replay(
 @app.command()
 def demo(
     lake: LakeOpt = None,
+    date: DateOpt = None,
     keep_server: Annotated[
         bool, typer.Option("--keep-server", help="Keep serving the corpus until Ctrl-C")
     ] = False,
@@ -396,9 +397,12 @@ def demo(
     from riverbed.demo.run import run_demo
 
     check_format(fmt, ("table", "json"))
+    day = check_date(date)
     chosen = resolve_executor(executor)
     raise typer.Exit(
-        run_demo(lake=lake, keep_server=keep_server, quiet=quiet, fmt=fmt, executor=chosen)
+        run_demo(
+            lake=lake, date=day, keep_server=keep_server, quiet=quiet, fmt=fmt, executor=chosen
+        )
     )
 
 

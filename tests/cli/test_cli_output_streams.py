@@ -51,7 +51,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         f"  resolve: {{{hosts}}}\n"
     )
     try:
-        out: dict[str, Any] = {"work": work}
+        # the day the (undated) runs process: taken just before the first, which it asserts on
+        out: dict[str, Any] = {"work": work, "day": datetime.now(UTC).date().isoformat()}
         for name, extra in (
             ("table", []),
             ("json", ["--format", "json", "--select", "rss_items"]),
@@ -96,7 +97,7 @@ def test_progress_goes_to_stderr_one_line_per_stage_when_not_a_terminal(runs):
     done = next(line for line in err if line.startswith("collect rss: wp … down (live): "))
     assert "done, 3/3 sources, 1 failed" in done
     assert "  source down failed" in err
-    day = datetime.now(UTC).date().isoformat()
+    day = runs["day"]
     assert f"refine and publish {day} …" in err
     assert any(line.startswith("  stories ok ") for line in err)
     assert any(line.startswith(f"refine and publish {day}: done, ") for line in err)

@@ -199,7 +199,8 @@ def test_two_cli_runs_and_a_scheduled_daily_run_converge(tmp_path, server, monke
         env = clean_env(DAGSTER_HOME=str(home), RIVERBED_TEST_RUN=tag)
         # --all: both runs fetch (without it the run that waited for the source's lease
         # finds the source collected, not due, and leaves it: nothing to merge)
-        cmd = [sys.executable, "-m", "riverbed.cli", "run", "--all", "--sources", str(catalogue)]
+        cmd = [sys.executable, "-m", "riverbed.cli", "run", "--all", "--date", DATE]
+        cmd += ["--sources", str(catalogue)]
         return subprocess.Popen(
             [*cmd, "--lake", str(lake_dir), "--quiet"],
             cwd=tmp_path,

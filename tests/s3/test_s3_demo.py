@@ -50,7 +50,7 @@ def demos(tmp_path_factory, local_demo) -> Iterator[dict]:
     local = local_demo["run"]
     s3_work = tmp_path_factory.mktemp("demo-s3")
     with running_seaweedfs(s3_work, bucket="riverbed-demo", secret_key=SECRET) as s3:
-        on_s3 = _cli(s3_work, "demo", "--lake", URI)
+        on_s3 = _cli(s3_work, "demo", "--lake", URI, "--date", str(local_demo["day"]))
         counts = (_counts(local_demo["pristine"]), _counts(URI))
         query = {
             "stories": _cli(

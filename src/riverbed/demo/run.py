@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
+from datetime import date as date_cls
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ def _point_resolve_at(path: Path, port: int) -> None:
 
 def run_demo(
     lake: str | None = None,
+    date: str | None = None,
     keep_server: bool = False,
     quiet: bool = False,
     fmt: str = "table",
@@ -64,7 +66,7 @@ def run_demo(
     prepare_dagster_home()
     say = for_cli(quiet, fmt)
 
-    day = datetime.now(UTC).date()
+    day = date_cls.fromisoformat(date) if date else datetime.now(UTC).date()
     corpus = build_corpus(day)
     catalogue_path = demo_dir / "sources.yaml"
     with ReplayServer(corpus) as server:
