@@ -6,7 +6,7 @@ ones? For a soak's lake after (or beside) `scripts/soak.py`; read-only.
 
 Prints a Markdown table: day, objects the day's view reads (one for a compacted day, plus any
 part re-collected after its compaction), rows, and the best and the median of `--repeat`
-query processes. Exit 1 when a query failed.
+query processes. Exit 1 when a query failed, 2 for a table that is not per-source.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from pathlib import Path
 
 from riverbed.lake import Lake
 from riverbed.lake.compact import day_pieces, list_table
+from riverbed.lake.schemas import TABLES
+
+RIVERBED = [str(Path(sys.executable).parent / "riverbed")]  # the command, from this environment
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,16 @@ def day_layout(lake: Lake, table: str) -> dict[str, tuple[bool, int]]:
     return out
 
 
-def timed_count(lake: str, table: str, day: str) -> tuple[int | None, float]:
-    """Rows of `table` on `day` through a `riverbed query` process, and its wall time."""
+def timed_count(
+    lake: str, table: str, day: str, env: dict[str, str] | None = None
+) -> tuple[int | None, float]:
+    """Rows of `table` on `day` through a `riverbed query` process, and its wall time (also
+    the soak's query column, `scripts/soak.py`)."""
     sql = f"SELECT count(*) AS n FROM {table} WHERE date = '{day}'"
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "riverbed.cli", "query", sql, "--lake", lake, "--format", "json"],
+        [*RIVERBED, "query", sql, "--lake", lake, "--format", "json"],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -78,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", default="rss_items", help="a per-source table")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
+    if args.table in TABLES:
+        print(
+            f"{args.table} is not a per-source table (date=D/source=S/ folders, compacted per"
+            " day): query_days times those, e.g. rss_items",
+            file=sys.stderr,
+        )
+        return 2
     uri = str(Path(args.lake).absolute()) if "://" not in args.lake else args.lake
     layout = day_layout(Lake(uri), args.table)
     if not layout:

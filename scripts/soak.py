@@ -56,8 +56,8 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from loadgen import LoadCorpus, date_of, hour_of, serve
+from query_days import RIVERBED, timed_count
 
-RIVERBED = [str(Path(sys.executable).parent / "riverbed")]
 # gaps ending in these events are riverbed's work: loading an input, a step's compute
 RIVERBED_EVENTS = {"LOADED_INPUT", "STEP_OUTPUT"}
 
@@ -189,18 +189,6 @@ def lake_items(lake: Path, date: str) -> tuple[int, int]:
     return day, total
 
 
-def timed_query(lake: Path, date: str, env: dict[str, str]) -> float | None:
-    sql = f"SELECT count(*) FROM rss_items WHERE date = '{date}'"
-    started = time.monotonic()
-    done = subprocess.run(
-        [*RIVERBED, "query", sql, "--lake", str(lake), "--format", "json"],
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    return time.monotonic() - started if done.returncode == 0 else None
-
-
 def done_hours(results: Path) -> set[int]:
     """The simulated hours a soak's results file already has a run of."""
     if not results.exists():
@@ -285,7 +273,10 @@ def main() -> None:
                 own, book, runs = dagster_split(home, started)
                 items_day, items_total = lake_items(lake, date)
                 previous = date_of(hour - 24)
-                query_s = timed_query(lake, previous, env) if hour - 24 >= first else None
+                query_s = None
+                if hour - 24 >= first:
+                    rows, took = timed_count(str(lake), "rss_items", previous, env)
+                    query_s = took if rows is not None else None
                 row = {
                     "hour": hour,
                     "date": date,

@@ -46,3 +46,9 @@ def test_each_day_is_counted_and_a_compacted_day_reads_one_object(tmp_path, caps
 def test_a_lake_without_the_table_is_an_error(tmp_path, capsys):
     assert query_days.main([str(tmp_path / "empty")]) == 1
     assert "no days of rss_items" in capsys.readouterr().err
+
+
+def test_a_table_that_is_not_per_source_is_refused(tmp_path, capsys):
+    """`items` is one folder per day (no per-source parts, no compaction): no layout to time."""
+    assert query_days.main([str(tmp_path / "lake"), "--table", "items"]) == 2
+    assert "items is not a per-source table" in capsys.readouterr().err
