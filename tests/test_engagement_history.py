@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -62,7 +63,8 @@ def test_every_observation_is_kept_and_replay_rebuilds_it(tmp_path, hn, monkeypa
         f"  resolve: {{hacker-news.firebaseio.com: '127.0.0.1:{hn.port}'}}\n"
     )
     lake = tmp_path / "lake"
-    base = ["--sources", str(catalogue), "--lake", str(lake), "--quiet"]
+    day = datetime.now(UTC).date().isoformat()  # every run's and the replay's, midnight or not
+    base = ["--sources", str(catalogue), "--lake", str(lake), "--date", day, "--quiet"]
 
     def cli(*args: str) -> None:
         with loopback_only():

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # one long module fi
 RUN_TIMEOUT_S = 900  # a hang guard; minutes on a loaded 2-core machine
 KILLED_STEP = "rss_items"  # the longest collect step of the demo (160 feeds onto S3)
 TABLES = [*CURRENT_STATE, *HISTORY]  # compared row by row after the replay
+DAY = datetime.now(UTC).date().isoformat()  # the demo's and the replay's (a suite past midnight)
 
 
 def _cli(
@@ -117,7 +119,7 @@ def celery_demo(cluster) -> KilledDemo:
     """The demo on Celery; `KILLED_STEP`'s pool process is SIGKILLed as soon as it starts."""
     stack, work = cluster
     uri = stack.s3.uri("celery")
-    proc = _cli(stack, work, "demo", "--executor", "celery", "--lake", uri)
+    proc = _cli(stack, work, "demo", "--executor", "celery", "--lake", uri, "--date", DAY)
     pool_pids = {pid for w in stack.workers for pid in w.pool_pids()}
     found = None
     with stack.instance() as instance:
@@ -173,6 +175,8 @@ def test_in_process_replay_with_the_network_off_rebuilds_exactly_what_celery_wro
         ".riverbed/demo/sources.yaml",
         "--lake",
         uri,
+        "--date",
+        DAY,
         bootstrap=NETWORK_OFF_BUT_S3,
     )
     code, out = _finish(replay)
