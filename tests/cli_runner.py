@@ -6,7 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+# The day every test that runs the pipeline and then compares, replays or re-runs names with
+# `--date`: taken once per test process, so a suite that crosses midnight (UTC) compares one day
+# with itself. Tests of undated runs (`riverbed run` without `--date`) take the real today.
+SUITE_DAY = datetime.now(UTC).date().isoformat()
 
 # The collect steps' retry delay in every test (5 s, then 10 s, for users).
 RETRY_DELAY_S = "0.5"

@@ -49,11 +49,10 @@ def local_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     replay and expectation of the session names it, so a session that runs past midnight
     (UTC) compares one day with itself, not with the next."""
     import shutil
-    from datetime import UTC, datetime
 
-    from cli_runner import run_cli
+    from cli_runner import SUITE_DAY, run_cli
 
-    day = datetime.now(UTC).date().isoformat()
+    day = SUITE_DAY
     work = tmp_path_factory.mktemp("demo")
     run = run_cli(work, "demo", "--date", day)
     lake = work / ".riverbed" / "demo" / "lake"

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from cli_runner import SUITE_DAY
 from loopback import LoopbackHTTP, Reply
 from netguard import loopback_only
 from riverbed.cli import app
@@ -63,7 +63,7 @@ def test_every_observation_is_kept_and_replay_rebuilds_it(tmp_path, hn, monkeypa
         f"  resolve: {{hacker-news.firebaseio.com: '127.0.0.1:{hn.port}'}}\n"
     )
     lake = tmp_path / "lake"
-    day = datetime.now(UTC).date().isoformat()  # every run's and the replay's, midnight or not
+    day = SUITE_DAY  # every run's and the replay's, midnight or not
     base = ["--sources", str(catalogue), "--lake", str(lake), "--date", day, "--quiet"]
 
     def cli(*args: str) -> None:

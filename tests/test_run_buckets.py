@@ -6,12 +6,12 @@ threshold either way during a day, and a bucket's sources that are not due left 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from cli_runner import SUITE_DAY
 from loopback import LoopbackHTTP, Reply
 from riverbed.cli import app
 from riverbed.core.slots import bucket_of
@@ -19,7 +19,7 @@ from riverbed.lake import Lake
 from riverbed.lake.query import connect
 
 HOST = "news.example.org"
-DAY = datetime.now(UTC).date().isoformat()  # every run of the module names it (midnight)
+DAY = SUITE_DAY  # every run of the module names it (midnight)
 
 
 class Feeds(LoopbackHTTP):

@@ -20,6 +20,7 @@ import dagster as dg
 import pytest
 from typer.testing import CliRunner
 
+from cli_runner import SUITE_DAY
 from loopback import LoopbackHTTP, Reply
 from netguard import loopback_only
 from riverbed.cli import app
@@ -151,7 +152,7 @@ def platform_run(tmp_path_factory) -> Iterator[dict[str, Any]]:
     mp.setenv("DAGSTER_HOME", str(tmp / "dagster"))
     for var in ("RIVERBED_LAKE", "RIVERBED_SOURCES"):
         mp.delenv(var, raising=False)
-    day = datetime.now(UTC).date().isoformat()
+    day = SUITE_DAY
     try:
         with loopback_only():
             result = CliRunner().invoke(

@@ -20,14 +20,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from celery_cluster import Stack, celery_stack, start_workers
 
-from cli_runner import NETWORK_OFF_BUT_S3
+from cli_runner import NETWORK_OFF_BUT_S3, SUITE_DAY
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
 from test_demo_e2e import CURRENT_STATE, HISTORY
@@ -37,7 +36,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # one long module fi
 RUN_TIMEOUT_S = 900  # a hang guard; minutes on a loaded 2-core machine
 KILLED_STEP = "rss_items"  # the longest collect step of the demo (160 feeds onto S3)
 TABLES = [*CURRENT_STATE, *HISTORY]  # compared row by row after the replay
-DAY = datetime.now(UTC).date().isoformat()  # the demo's and the replay's (a suite past midnight)
+DAY = SUITE_DAY  # the demo's and the replay's (a suite past midnight)
 
 
 def _cli(

@@ -22,14 +22,14 @@ from typing import Any
 
 import pytest
 
-from cli_runner import clean_env
+from cli_runner import SUITE_DAY, clean_env
 from loopback import LoopbackHTTP, Reply
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
 
 pytestmark = pytest.mark.slow  # three pipeline runs forced to overlap
 
-DATE = time.strftime("%Y-%m-%d", time.gmtime())
+DATE = SUITE_DAY
 WAIT_S = 180.0  # a bound for hangs only: nothing asserts on time
 
 

@@ -25,14 +25,13 @@ import base64
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
 from secret_canaries import Canaries
 from secret_sites import PROXIED_HOST, REFUSED_HOST, AuthProxy, FeedSites, catalogue_yaml
 
-from cli_runner import clean_env, run_cli
+from cli_runner import SUITE_DAY, clean_env, run_cli
 from notify.webhook_receiver import WebhookReceiver
 from riverbed.lake import Lake
 from riverbed.lake.blobs import BlobStore
@@ -88,7 +87,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             )
             env.pop("PYTHONWARNINGS")  # whatever a user would see, warnings included
             uri = s3.uri("lake")
-            day = datetime.now(UTC).date().isoformat()
+            day = SUITE_DAY
             where = ("--sources", str(catalogue), "--lake", uri, "--date", day)
             runs = {
                 "run": run_cli(work, "run", "--all", *where, env=env),

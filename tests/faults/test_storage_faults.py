@@ -21,7 +21,6 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -29,7 +28,7 @@ import pytest
 from faultproxy import Fault, FaultProxy
 from objectcheck import direct_fs, stored_problems
 
-from cli_runner import clean_env, run_cli
+from cli_runner import SUITE_DAY, clean_env, run_cli
 from riverbed.lake import Lake
 from riverbed.lake import store as lake_store
 from riverbed.lake.blobs import BlobStore
@@ -263,7 +262,7 @@ def runs(s3: SeaweedFS, proxy: FaultProxy, tmp_path_factory) -> Iterator[dict[st
         "settings:\n  fetch_articles: false\n  resolve:\n"
         f"    blog.example.org: '127.0.0.1:{sites.port}'\n"
     )
-    day = datetime.now(UTC).date().isoformat()
+    day = SUITE_DAY
 
     def run(prefix: str, endpoint: str, home: str) -> subprocess.CompletedProcess[str]:
         args = ("run", "--sources", str(catalogue), "--lake", s3.uri(prefix), "--date", day)

@@ -17,14 +17,13 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cli_runner import clean_env, run_cli
+from cli_runner import SUITE_DAY, clean_env, run_cli
 from riverbed.lake import Lake
 from riverbed.lake.query import connect
 from seaweed import SeaweedFS, running_seaweedfs
@@ -72,7 +71,7 @@ def outage(tmp_path_factory) -> Iterator[dict]:
                 "settings:\n", "settings:\n  fetch_articles: false\n", 1
             )
         )
-        day = datetime.now(UTC).date().isoformat()
+        day = SUITE_DAY
         broken, reference = s3.uri("lake"), s3.uri("reference")
 
         def run(uri: str, select: str) -> subprocess.CompletedProcess[str]:
