@@ -2,7 +2,9 @@
 line per run) and prints a Markdown table per simulated day — runs and their exit codes,
 items in the day at its last run, wall and CPU seconds a run (least, most), peak memory,
 Dagster's largest share of a run, the slowest query of the previous day — then the whole
-soak's totals: what docs/performance.md and docs/reliability.md quote.
+soak's totals, and the runs that had the same items in their day on different days (more
+history in the lake each time): whether a run's time follows its day or the lake's history.
+What docs/performance.md and docs/reliability.md quote.
 
     uv run python scripts/soak_summary.py <workdir>/soak.jsonl
 
@@ -98,8 +100,36 @@ def totals(runs: Sequence[dict[str, Any]]) -> list[str]:
     ]
 
 
-def markdown(rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+HISTORY_COLUMNS = ("items in the day", "run", "items in the lake", "CPU s", "wall s")
+
+
+def history_rows(runs: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """The runs whose day held as many items as a run of another day did, grouped by that
+    number (smallest first), each group in the order run: the same day's work with more
+    history behind it."""
+    by_items: dict[int, list[dict[str, Any]]] = {}
+    for r in runs:
+        by_items.setdefault(r["items_day"], []).append(r)
+    rows = []
+    for items, same in sorted(by_items.items()):
+        if len({r["date"] for r in same}) < 2:
+            continue
+        for r in same:
+            cpu = r.get("cpu_s")
+            rows.append(
+                [
+                    f"{items:,}",
+                    f"{r['date']} #{r['hour']}",
+                    f"{r['items_total']:,}",
+                    "–" if cpu is None else f"{cpu:,.0f}",
+                    f"{r['wall_s']:,.0f}",
+                ]
+            )
+    return rows
+
+
+def markdown(rows: Sequence[Sequence[str]], columns: Sequence[str] = COLUMNS) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -115,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(day_rows(runs)))
     print()
     print("\n".join(line for line in totals(runs) if line))
+    same = history_rows(runs)
+    if same:
+        print()
+        print("The same items in the day, more history in the lake:")
+        print()
+        print(markdown(same, HISTORY_COLUMNS))
     return 1 if any(r["exit"] not in (0, 1) for r in runs) else 0
 
 

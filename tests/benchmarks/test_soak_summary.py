@@ -48,7 +48,28 @@ def test_days_and_totals_from_a_soak_file(tmp_path: Path, capsys) -> None:
     assert "runs: 4 (1 exited other than 0)" in out
     assert "items in the lake at the last run: 240,000" in out
     assert "peak memory: 1,450 MB" in out
+    assert "The same items in the day, more history in the lake:" not in out  # no such pair
     results.write_text(_run(0, "2026-10-01", 1, 1.0, 1.0, 1, exit=3) + "\n")
     assert soak_summary.main([str(results)]) == 1  # a run that could not complete
     results.write_text("")
     assert soak_summary.main([str(results)]) == 2
+
+
+def test_runs_of_different_days_with_the_same_items_are_set_side_by_side(tmp_path: Path, capsys):
+    lines = [
+        _run(0, "2026-10-01", 10_000, 60.0, 50.0, 500),
+        _run(1, "2026-10-01", 20_000, 80.0, 70.0, 600),
+        _run(24, "2026-10-02", 20_000, 75.0, 66.0, 610, total=260_000),
+        _run(25, "2026-10-02", 30_000, 90.0, None, 650, total=270_000),
+    ]
+    results = tmp_path / "soak.jsonl"
+    results.write_text("\n".join(lines) + "\n")
+    assert soak_summary.main([str(results)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    at = out.index("The same items in the day, more history in the lake:")
+    assert out[at + 2 :] == [
+        "| items in the day | run | items in the lake | CPU s | wall s |",
+        "|---|---|---|---|---|",
+        "| 20,000 | 2026-10-01 #1 | 20,000 | 70 | 80 |",
+        "| 20,000 | 2026-10-02 #24 | 260,000 | 66 | 75 |",
+    ]
