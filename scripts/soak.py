@@ -29,6 +29,7 @@ Per run it records:
                   split is of the run's timeline, not of CPU)
   query_s         `riverbed query` of a count over the previous day (compaction: the closed
                   days), its process wall time
+  finished_at     when the run ended (UTC): to tell which runs shared the machine with what
 
     uv run python scripts/soak.py --sources 500 --days 1 [--hours 24] [--workdir DIR]
     uv run python scripts/soak.py --sources 5000 --days 7 --hours 6 --last-hours 24
@@ -48,7 +49,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import psutil
 import pyarrow.parquet as pq
@@ -57,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from loadgen import LoadCorpus, date_of, hour_of, serve
 from query_days import RIVERBED, timed_count
+from soak_summary import read_runs
 
 # gaps ending in these events are riverbed's work: loading an input, a step's compute
 RIVERBED_EVENTS = {"LOADED_INPUT", "STEP_OUTPUT"}
@@ -190,10 +192,23 @@ def lake_items(lake: Path, date: str) -> tuple[int, int]:
 
 
 def done_hours(results: Path) -> set[int]:
-    """The simulated hours a soak's results file already has a run of."""
+    """The simulated hours a soak's results file already has a run of (a line cut short by
+    a machine stopping mid-write is no run: that hour runs again)."""
     if not results.exists():
         return set()
-    return {json.loads(line)["hour"] for line in results.read_text().splitlines() if line.strip()}
+    return {r["hour"] for r in read_runs(results.read_text().splitlines())}
+
+
+def open_results(results: Path) -> TextIO:
+    """The results file opened to append one line per run, each on a line of its own even
+    after a line cut short."""
+    cut = (
+        results.exists() and results.stat().st_size > 0 and not results.read_bytes().endswith(b"\n")
+    )
+    log = results.open("a")
+    if cut:
+        log.write("\n")
+    return log
 
 
 def main() -> None:
@@ -242,7 +257,7 @@ def main() -> None:
         f" {'query_s':>7}"
     )
     done = done_hours(out) if args.resume else set()
-    with serve(load) as server, out.open("a") as log:
+    with serve(load) as server, open_results(out) as log:
         load.write_catalogue(catalogue, server.port)
         for day in range(args.days):
             last = day == args.days - 1 and args.last_hours is not None
@@ -297,6 +312,8 @@ def main() -> None:
                     "dagster_runs": runs,
                     "query_s": None if query_s is None else round(query_s, 2),
                     "stderr": err if code not in (0, 1) else "",
+                    # when the run ended: what else the machine was doing then can be told
+                    "finished_at": _utc(time.time()).isoformat(timespec="seconds"),
                 }
                 log.write(json.dumps(row) + "\n")
                 log.flush()

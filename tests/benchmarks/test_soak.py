@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from cli_runner import clean_env
@@ -51,9 +52,15 @@ def test_two_simulated_days_of_hourly_runs(tmp_path: Path) -> None:
     assert rows[0]["query_s"] is None and rows[1]["query_s"] is not None  # the previous day
     assert "2026-10-02T00" in done.stdout  # the table on stdout
 
-    # a soak stopped part way goes on where it was: only the third day is run
+    # a soak stopped part way goes on where it was: only the third day is run, and a line
+    # cut short by a machine stopping mid-write is skipped, not read as a run
+    with (tmp_path / "soak.jsonl").open("a") as results:
+        results.write('{"hour": 48, "date": "2026-10-03", "exi')
     more = soak(tmp_path, "--sources", str(sources), "--days", "3", "--resume")
     assert more.returncode == 0, more.stderr[-3000:]
-    rows = [json.loads(line) for line in (tmp_path / "soak.jsonl").read_text().splitlines()]
+    lines = (tmp_path / "soak.jsonl").read_text().splitlines()
+    assert lines[2] == '{"hour": 48, "date": "2026-10-03", "exi'
+    rows = [json.loads(line) for line in lines[:2] + lines[3:]]
     assert [r["date"] for r in rows] == ["2026-10-01", "2026-10-02", "2026-10-03"]
+    assert all(datetime.fromisoformat(r["finished_at"]).tzinfo is not None for r in rows)
     assert rows[2]["exit"] == 0 and rows[2]["items_total"] == 22 * sources + rows[2]["items_day"]
