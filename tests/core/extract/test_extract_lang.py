@@ -77,3 +77,14 @@ def test_model_loads_once() -> None:
     detect_language("Another sentence that is long enough to be classified by the model.")
     assert lang._get_identifier() is first
     assert first._norm_probs  # probabilities, not raw log scores
+
+
+def test_only_the_opening_is_read() -> None:
+    # 1,000 characters of English, then German: the detector reads the English opening only
+    english = "The council voted on Tuesday to fund a flood barrier along the river. " * 15
+    german = "Die Stadtwerke wollen herausfinden, ob sich Wärmepumpen lohnen. " * 200
+    assert len(english) >= lang.MAX_CHARS
+    assert detect_language(german) == "de"
+    assert detect_language(english[: lang.MAX_CHARS] + german) == "en"
+    # letters are counted in the opening too: 1,000 characters of digits, then prose
+    assert detect_language("1234 " * 200 + english) is None

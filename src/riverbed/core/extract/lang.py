@@ -8,7 +8,12 @@ process, on first use (loading the model takes about 0.8 s), under a lock.
 
 Rules:
 - fewer than `MIN_LETTERS` letters -> None (too short to tell);
-- only the first `MAX_CHARS` characters are classified (enough, and bounded in time);
+- only the first `MAX_CHARS` characters are read (the letters counted and classified there):
+  py3langid's cost is linear in the text (a Python loop over its bytes, ~2 µs a character
+  here) and a paragraph settles the language: reading up to 20,000 characters, as before,
+  cost 2.8 times as much on article-length texts for the same answers (docs/performance.md,
+  `benchmarks/bench_lang.py`); a text that changes language after its first 1,000
+  characters gets the first one;
 - labels that are not ISO 639-1 are folded into the language they belong to where there is
   one (`wuu`/`yue` -> `zh`, `arz`/`ary` -> `ar`, ...) and their probabilities added; any
   other label (`zxx` "no linguistic content", three-letter codes) -> None;
@@ -17,11 +22,12 @@ Rules:
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
 MIN_LETTERS = 40  # ~8 words: below this the classifier is guessing
-MAX_CHARS = 20_000
+MAX_CHARS = 1_000  # ~150 words
 MIN_CONFIDENCE = 0.6  # probability of the best language (after folding) to report it
 
 # py3langid labels that are varieties of an ISO 639-1 language.
@@ -72,8 +78,7 @@ def detect_language(text: str | None) -> str | None:
     if not text:
         return None
     sample = text[:MAX_CHARS]
-    letters = sum(1 for ch in sample if ch.isalpha())
-    if letters < MIN_LETTERS:
+    if sum(1 for _ in itertools.islice(filter(str.isalpha, sample), MIN_LETTERS)) < MIN_LETTERS:
         return None
     scores = language_scores(sample)
     if not scores:
