@@ -11,7 +11,7 @@ Rules:
 - only the first `MAX_CHARS` characters are read (the letters counted and classified there):
   py3langid's cost is linear in the text (a Python loop over its bytes, ~2 µs a character
   here) and a paragraph settles the language: reading up to 20,000 characters, as before,
-  cost 2.8 times as much on article-length texts for the same answers (docs/performance.md,
+  cost 2.9 times as much on article-length texts for the same answers (docs/performance.md,
   `benchmarks/bench_lang.py`); a text that changes language after its first 1,000
   characters gets the first one;
 - labels that are not ISO 639-1 are folded into the language they belong to where there is
