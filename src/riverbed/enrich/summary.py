@@ -55,20 +55,28 @@ nos vol pp ed eds gen gov rep sen rev hon jan feb mar apr jun jul aug sep sept o
 tue wed thu fri sat sun u.s u.k u.n e.u a.m p.m ph.d
 """
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
-_BOILERPLATE = re.compile(
+# Boilerplate: the first group is tried at the sentence's start only (`match`), the second
+# anywhere (`search`). Together they are one rule; they are apart because a pattern that
+# starts with `\b` is tried at every position, which made this the demo's costliest line.
+_BOILERPLATE_START = re.compile(
     r"""
-    \b(?:read\ more|read\ the\ (?:full|rest|whole)|continue\ reading|keep\ reading
+      (?:related|see\ also|more\ from|recommended|further\ reading)\b
+    | (?:by|von|par|por)\s+[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+){0,3}\s*(?:[,|•·–—-]|$)
+    | (?:posted|published|(?:last\ )?updated)(?:\s+(?:on|at|by|in)\b|\s*:)
+    | (?:photo|image|illustration|video|credits?|source)(?:\s+credit)?\s*[:|]
+    | (?:advertisement|sponsored)\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_BOILERPLATE_ANYWHERE = re.compile(
+    r"""
+      \b(?:read\ more|read\ the\ (?:full|rest|whole)|continue\ reading|keep\ reading
        |learn\ more|find\ out\ more|click\ here|tap\ here)\b
-    | ^(?:related|see\ also|more\ from|recommended|further\ reading)\b
     | \b(?:subscribe|newsletter|unsubscribe)\b | \bsign\ up\ (?:for|to|now|today)\b
     | \b(?:we|this\ (?:site|website))\ uses?\ cookies\b | \baccept\ (?:all\ )?cookies\b
     | \bcookie\ (?:policy|settings|preferences|consent|banner)\b
     | \bprivacy\ (?:policy|settings|notice)\b | \bterms\ of\ (?:use|service)\b
     | \ball\ rights\ reserved\b | ©\s*\d{4} | \bcopyright\s+(?:©\s*)?\d{4}\b
-    | ^(?:by|von|par|por)\s+[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+){0,3}\s*(?:[,|•·–—-]|$)
-    | ^(?:posted|published|(?:last\ )?updated)(?:\s+(?:on|at|by|in)\b|\s*:)
-    | ^(?:photo|image|illustration|video|credits?|source)(?:\s+credit)?\s*[:|]
-    | ^(?:advertisement|sponsored)\b
     | \b(?:share\ (?:this|on)|follow\ us|like\ us\ on)\b
     | \benable\ javascript\b | \bjavascript\ is\ (?:disabled|required)\b
     | \byour\ browser\ (?:does\ not|doesn't|is\ not)\ support
@@ -77,7 +85,14 @@ _BOILERPLATE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_LETTER = re.compile(r"[^\W\d_]")
+# A word every `_BOILERPLATE_ANYWHERE` branch contains: an ASCII sentence (lower-cased, which
+# for ASCII is what IGNORECASE compares) with none of them cannot match, and skips the regex.
+_BOILERPLATE_WORDS = (
+    "read", "learn", "find", "click", "tap", "subscribe", "newsletter", "sign", "cookie",
+    "privacy", "terms", "rights", "©", "copyright", "share", "follow", "like", "javascript",
+    "browser", "updated", "comment",
+)  # fmt: skip
+_NOT_LETTER = re.compile(r"[\W\d_]+")
 _CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -172,10 +187,22 @@ def _split_line(line: str) -> list[str]:
     return out
 
 
+def is_boilerplate(sentence: str) -> bool:
+    """Whether `sentence` is a site's furniture ("Read more", "Subscribe to our newsletter",
+    cookie and privacy notes, a byline, "Updated: …", a copyright line, "Related: …")."""
+    if _BOILERPLATE_START.match(sentence):
+        return True
+    if sentence.isascii():
+        lower = sentence.lower()
+        if not any(word in lower for word in _BOILERPLATE_WORDS):
+            return False
+    return _BOILERPLATE_ANYWHERE.search(sentence) is not None
+
+
 def _is_prose(sentence: str) -> bool:
-    if len(sentence) > MAX_SENTENCE_CHARS or _BOILERPLATE.search(sentence):
+    if len(sentence) > MAX_SENTENCE_CHARS or is_boilerplate(sentence):
         return False
-    letters = len(_LETTER.findall(sentence))
+    letters = len(_NOT_LETTER.sub("", sentence))
     if letters < 0.5 * len(sentence.replace(" ", "")):
         return False  # code, numbers, symbols
     cjk = len(_CJK_CHAR.findall(sentence))
